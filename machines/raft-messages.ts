@@ -1,0 +1,69 @@
+/**
+ * The Raft-style election's wire messages. Every message carries the sender's term; `tags`
+ * rides along when the sender has any, so members learn each other's tags without a
+ * separate exchange.
+ */
+export type Tags = Record<string, string>;
+
+interface Base {
+  term: number;
+  tags?: Tags;
+}
+
+export type RaftMessage =
+  | (Base & { type: 'preVote' })
+  | (Base & { type: 'preVoteResponse'; granted: boolean })
+  | (Base & { type: 'vote'; transfer: boolean })
+  | (Base & { type: 'voteResponse'; granted: boolean })
+  | (Base & { type: 'heartbeat'; round: number })
+  | (Base & { type: 'heartbeatResponse'; round: number })
+  | (Base & { type: 'timeoutNow' });
+
+export type RaftMessageType = RaftMessage['type'];
+
+const isCount = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+const MAX_TAGS = 64;
+const MAX_TAG_CHARS = 256;
+
+function isTags(v: unknown): v is Tags {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const entries = Object.entries(v);
+  if (entries.length > MAX_TAGS) return false;
+  return entries.every(
+    ([k, val]) =>
+      k.length <= MAX_TAG_CHARS && typeof val === 'string' && val.length <= MAX_TAG_CHARS,
+  );
+}
+
+/**
+ * Validates an inbound payload against the schema; returns the typed message or undefined.
+ * Unknown extra fields are ignored but not copied, so nothing unvalidated reaches a machine.
+ */
+export function decodeRaftMessage(raw: unknown): RaftMessage | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const m = raw as Record<string, unknown>;
+  if (!isCount(m.term)) return undefined;
+  if (m.tags !== undefined && !isTags(m.tags)) return undefined;
+  const base: Base = m.tags === undefined ? { term: m.term } : { term: m.term, tags: m.tags };
+  switch (m.type) {
+    case 'preVote':
+    case 'timeoutNow':
+      return { ...base, type: m.type };
+    case 'preVoteResponse':
+    case 'voteResponse':
+      return typeof m.granted === 'boolean'
+        ? { ...base, type: m.type, granted: m.granted }
+        : undefined;
+    case 'vote':
+      return typeof m.transfer === 'boolean'
+        ? { ...base, type: 'vote', transfer: m.transfer }
+        : undefined;
+    case 'heartbeat':
+    case 'heartbeatResponse':
+      return isCount(m.round) ? { ...base, type: m.type, round: m.round } : undefined;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,636 @@
+import { and, assign, emit, enqueueActions, not, setup } from 'xstate';
+import type { ProtocolEmitted, ReceiveEvent, Role } from './protocol-events.js';
+import type { RaftMessage, Tags } from './raft-messages.js';
+import { drawBetween } from './seeded-random.js';
+
+/**
+ * Raft's leader election without the log: terms, one durable vote per term, randomized
+ * timeouts, PreVote, CheckQuorum with a leader lease, non-voting members and leadership
+ * transfer (TimeoutNow). Like etcd's raft it is a pure state machine: messages arrive as
+ * `receive` events, leave as emitted `send` events, and time only passes through delays.
+ */
+
+export interface RaftMember {
+  id: string;
+  /** Non-voting members follow and report the leader but never vote and never stand. */
+  voter?: boolean;
+  tags?: Tags;
+}
+
+export interface RaftTiming {
+  heartbeatMs: number;
+  electionTimeoutMinMs: number;
+  electionTimeoutMaxMs: number;
+  /** How long a quorum's acknowledgement keeps the lease; must be below the minimum timeout. */
+  leaseMs: number;
+}
+
+export interface RaftInput {
+  id: string;
+  /** Every member of the cluster; this node's own entry is optional and ignored. */
+  members: RaftMember[];
+  /** Whether this node votes and may stand (default true). */
+  voter?: boolean;
+  tags?: Tags;
+  timing: RaftTiming;
+  /** Seeds the generator behind the randomized election timeouts. */
+  seed: number;
+  /** Term and vote recovered from stable storage after a restart. */
+  persisted?: { term: number; votedFor: string | null };
+  /** Disable the PreVote phase (on by default). */
+  preVote?: boolean;
+}
+
+export type RaftEvent =
+  | ReceiveEvent<RaftMessage>
+  | { type: 'resign' }
+  | { type: 'contact.lapse' }
+  | { type: 'election.timeout' };
+
+/** A heartbeat round still short of a quorum: how many voters acknowledged it so far. */
+interface PendingRound {
+  round: number;
+  acks: number;
+}
+
+/** What a node is told at start and never changes. */
+export interface RaftConfig {
+  id: string;
+  voter: boolean;
+  /** Every other member, voters and non-voters. */
+  peers: string[];
+  /** Every other voting member. */
+  voters: string[];
+  /** Each peer's position in `peers`; voting flags by the same position. */
+  index: Record<string, number>;
+  votes: boolean[];
+  /** Voters needed for a decision, this node included when it votes. */
+  quorum: number;
+  preVote: boolean;
+  tags: Tags;
+  timing: RaftTiming;
+}
+
+/** What only a leader keeps: heartbeat rounds, their acknowledgements and the lease. */
+export interface LeaderState {
+  round: number;
+  pending: PendingRound[];
+  leaseRound: number;
+  /** The last round sent before the latest quorum check: later acks prove a voter is live. */
+  checkRound: number;
+  /**
+   * The latest round each peer acknowledged, by its position in `config.peers`: enough to
+   * count live voters, to ignore duplicates, and to find the most up-to-date follower.
+   */
+  acked: number[];
+}
+
+/*
+ * The context keeps few top-level keys on purpose: XState copies it on every assign, and
+ * V8 turns copies of objects with many keys into slow dictionaries.
+ */
+export interface RaftContext {
+  config: RaftConfig;
+  peerTags: Record<string, Tags>;
+  rng: number;
+  electionTimeoutMs: number;
+  term: number;
+  votedFor: string | null;
+  leader: string | null;
+  /**
+   * Heard from a live leader within the minimum election timeout (or just started). While
+   * true this node refuses to help depose that leader: the basis of the leader's lease.
+   */
+  leaderContact: boolean;
+  /** Voters that granted the current pre-vote or vote, this node included. */
+  votes: string[];
+  /** The current candidacy was asked for by the leader (TimeoutNow), so it may skip leases. */
+  transfer: boolean;
+  lead: LeaderState;
+  /** Candidacies (real votes, not pre-votes) this node has started. */
+  elections: number;
+}
+
+const MAX_PENDING_ROUNDS = 8;
+const NO_LEAD: LeaderState = { round: 0, pending: [], leaseRound: 0, checkRound: 0, acked: [] };
+
+type Receive = ReceiveEvent<RaftMessage>;
+const isReceive = (e: RaftEvent): e is Receive => e.type === 'receive';
+const msgOf = (e: RaftEvent): RaftMessage | undefined => (isReceive(e) ? e.msg : undefined);
+
+function withTags<M extends RaftMessage>(context: RaftContext, msg: M): M {
+  return Object.keys(context.config.tags).length > 0 ? { ...msg, tags: context.config.tags } : msg;
+}
+
+/** A peer's position, or undefined for a sender that is not a member (own keys only). */
+function peerIndex(context: RaftContext, id: string): number | undefined {
+  return Object.hasOwn(context.config.index, id) ? context.config.index[id] : undefined;
+}
+
+function isVoterPeer(context: RaftContext, id: string): boolean {
+  const at = peerIndex(context, id);
+  return at !== undefined && context.config.votes[at] === true;
+}
+
+/** Voters that acknowledged a round sent after the last quorum check. */
+function liveVoters(context: RaftContext): number {
+  const { votes } = context.config;
+  const { acked, checkRound } = context.lead;
+  let live = 0;
+  for (let i = 0; i < votes.length; i++) if (votes[i] && (acked[i] ?? 0) > checkRound) live++;
+  return live;
+}
+
+function inLease(context: RaftContext): boolean {
+  return context.leaderContact || context.leader === context.config.id;
+}
+
+function learnTags(context: RaftContext, e: Receive): Record<string, Tags> {
+  const tags = e.msg.tags;
+  if (tags === undefined) return context.peerTags;
+  const known = context.peerTags[e.from];
+  if (known !== undefined && JSON.stringify(known) === JSON.stringify(tags))
+    return context.peerTags;
+  return { ...context.peerTags, [e.from]: tags };
+}
+
+export const raftMachine = setup({
+  types: {
+    context: {} as RaftContext,
+    events: {} as RaftEvent,
+    input: {} as RaftInput,
+    emitted: {} as ProtocolEmitted,
+  },
+  delays: {
+    electionTimeout: ({ context }) => context.electionTimeoutMs,
+    electionTimeoutMin: ({ context }) => context.config.timing.electionTimeoutMinMs,
+    heartbeatInterval: ({ context }) => context.config.timing.heartbeatMs,
+  },
+  guards: {
+    fromMember: ({ context, event }) =>
+      isReceive(event) && peerIndex(context, event.from) !== undefined,
+    isVoter: ({ context }) => context.config.voter,
+    preVoteEnabled: ({ context }) => context.config.preVote,
+    hasQuorum: ({ context }) => context.votes.length >= context.config.quorum,
+    quorumActive: ({ context }) => liveVoters(context) + 1 >= context.config.quorum,
+    /** A heartbeat from the leader of this term or a later one. */
+    currentHeartbeat: ({ context, event }) => {
+      const m = msgOf(event);
+      if (m?.type !== 'heartbeat') return false;
+      return (
+        m.term > context.term || (m.term === context.term && context.leader !== context.config.id)
+      );
+    },
+    staleHeartbeat: ({ context, event }) => {
+      const m = msgOf(event);
+      return m?.type === 'heartbeat' && m.term < context.term;
+    },
+    isPreVote: ({ event }) => msgOf(event)?.type === 'preVote',
+    /**
+     * A vote this node may grant: it votes, the leader it follows is not (as far as it
+     * knows) alive unless the leader itself asked for the election, the term is current or
+     * newer, and it has not voted for anyone else in that term.
+     */
+    grantableVote: ({ context, event }) => {
+      const m = msgOf(event);
+      if (m?.type !== 'vote' || !context.config.voter) return false;
+      if (inLease(context) && !m.transfer) return false;
+      if (m.term > context.term) return true;
+      const from = (event as Receive).from;
+      return (
+        m.term === context.term &&
+        context.leader !== context.config.id &&
+        (context.votedFor === null || context.votedFor === from)
+      );
+    },
+    /** A vote to refuse out loud (stale term or already voted), rather than ignore. */
+    refusableVote: ({ context, event }) => {
+      const m = msgOf(event);
+      return m?.type === 'vote' && context.config.voter && m.term <= context.term;
+    },
+    higherTermResponse: ({ context, event }) => {
+      const m = msgOf(event);
+      if (m === undefined || m.term <= context.term) return false;
+      if (m.type === 'preVoteResponse') return !m.granted;
+      return m.type === 'voteResponse' || m.type === 'heartbeatResponse';
+    },
+    timeoutNowFromLeader: ({ context, event }) => {
+      const m = msgOf(event);
+      return (
+        m?.type === 'timeoutNow' &&
+        context.config.voter &&
+        m.term === context.term &&
+        (event as Receive).from === context.leader
+      );
+    },
+    preVoteGranted: ({ context, event }) => {
+      const m = msgOf(event);
+      return (
+        m?.type === 'preVoteResponse' &&
+        m.granted &&
+        m.term === context.term + 1 &&
+        isVoterPeer(context, (event as Receive).from)
+      );
+    },
+    voteGranted: ({ context, event }) => {
+      const m = msgOf(event);
+      return (
+        m?.type === 'voteResponse' &&
+        m.granted &&
+        m.term === context.term &&
+        isVoterPeer(context, (event as Receive).from)
+      );
+    },
+    currentHeartbeatResponse: ({ context, event }) => {
+      const m = msgOf(event);
+      return (
+        m?.type === 'heartbeatResponse' &&
+        m.term === context.term &&
+        peerIndex(context, (event as Receive).from) !== undefined
+      );
+    },
+  },
+  actions: {
+    announceRole: emit(({ context }, params: { role: Role }) => ({
+      type: 'role' as const,
+      role: params.role,
+      term: context.term,
+    })),
+    drawElectionTimeout: assign(({ context }) => {
+      const { state, value } = drawBetween(
+        context.rng,
+        context.config.timing.electionTimeoutMinMs,
+        context.config.timing.electionTimeoutMaxMs,
+      );
+      return { rng: state, electionTimeoutMs: value };
+    }),
+    loseContact: assign({ leaderContact: false }),
+    /**
+     * (Re)starts the follower's two clocks: when it stops vouching for its leader, and when
+     * it stands itself. Explicit cancel-and-raise rather than re-entering a state with
+     * `after`, because this runs on every heartbeat and must stay cheap.
+     */
+    armElectionTimers: enqueueActions(({ context, enqueue }) => {
+      enqueue.cancel('contact');
+      enqueue.cancel('election');
+      enqueue.raise(
+        { type: 'contact.lapse' },
+        { id: 'contact', delay: context.config.timing.electionTimeoutMinMs },
+      );
+      enqueue.raise(
+        { type: 'election.timeout' },
+        { id: 'election', delay: context.electionTimeoutMs },
+      );
+    }),
+    disarmElectionTimers: enqueueActions(({ enqueue }) => {
+      enqueue.cancel('contact');
+      enqueue.cancel('election');
+    }),
+    forgetLeader: enqueueActions(({ context, enqueue }) => {
+      if (context.leader === null) return;
+      enqueue.assign({ leader: null });
+      enqueue.emit({ type: 'leader', leader: null, term: context.term });
+    }),
+    /** A message from a later term: follow it, with no vote cast in it yet. */
+    adoptTerm: enqueueActions(({ context, event, enqueue }) => {
+      const m = msgOf(event);
+      if (m === undefined || m.term <= context.term) return;
+      enqueue.assign({ term: m.term, votedFor: null, leader: null, transfer: false });
+      enqueue.emit({ type: 'persist', term: m.term, votedFor: null });
+      if (context.leader !== null) enqueue.emit({ type: 'leader', leader: null, term: m.term });
+    }),
+    acceptHeartbeat: enqueueActions(({ context, event, enqueue }) => {
+      const e = event as Receive;
+      const m = e.msg as Extract<RaftMessage, { type: 'heartbeat' }>;
+      const newTerm = m.term > context.term;
+      const peerTags = learnTags(context, e);
+      const changed =
+        newTerm ||
+        context.leader !== e.from ||
+        !context.leaderContact ||
+        context.transfer ||
+        peerTags !== context.peerTags;
+      // The common case (the same leader again) changes nothing and so assigns nothing.
+      if (changed) {
+        enqueue.assign({
+          term: m.term,
+          votedFor: newTerm ? null : context.votedFor,
+          leader: e.from,
+          leaderContact: true,
+          transfer: false,
+          peerTags,
+        });
+      }
+      if (newTerm) enqueue.emit({ type: 'persist', term: m.term, votedFor: null });
+      if (context.leader !== e.from) enqueue.emit({ type: 'leader', leader: e.from, term: m.term });
+      enqueue.emit({
+        type: 'send',
+        to: e.from,
+        msg: withTags(context, { type: 'heartbeatResponse', term: m.term, round: m.round }),
+      });
+    }),
+    answerStaleMessage: emit(({ context, event }) => ({
+      type: 'send' as const,
+      to: (event as Receive).from,
+      msg: withTags(context, { type: 'heartbeatResponse', term: context.term, round: 0 }),
+    })),
+    answerPreVote: emit(({ context, event }) => {
+      const e = event as Receive;
+      const granted = context.config.voter && e.msg.term > context.term && !inLease(context);
+      return {
+        type: 'send' as const,
+        to: e.from,
+        msg: withTags(context, {
+          type: 'preVoteResponse',
+          term: granted ? e.msg.term : context.term,
+          granted,
+        }),
+      };
+    }),
+    /** Record the vote, then send it: the persist is emitted first so it hits disk first. */
+    grantVote: enqueueActions(({ context, event, enqueue }) => {
+      const e = event as Receive;
+      enqueue.assign({
+        votedFor: e.from,
+        leaderContact: false,
+        peerTags: learnTags(context, e),
+      });
+      enqueue.emit({ type: 'persist', term: context.term, votedFor: e.from });
+      enqueue.emit({
+        type: 'send',
+        to: e.from,
+        msg: withTags(context, { type: 'voteResponse', term: context.term, granted: true }),
+      });
+    }),
+    refuseVote: emit(({ context, event }) => ({
+      type: 'send' as const,
+      to: (event as Receive).from,
+      msg: withTags(context, { type: 'voteResponse', term: context.term, granted: false }),
+    })),
+    startPreVote: enqueueActions(({ context, enqueue }) => {
+      enqueue.assign({ votes: [context.config.id], leaderContact: false, transfer: false });
+      for (const to of context.config.voters) {
+        enqueue.emit({
+          type: 'send',
+          to,
+          msg: withTags(context, { type: 'preVote', term: context.term + 1 }),
+        });
+      }
+    }),
+    countVote: assign({
+      votes: ({ context, event }) => {
+        const from = (event as Receive).from;
+        return context.votes.includes(from) ? context.votes : [...context.votes, from];
+      },
+    }),
+    beginTransfer: assign({ transfer: true }),
+    startVote: enqueueActions(({ context, enqueue }) => {
+      const term = context.term + 1;
+      enqueue.assign({
+        term,
+        votedFor: context.config.id,
+        votes: [context.config.id],
+        leaderContact: false,
+        elections: context.elections + 1,
+      });
+      enqueue.emit({ type: 'persist', term, votedFor: context.config.id });
+      if (context.leader !== null) {
+        enqueue.assign({ leader: null });
+        enqueue.emit({ type: 'leader', leader: null, term });
+      }
+      for (const to of context.config.voters) {
+        enqueue.emit({
+          type: 'send',
+          to,
+          msg: withTags(context, { type: 'vote', term, transfer: context.transfer }),
+        });
+      }
+    }),
+    becomeLeader: enqueueActions(({ context, enqueue }) => {
+      enqueue.assign({
+        leader: context.config.id,
+        leaderContact: false,
+        transfer: false,
+        lead: NO_LEAD,
+      });
+      enqueue.emit({ type: 'leader', leader: context.config.id, term: context.term });
+    }),
+    sendHeartbeat: enqueueActions(({ context, enqueue }) => {
+      const round = context.lead.round + 1;
+      const pending = [...context.lead.pending, { round, acks: 0 }].slice(-MAX_PENDING_ROUNDS);
+      enqueue.assign({ lead: { ...context.lead, round, pending } });
+      enqueue.emit({ type: 'lease.start', round, durationMs: context.config.timing.leaseMs });
+      enqueue.emit({
+        type: 'send',
+        to: '*',
+        msg: withTags(context, { type: 'heartbeat', term: context.term, round }),
+      });
+      if (context.config.quorum <= 1) {
+        enqueue.assign({ lead: { ...context.lead, round, leaseRound: round, pending: [] } });
+        enqueue.emit({ type: 'lease.granted', round });
+      }
+    }),
+    /** Count an acknowledgement toward CheckQuorum and toward its round's lease. */
+    recordAck: enqueueActions(({ context, event, enqueue }) => {
+      const e = event as Receive;
+      const round = (e.msg as Extract<RaftMessage, { type: 'heartbeatResponse' }>).round;
+      const at = context.config.index[e.from]!;
+      const lead = context.lead;
+      // A duplicate, or an ack overtaken by a later one: nothing new to learn.
+      if (round <= (lead.acked[at] ?? 0)) return;
+      const acked = lead.acked.slice();
+      acked[at] = round;
+      const next: LeaderState = { ...lead, acked };
+      let granted = false;
+      const entry = lead.pending.find((p) => p.round === round);
+      if (context.config.votes[at] && round > lead.leaseRound && entry !== undefined) {
+        const acks = entry.acks + 1;
+        granted = acks + 1 >= context.config.quorum;
+        if (granted) {
+          next.leaseRound = round;
+          next.pending = lead.pending.filter((p) => p.round > round);
+        } else {
+          next.pending = lead.pending.map((p) => (p.round === round ? { round, acks } : p));
+        }
+      }
+      const peerTags = learnTags(context, e);
+      enqueue.assign(peerTags === context.peerTags ? { lead: next } : { lead: next, peerTags });
+      if (granted) enqueue.emit({ type: 'lease.granted', round });
+    }),
+    startQuorumWindow: assign({
+      lead: ({ context }) => ({ ...context.lead, checkRound: context.lead.round }),
+    }),
+    revokeLease: emit({ type: 'lease.revoked' as const }),
+    /**
+     * Hand leadership to the voter that acknowledged the latest round (the one most likely
+     * to be reachable and current) by telling it to stand at once, then stop leading.
+     */
+    transferLeadership: enqueueActions(({ context, enqueue }) => {
+      let target: string | undefined;
+      let best = 0;
+      for (const id of context.config.voters) {
+        const acked = context.lead.acked[context.config.index[id]!] ?? 0;
+        if (acked > best || (acked === best && acked > 0 && target !== undefined && id < target)) {
+          best = acked;
+          target = id;
+        }
+      }
+      if (target !== undefined) {
+        enqueue.emit({
+          type: 'send',
+          to: target,
+          msg: withTags(context, { type: 'timeoutNow', term: context.term }),
+        });
+      }
+      enqueue.assign({ leader: null });
+      enqueue.emit({ type: 'leader', leader: null, term: context.term });
+    }),
+  },
+}).createMachine({
+  id: 'raft',
+  context: ({ input }) => {
+    const peers = input.members.filter((m) => m.id !== input.id);
+    const voters = peers.filter((m) => m.voter !== false).map((m) => m.id);
+    const voter = input.voter !== false;
+    const peerTags: Record<string, Tags> = {};
+    for (const m of peers) if (m.tags !== undefined) peerTags[m.id] = m.tags;
+    return {
+      config: {
+        id: input.id,
+        voter,
+        peers: peers.map((m) => m.id),
+        voters,
+        index: Object.fromEntries(peers.map((m, i) => [m.id, i])),
+        votes: peers.map((m) => m.voter !== false),
+        quorum: Math.floor((voters.length + (voter ? 1 : 0)) / 2) + 1,
+        preVote: input.preVote !== false,
+        tags: input.tags ?? {},
+        timing: input.timing,
+      },
+      peerTags,
+      rng: input.seed | 0,
+      electionTimeoutMs: input.timing.electionTimeoutMaxMs,
+      term: input.persisted?.term ?? 0,
+      votedFor: input.persisted?.votedFor ?? null,
+      leader: null,
+      // A node that just (re)started may have acknowledged a leader a moment ago: it
+      // refuses to help depose anyone until a full minimum timeout has passed.
+      leaderContact: true,
+      votes: [],
+      transfer: false,
+      lead: NO_LEAD,
+      elections: 0,
+    };
+  },
+  initial: 'follower',
+  on: {
+    receive: [
+      { guard: not('fromMember') },
+      { guard: 'currentHeartbeat', target: '.follower', actions: 'acceptHeartbeat' },
+      { guard: 'staleHeartbeat', actions: 'answerStaleMessage' },
+      { guard: 'isPreVote', actions: 'answerPreVote' },
+      { guard: 'grantableVote', target: '.follower', actions: ['adoptTerm', 'grantVote'] },
+      { guard: 'refusableVote', actions: 'refuseVote' },
+      { guard: 'higherTermResponse', target: '.follower', actions: 'adoptTerm' },
+      { guard: 'timeoutNowFromLeader', target: '.campaign.vote', actions: 'beginTransfer' },
+    ],
+  },
+  states: {
+    follower: {
+      entry: { type: 'announceRole', params: { role: 'follower' } },
+      initial: 'waiting',
+      states: {
+        waiting: {
+          entry: ['drawElectionTimeout', 'armElectionTimers'],
+          exit: 'disarmElectionTimers',
+          on: {
+            receive: [
+              { guard: not('fromMember') },
+              { guard: 'currentHeartbeat', actions: ['acceptHeartbeat', 'armElectionTimers'] },
+              { guard: 'grantableVote', actions: ['adoptTerm', 'grantVote', 'armElectionTimers'] },
+              { guard: 'higherTermResponse', actions: 'adoptTerm' },
+            ],
+            'contact.lapse': { actions: 'loseContact' },
+            'election.timeout': [
+              { guard: and(['isVoter', 'preVoteEnabled']), target: '#raft.campaign' },
+              { guard: 'isVoter', target: '#raft.campaign.vote' },
+              { actions: ['loseContact', 'forgetLeader'] },
+            ],
+          },
+        },
+      },
+    },
+    campaign: {
+      entry: { type: 'announceRole', params: { role: 'candidate' } },
+      initial: 'preVote',
+      states: {
+        preVote: {
+          entry: ['drawElectionTimeout', 'startPreVote'],
+          always: { guard: 'hasQuorum', target: 'vote' },
+          on: {
+            receive: { guard: 'preVoteGranted', actions: 'countVote' },
+          },
+          after: { electionTimeout: { target: 'preVote', reenter: true } },
+        },
+        vote: {
+          entry: ['drawElectionTimeout', 'startVote'],
+          always: { guard: 'hasQuorum', target: '#raft.leader' },
+          on: {
+            receive: { guard: 'voteGranted', actions: 'countVote' },
+          },
+          after: {
+            electionTimeout: [
+              { guard: 'preVoteEnabled', target: 'preVote' },
+              { target: 'vote', reenter: true },
+            ],
+          },
+        },
+      },
+    },
+    leader: {
+      type: 'parallel',
+      entry: ['becomeLeader', { type: 'announceRole', params: { role: 'leader' } }],
+      exit: 'revokeLease',
+      on: {
+        receive: { guard: 'currentHeartbeatResponse', actions: 'recordAck' },
+        resign: { target: 'follower', actions: 'transferLeadership' },
+      },
+      states: {
+        heartbeat: {
+          initial: 'beat',
+          states: {
+            beat: {
+              entry: 'sendHeartbeat',
+              after: { heartbeatInterval: { target: 'beat', reenter: true } },
+            },
+          },
+        },
+        quorum: {
+          initial: 'watch',
+          states: {
+            watch: {
+              entry: 'startQuorumWindow',
+              after: {
+                electionTimeoutMin: [
+                  { guard: 'quorumActive', target: 'watch', reenter: true },
+                  { target: '#raft.follower', actions: 'forgetLeader' },
+                ],
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+});
+
+export type RaftMachine = typeof raftMachine;
+
+/** The role a raft snapshot stands for. */
+export function raftRole(value: unknown): Role {
+  if (typeof value === 'object' && value !== null) {
+    if ('leader' in value) return 'leader';
+    if ('campaign' in value) return 'candidate';
+  }
+  return 'follower';
+}

@@ -1,0 +1,17 @@
+import type { Role } from '../machines/protocol-events.js';
+import { type RaftContext, raftRole } from '../machines/raft.js';
+
+/** What the runtime, the simulator and the diag endpoint read from a protocol's snapshot. */
+export interface ProtocolView {
+  role: Role;
+  leader: string | null;
+  term: number | undefined;
+}
+
+export function viewRaft(snapshot: { value: unknown; context: RaftContext }): ProtocolView {
+  return {
+    role: raftRole(snapshot.value),
+    leader: snapshot.context.leader,
+    term: snapshot.context.term,
+  };
+}

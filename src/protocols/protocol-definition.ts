@@ -1,0 +1,34 @@
+import type { AnyActorLogic, SnapshotFrom } from 'xstate';
+import type { Tags } from '../../machines/raft-messages.js';
+import type { ProtocolView } from '../protocol-view.js';
+
+/** A member as every protocol sees it. */
+export interface MemberSpec {
+  id: string;
+  voter?: boolean;
+  tags?: Tags;
+}
+
+/** Durable state a protocol asks to keep across restarts (term and vote, for Raft). */
+export interface DurableState {
+  term: number;
+  votedFor: string | null;
+}
+
+/**
+ * Everything the runtime and the simulator need to run one protocol: its machine, its
+ * message validator, how to build its input, and how to read its snapshot.
+ */
+export interface ProtocolDefinition<TOptions, TLogic extends AnyActorLogic = AnyActorLogic> {
+  name: string;
+  logic: TLogic;
+  decode: (raw: unknown) => unknown | undefined;
+  input(args: {
+    id: string;
+    members: MemberSpec[];
+    seed: number;
+    persisted: DurableState | undefined;
+    options: TOptions;
+  }): unknown;
+  view(snapshot: SnapshotFrom<TLogic>): ProtocolView;
+}

@@ -1,0 +1,63 @@
+import { type RaftInput, type RaftTiming, raftMachine } from '../../machines/raft.js';
+import { decodeRaftMessage, type Tags } from '../../machines/raft-messages.js';
+import { viewRaft } from '../protocol-view.js';
+import type { ProtocolDefinition } from './protocol-definition.js';
+
+export interface RaftOptions {
+  /** Heartbeat interval (default 50 ms). */
+  heartbeatMs?: number;
+  /** Randomized election timeout range [min, max] (default [150, 300] ms). */
+  electionTimeoutMs?: [number, number];
+  /** Leader lease (default 90% of the minimum election timeout, leaving room for drift). */
+  leaseMs?: number;
+  /** This node follows but never votes or stands. */
+  noVote?: boolean;
+  tags?: Tags;
+  /** PreVote phase (default true). */
+  preVote?: boolean;
+}
+
+export const DEFAULT_RAFT_TIMING = { heartbeatMs: 50, electionTimeoutMs: [150, 300] } as const;
+
+/** Checks timing options and fills defaults; throws a RangeError naming the bad option. */
+export function raftTiming(options: RaftOptions): RaftTiming {
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_RAFT_TIMING.heartbeatMs;
+  const [min, max] = options.electionTimeoutMs ?? DEFAULT_RAFT_TIMING.electionTimeoutMs;
+  const positive = (v: number) => Number.isFinite(v) && v > 0;
+  if (!positive(heartbeatMs))
+    throw new RangeError(`heartbeatMs must be positive, got ${heartbeatMs}`);
+  if (!positive(min) || !positive(max) || min > max) {
+    throw new RangeError(
+      `electionTimeoutMs must be [min, max] with 0 < min <= max, got [${min}, ${max}]`,
+    );
+  }
+  if (heartbeatMs >= min) {
+    throw new RangeError(
+      `heartbeatMs (${heartbeatMs}) must be below the minimum election timeout (${min})`,
+    );
+  }
+  const leaseMs = options.leaseMs ?? Math.floor(min * 0.9);
+  if (!positive(leaseMs) || leaseMs >= min) {
+    throw new RangeError(
+      `leaseMs must be positive and below the minimum election timeout (${min}), got ${leaseMs}`,
+    );
+  }
+  return { heartbeatMs, electionTimeoutMinMs: min, electionTimeoutMaxMs: max, leaseMs };
+}
+
+export const raftProtocol: ProtocolDefinition<RaftOptions, typeof raftMachine> = {
+  name: 'raft',
+  logic: raftMachine,
+  decode: decodeRaftMessage,
+  input: ({ id, members, seed, persisted, options }): RaftInput => ({
+    id,
+    members,
+    voter: options.noVote !== true,
+    ...(options.tags === undefined ? {} : { tags: options.tags }),
+    timing: raftTiming(options),
+    seed,
+    ...(persisted === undefined ? {} : { persisted }),
+    preVote: options.preVote !== false,
+  }),
+  view: viewRaft,
+};

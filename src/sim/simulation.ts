@@ -1,0 +1,398 @@
+import { type AnyActorRef, createActor } from 'xstate';
+import type { ProtocolEmitted, Role } from '../../machines/protocol-events.js';
+import { LeaseClock } from '../lease-clock.js';
+import type { ProtocolView } from '../protocol-view.js';
+import type {
+  DurableState,
+  MemberSpec,
+  ProtocolDefinition,
+} from '../protocols/protocol-definition.js';
+import { type RaftOptions, raftProtocol } from '../protocols/raft.js';
+import { EventQueue } from './event-queue.js';
+import { type NetworkFaults, NetworkModel } from './network-model.js';
+import { SeededGenerator } from './seeded-generator.js';
+import { Trace } from './trace.js';
+import { VirtualClock } from './virtual-clock.js';
+
+export interface SimulationOptions<TOptions = RaftOptions> {
+  /** A node count (ids n1…nN) or the members themselves. */
+  nodes: number | MemberSpec[];
+  seed: number;
+  // biome-ignore lint/suspicious/noExplicitAny: any protocol's machine fits here
+  protocol?: ProtocolDefinition<TOptions, any>;
+  /** Protocol options shared by every node (timing and the like). */
+  options?: TOptions;
+  network?: Partial<NetworkFaults>;
+  /** Entries kept in the trace ring (default 2000; 0 turns tracing off). */
+  traceLimit?: number;
+}
+
+export interface SimNodeState extends ProtocolView {
+  id: string;
+  up: boolean;
+  frozen: boolean;
+  /** Holds a valid lease at this virtual instant. */
+  isLeader: boolean;
+}
+
+export class SafetyViolation extends Error {
+  constructor(
+    message: string,
+    readonly seed: number,
+    readonly trace: string,
+  ) {
+    super(`${message} (seed ${seed})\n${trace}`);
+  }
+}
+
+interface SimNode {
+  spec: MemberSpec;
+  actor: AnyActorRef | undefined;
+  clock: VirtualClock | undefined;
+  lease: LeaseClock;
+  durable: DurableState | undefined;
+  frozenUntil: number;
+  /** Work that came due while frozen, run in order at thaw. */
+  held: (() => void)[];
+  incarnation: number;
+}
+
+/**
+ * A cluster in virtual time. Every node is a real XState actor of the protocol machine
+ * whose clock is this simulation's; messages, faults and timers all sit in one event queue
+ * ordered by (time, insertion), and every random choice comes from one seeded generator,
+ * so a seed replays the same run, event for event.
+ */
+export class Simulation<TOptions = RaftOptions> {
+  readonly seed: number;
+  readonly network: NetworkModel;
+  readonly trace: Trace;
+  readonly stats = { sent: 0, delivered: 0, lost: 0, duplicated: 0, events: 0 };
+  private queue = new EventQueue();
+  private rng: SeededGenerator;
+  private time = 0;
+  private nodes = new Map<string, SimNode>();
+  private members: MemberSpec[];
+  // biome-ignore lint/suspicious/noExplicitAny: see SimulationOptions.protocol
+  private protocol: ProtocolDefinition<TOptions, any>;
+  private options: TOptions;
+  private checks: ((sim: Simulation<TOptions>) => string | undefined)[] = [];
+  private leadersByTerm = new Map<number, string>();
+
+  constructor(options: SimulationOptions<TOptions>) {
+    this.seed = options.seed;
+    this.rng = new SeededGenerator(options.seed);
+    this.network = new NetworkModel(options.network);
+    this.trace = new Trace(options.traceLimit ?? 2000);
+    // biome-ignore lint/suspicious/noExplicitAny: the default protocol is Raft
+    this.protocol = options.protocol ?? (raftProtocol as any);
+    this.options = options.options ?? ({} as TOptions);
+    this.members =
+      typeof options.nodes === 'number'
+        ? Array.from({ length: options.nodes }, (_, i) => ({ id: `n${i + 1}` }))
+        : options.nodes;
+    for (const spec of this.members) {
+      const node: SimNode = {
+        spec,
+        actor: undefined,
+        clock: undefined,
+        lease: new LeaseClock(() => this.time),
+        durable: undefined,
+        frozenUntil: 0,
+        held: [],
+        incarnation: 0,
+      };
+      this.nodes.set(spec.id, node);
+      this.boot(node);
+    }
+  }
+
+  get now(): number {
+    return this.time;
+  }
+
+  get ids(): string[] {
+    return this.members.map((m) => m.id);
+  }
+
+  /** Adds an invariant checked after every event; a returned string is a violation. */
+  check(fn: (sim: Simulation<TOptions>) => string | undefined): this {
+    this.checks.push(fn);
+    return this;
+  }
+
+  /** Checks election safety and lease safety after every event. */
+  checkSafety(): this {
+    return this.check(electionSafety).check(leaseSafety);
+  }
+
+  node(id: string): SimNodeState {
+    const n = this.get(id);
+    const view: ProtocolView =
+      n.actor === undefined
+        ? { role: 'follower', leader: null, term: n.durable?.term }
+        : this.protocol.view(n.actor.getSnapshot());
+    return {
+      id,
+      ...view,
+      up: n.actor !== undefined,
+      frozen: this.time < n.frozenUntil,
+      isLeader: n.actor !== undefined && view.role === 'leader' && n.lease.holds(),
+    };
+  }
+
+  states(): SimNodeState[] {
+    return this.ids.map((id) => this.node(id));
+  }
+
+  /** Nodes holding a lease right now. */
+  leaders(): string[] {
+    return this.states()
+      .filter((s) => s.isLeader)
+      .map((s) => s.id);
+  }
+
+  /** The leader every live node agrees on, if there is exactly one such agreement. */
+  agreedLeader(): string | undefined {
+    const live = this.states().filter((s) => s.up && !s.frozen);
+    const leader = live[0]?.leader;
+    if (leader === null || leader === undefined) return undefined;
+    if (!live.every((s) => s.leader === leader)) return undefined;
+    return this.node(leader).isLeader ? leader : undefined;
+  }
+
+  snapshot(id: string): unknown {
+    return this.get(id).actor?.getSnapshot();
+  }
+
+  /** Runs for `ms` of virtual time. */
+  run(ms: number): void {
+    this.runTo(this.time + ms);
+  }
+
+  /** Runs until `done` holds (checked after every event) or `ms` pass; returns whether it held. */
+  runUntil(done: (sim: Simulation<TOptions>) => boolean, ms: number): boolean {
+    const end = this.time + ms;
+    if (done(this)) return true;
+    for (;;) {
+      const next = this.queue.peek();
+      if (next === undefined || next.at > end) {
+        this.time = end;
+        return done(this);
+      }
+      this.step();
+      if (done(this)) return true;
+    }
+  }
+
+  partition(...groups: string[][]): void {
+    this.trace.add(this.time, '*', 'partition', groups);
+    this.network.partition(groups);
+  }
+
+  cut(from: string, to: string): void {
+    this.trace.add(this.time, '*', 'cut', [from, to]);
+    this.network.cut(from, to);
+  }
+
+  heal(): void {
+    this.trace.add(this.time, '*', 'heal');
+    this.network.heal();
+  }
+
+  setFaults(faults: Partial<NetworkFaults>): void {
+    this.trace.add(this.time, '*', 'faults', faults);
+    this.network.faults = { ...this.network.faults, ...faults };
+  }
+
+  /** The process dies: timers, in-flight work and memory are gone; durable state stays. */
+  crash(id: string): void {
+    const n = this.get(id);
+    if (n.actor === undefined) return;
+    this.trace.add(this.time, id, 'crash');
+    n.clock?.clearAll();
+    n.actor.stop();
+    n.actor = undefined;
+    n.clock = undefined;
+    n.held = [];
+    n.frozenUntil = 0;
+    n.lease.observe({ type: 'lease.revoked' });
+  }
+
+  /** Starts a crashed node again, with its durable state unless `durable` is false. */
+  restart(id: string, opts: { durable?: boolean } = {}): void {
+    const n = this.get(id);
+    if (n.actor !== undefined) this.crash(id);
+    if (opts.durable === false) n.durable = undefined;
+    this.trace.add(this.time, id, 'restart', { durable: opts.durable !== false });
+    this.boot(n);
+  }
+
+  /** Stops the world for one node (a long GC pause): nothing it owns runs until it thaws. */
+  freeze(id: string, ms: number): void {
+    const n = this.get(id);
+    if (n.actor === undefined) return;
+    this.trace.add(this.time, id, 'freeze', { ms });
+    n.frozenUntil = Math.max(n.frozenUntil, this.time + ms);
+    const incarnation = n.incarnation;
+    this.queue.push(n.frozenUntil, () => {
+      if (n.incarnation !== incarnation || this.time < n.frozenUntil) return;
+      this.trace.add(this.time, id, 'thaw');
+      const held = n.held;
+      n.held = [];
+      for (const run of held) run();
+    });
+  }
+
+  /** Sends an event from outside (a user calling `resign()`, say) to one node. */
+  send(id: string, event: { type: string }): void {
+    const n = this.get(id);
+    this.trace.add(this.time, id, `<- ${event.type}`);
+    this.dispatch(n, () => n.actor?.send(event));
+  }
+
+  private get(id: string): SimNode {
+    const n = this.nodes.get(id);
+    if (n === undefined) throw new Error(`no node ${id} in this simulation`);
+    return n;
+  }
+
+  private boot(n: SimNode): void {
+    n.incarnation++;
+    const clock = new VirtualClock(
+      this.queue,
+      () => this.time,
+      (run) => this.dispatch(n, run),
+    );
+    const input = this.protocol.input({
+      id: n.spec.id,
+      members: this.members,
+      seed: this.rng.seed(),
+      persisted: n.durable,
+      options: { ...this.options, ...nodeOptions(n.spec) },
+    });
+    const actor = createActor(this.protocol.logic, { input, clock });
+    n.clock = clock;
+    n.actor = actor;
+    actor.on('*', (e) => this.onEmitted(n, e as ProtocolEmitted));
+    actor.start();
+  }
+
+  /** Runs `work` for node `n` now, or at thaw if it is frozen; drops it if `n` is down. */
+  private dispatch(n: SimNode, work: () => void): void {
+    if (n.actor === undefined) return;
+    if (this.time < n.frozenUntil) {
+      n.held.push(work);
+      return;
+    }
+    work();
+  }
+
+  private onEmitted(n: SimNode, e: ProtocolEmitted): void {
+    const id = n.spec.id;
+    switch (e.type) {
+      case 'send':
+        if (e.to === '*') {
+          for (const m of this.members) if (m.id !== id) this.transmit(id, m.id, e.msg);
+        } else {
+          this.transmit(id, e.to, e.msg);
+        }
+        return;
+      case 'persist':
+        n.durable = { term: e.term, votedFor: e.votedFor };
+        return;
+      case 'role':
+        this.trace.add(this.time, id, `role ${e.role}`, { term: e.term });
+        if (e.role === 'leader') this.recordLeader(id, e.term);
+        return;
+      case 'leader':
+        this.trace.add(this.time, id, `leader ${e.leader ?? '-'}`, { term: e.term });
+        return;
+      default:
+        n.lease.observe(e);
+        if (e.type !== 'lease.start') this.trace.add(this.time, id, e.type);
+    }
+  }
+
+  private recordLeader(id: string, term: number): void {
+    const prior = this.leadersByTerm.get(term);
+    if (prior === undefined) this.leadersByTerm.set(term, id);
+    else if (prior !== id) this.violation(`two leaders in term ${term}: ${prior} and ${id}`);
+  }
+
+  private transmit(from: string, to: string, msg: unknown): void {
+    this.stats.sent++;
+    if (!this.network.connected(from, to)) {
+      this.stats.lost++;
+      return;
+    }
+    const delays = this.network.fate(this.rng);
+    if (delays.length === 0) this.stats.lost++;
+    if (delays.length > 1) this.stats.duplicated++;
+    const target = this.get(to);
+    for (const delay of delays) {
+      this.queue.push(this.time + delay, () => {
+        // A message in flight to a process that has since restarted reaches the new one, as
+        // with a real socket peer that came back on the same address; one to a dead node is lost.
+        if (target.actor === undefined) return;
+        this.dispatch(target, () => {
+          this.stats.delivered++;
+          target.actor?.send({ type: 'receive', from, msg });
+        });
+      });
+    }
+  }
+
+  private runTo(end: number): void {
+    for (;;) {
+      const next = this.queue.peek();
+      if (next === undefined || next.at > end) break;
+      this.step();
+    }
+    this.time = end;
+  }
+
+  private step(): void {
+    const ev = this.queue.pop();
+    if (ev === undefined) return;
+    this.time = ev.at;
+    if (ev.cancelled) return;
+    this.stats.events++;
+    ev.run();
+    for (const check of this.checks) {
+      const problem = check(this);
+      if (problem !== undefined) this.violation(problem);
+    }
+  }
+
+  private violation(message: string): never {
+    throw new SafetyViolation(`at ${this.time}ms: ${message}`, this.seed, this.trace.format());
+  }
+}
+
+function nodeOptions(spec: MemberSpec): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  if (spec.voter === false) o.noVote = true;
+  if (spec.tags !== undefined) o.tags = spec.tags;
+  return o;
+}
+
+/** Never two nodes in the leader role in one term (also checked as each leader emerges). */
+function electionSafety<T>(sim: Simulation<T>): string | undefined {
+  const seen = new Map<number, string>();
+  for (const s of sim.states()) {
+    if (s.role !== 'leader' || s.term === undefined || !s.up) continue;
+    const other = seen.get(s.term);
+    if (other !== undefined) return `two leaders in term ${s.term}: ${other} and ${s.id}`;
+    seen.set(s.term, s.id);
+  }
+  return undefined;
+}
+
+/** Never two nodes that may act as leader at the same virtual instant. */
+function leaseSafety<T>(sim: Simulation<T>): string | undefined {
+  const holders = sim.leaders();
+  return holders.length > 1 ? `two lease holders at once: ${holders.join(', ')}` : undefined;
+}
+
+export type { Role };
