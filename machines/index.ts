@@ -1,0 +1,11 @@
+export type { ProtocolEmitted, ReceiveEvent, Role } from './protocol-events.js';
+export {
+  type RaftContext,
+  type RaftEvent,
+  type RaftInput,
+  type RaftMember,
+  type RaftTiming,
+  raftMachine,
+  raftRole,
+} from './raft.js';
+export { decodeRaftMessage, type RaftMessage, type Tags } from './raft-messages.js';

@@ -1,0 +1,499 @@
+import { randomInt } from 'node:crypto';
+import { type Actor, type AnyActorRef, createActor, type InspectionEvent } from 'xstate';
+import type { ProtocolEmitted, Role } from '../machines/protocol-events.js';
+import type { Tags } from '../machines/raft-messages.js';
+import type { DropReason, TransportLogic } from '../transports/types.js';
+import { DurableStore } from './durable-store.js';
+import { EventHub } from './event-hub.js';
+import { LeaseClock } from './lease-clock.js';
+import { createNodeMachine, type NodeEmitted } from './node-machine.js';
+import type { ProtocolView } from './protocol-view.js';
+import type { MemberSpec, ProtocolDefinition } from './protocols/protocol-definition.js';
+import { type RaftOptions, raftProtocol, raftTiming } from './protocols/raft.js';
+import { CallbackRunner, type StateCallbacks } from './state-callbacks.js';
+
+export interface PeerConfig {
+  id: string;
+  /** Where the transport reaches this peer (HOST:PORT for TCP and WebSocket). */
+  address: string;
+  /** The peer follows but never votes or stands. */
+  noVote?: boolean;
+  tags?: Tags;
+}
+
+interface CommonOptions {
+  id: string;
+  /** Every member, this node included or not. */
+  peers: PeerConfig[];
+  transport: TransportLogic;
+  /** goelect's enter/leave callbacks for leader, follower and candidate. */
+  callbacks?: StateCallbacks;
+  /** How long a callback may run before it is reported as an error (default 5000 ms). */
+  callbackTimeoutMs?: number;
+  /** Passed to XState's createActor so any inspector can watch the node. */
+  inspect?: (event: InspectionEvent) => void;
+  /** Seeds the machine's timeouts (default: a random seed). */
+  seed?: number;
+}
+
+export interface RaftElectionOptions extends CommonOptions, RaftOptions {
+  protocol: 'raft';
+  /** Keep term and vote here, fsynced before any vote is sent. */
+  dataDir?: string;
+}
+
+export type ElectionOptions = RaftElectionOptions;
+
+export interface MemberStatus {
+  id: string;
+  address: string;
+  self: boolean;
+  voter: boolean;
+  tags: Tags;
+  /** When this node last heard from the member (ms since the epoch), null if never. */
+  lastContact: number | null;
+}
+
+export interface ElectionStatus {
+  id: string;
+  protocol: string;
+  role: Role;
+  leader: string | null;
+  term: number | undefined;
+  /** True only while this node may act as leader (it holds a valid lease). */
+  isLeader: boolean;
+  /** Milliseconds left on the lease, when this node holds one. */
+  leaseRemainingMs: number | null;
+  members: MemberStatus[];
+  startedAt: string | null;
+  /** Inbound frames thrown away, by reason. */
+  dropped: Partial<Record<DropReason, number>>;
+  messages: { sent: number; received: number };
+  /** Candidacies this node started. */
+  elections: number;
+  errors: number;
+}
+
+export interface ChangeEvent {
+  role: Role;
+  leader: string | null;
+  term: number | undefined;
+  isLeader: boolean;
+}
+
+export type DeposeReason = 'stepped-down' | 'lease-lapsed' | 'resigned' | 'stopped';
+
+export interface ElectionEvents {
+  change: ChangeEvent;
+  elected: { term: number | undefined; signal: AbortSignal };
+  deposed: { term: number | undefined; reason: DeposeReason };
+  error: Error;
+}
+
+export interface Election {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Gives up leadership; a Raft leader hands over to its most up-to-date follower at once. */
+  resign(): Promise<void>;
+  status(): ElectionStatus;
+  readonly isLeader: boolean;
+  on<K extends keyof ElectionEvents>(
+    type: K,
+    listener: (event: ElectionEvents[K]) => void,
+  ): () => void;
+  off<K extends keyof ElectionEvents>(type: K, listener: (event: ElectionEvents[K]) => void): void;
+  /**
+   * Waits until this node leads, then runs `work` with a signal that aborts the instant
+   * leadership ends. Resolves with the work's result; rejects with a LeadershipLostError if
+   * leadership ends first, even when the work ignores its signal.
+   */
+  whileLeader<T>(work: (signal: AbortSignal) => Promise<T> | T): Promise<T>;
+  /** The node's root actor (protocol and transport are its children), for inspection. */
+  readonly actor: AnyActorRef | undefined;
+}
+
+export class LeadershipLostError extends Error {
+  constructor(readonly reason: DeposeReason | 'not-started') {
+    super(`leadership lost (${reason})`);
+    this.name = 'LeadershipLostError';
+  }
+}
+
+export function createElection(options: ElectionOptions): Election {
+  switch (options.protocol) {
+    case 'raft':
+      raftTiming(options);
+      return new NodeElection(options, raftProtocol);
+    default:
+      throw new TypeError(
+        `unknown protocol ${String((options as { protocol: unknown }).protocol)}`,
+      );
+  }
+}
+
+type Phase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+class NodeElection implements Election {
+  private phase: Phase = 'idle';
+  private node: Actor<ReturnType<typeof createNodeMachine>> | undefined;
+  private protocolRef: AnyActorRef | undefined;
+  private readonly hub = new EventHub<ElectionEvents>();
+  private readonly lease = new LeaseClock(() => performance.now());
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private leading = false;
+  private controller: AbortController | undefined;
+  private resigning = false;
+  private lastChange: ChangeEvent | undefined;
+  private lastRole: Role | undefined;
+  private storageFailed = false;
+  private readonly store: DurableStore | undefined;
+  private readonly callbacks: CallbackRunner;
+  private readonly counters = {
+    sent: 0,
+    received: 0,
+    errors: 0,
+    dropped: {} as Partial<Record<DropReason, number>>,
+  };
+  private readonly lastContact = new Map<string, number>();
+  private startedAt: Date | undefined;
+
+  constructor(
+    private readonly options: ElectionOptions,
+    // biome-ignore lint/suspicious/noExplicitAny: each protocol brings its own machine type
+    private readonly protocol: ProtocolDefinition<RaftOptions, any>,
+  ) {
+    if (!options.peers.some((p) => p.id === options.id) && options.peers.length === 0) {
+      throw new TypeError('peers must list the cluster members');
+    }
+    const ids = new Set<string>();
+    for (const p of options.peers) {
+      if (ids.has(p.id)) throw new TypeError(`peer id ${p.id} is listed twice`);
+      ids.add(p.id);
+    }
+    this.store = options.dataDir === undefined ? undefined : new DurableStore(options.dataDir);
+    this.callbacks = new CallbackRunner(
+      options.callbacks ?? {},
+      options.callbackTimeoutMs ?? 5000,
+      (error) => this.fail(error),
+    );
+  }
+
+  get actor(): AnyActorRef | undefined {
+    return this.node;
+  }
+
+  get isLeader(): boolean {
+    return this.phase === 'running' && this.view().role === 'leader' && this.lease.holds();
+  }
+
+  on<K extends keyof ElectionEvents>(type: K, listener: (event: ElectionEvents[K]) => void) {
+    return this.hub.on(type, listener);
+  }
+
+  off<K extends keyof ElectionEvents>(type: K, listener: (event: ElectionEvents[K]) => void) {
+    this.hub.off(type, listener);
+  }
+
+  async start(): Promise<void> {
+    if (this.phase !== 'idle') throw new Error(`cannot start an election that is ${this.phase}`);
+    this.phase = 'starting';
+    const { options } = this;
+    const members: MemberSpec[] = options.peers.map((p) => ({
+      id: p.id,
+      ...(p.noVote ? { voter: false } : {}),
+      ...(p.tags === undefined ? {} : { tags: p.tags }),
+    }));
+    if (!members.some((m) => m.id === options.id)) members.push({ id: options.id });
+    const machine = createNodeMachine(this.protocol.logic, options.transport);
+    const node = createActor(machine, {
+      input: {
+        protocol: this.protocol.input({
+          id: options.id,
+          members,
+          seed: options.seed ?? randomInt(2 ** 31),
+          persisted: this.store?.load(),
+          options,
+        }),
+        transport: {
+          id: options.id,
+          peers: options.peers
+            .filter((p) => p.id !== options.id)
+            .map((p) => ({ id: p.id, address: p.address })),
+          decode: this.protocol.decode,
+        },
+      },
+      ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
+    });
+    this.node = node;
+    const protocolRef = node.getSnapshot().children.protocol as AnyActorRef;
+    this.protocolRef = protocolRef;
+    const ready = new Promise<void>((resolve, reject) => {
+      const offReady = node.on('transport.ready', () => {
+        offReady.unsubscribe();
+        offError.unsubscribe();
+        resolve();
+      });
+      const offError = node.on('transport.error', (e) => {
+        offReady.unsubscribe();
+        offError.unsubscribe();
+        reject(e.error);
+      });
+    });
+    // Subscribed before start, so not even the first emitted event is missed.
+    protocolRef.on('*', (e) => this.onProtocolEmitted(e as ProtocolEmitted));
+    // Role and leader are read from committed snapshots: an emit can run before its
+    // transition is committed, a subscription never does.
+    protocolRef.subscribe({
+      next: () => this.onProtocolSnapshot(),
+      error: (err) => this.fail(err as Error),
+    });
+    node.on('*', (e) => this.onNodeEmitted(e as NodeEmitted));
+    this.startedAt = new Date();
+    node.start();
+    try {
+      await ready;
+    } catch (err) {
+      node.stop();
+      this.phase = 'stopped';
+      throw err;
+    }
+    this.phase = 'running';
+    this.lastRole = this.view().role;
+    this.callbacks.roleChanged(undefined, this.lastRole);
+    this.refresh();
+  }
+
+  async stop(): Promise<void> {
+    if (this.phase === 'idle') {
+      this.phase = 'stopped';
+      return;
+    }
+    if (this.phase !== 'running') return;
+    if (this.view().role === 'leader') await this.resign();
+    this.phase = 'stopping';
+    this.setLeading(false, 'stopped');
+    clearTimeout(this.leaseTimer);
+    this.node?.stop();
+    this.phase = 'stopped';
+    await this.callbacks.idle();
+  }
+
+  async resign(): Promise<void> {
+    if (this.phase !== 'running' || this.view().role !== 'leader') return;
+    this.resigning = true;
+    try {
+      this.node?.send({ type: 'resign' });
+    } finally {
+      this.resigning = false;
+    }
+  }
+
+  status(): ElectionStatus {
+    const view = this.view();
+    const ctx = this.protocolRef?.getSnapshot().context as
+      | { peerTags?: Record<string, Tags>; elections?: number }
+      | undefined;
+    const leading = this.isLeader;
+    return {
+      id: this.options.id,
+      protocol: this.protocol.name,
+      role: view.role,
+      leader: view.leader,
+      term: view.term,
+      isLeader: leading,
+      leaseRemainingMs: leading ? Math.round(this.lease.expiresAt - performance.now()) : null,
+      members: this.members(ctx?.peerTags ?? {}),
+      startedAt: this.startedAt?.toISOString() ?? null,
+      dropped: { ...this.counters.dropped },
+      messages: { sent: this.counters.sent, received: this.counters.received },
+      elections: ctx?.elections ?? 0,
+      errors: this.counters.errors,
+    };
+  }
+
+  whileLeader<T>(work: (signal: AbortSignal) => Promise<T> | T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const run = (signal: AbortSignal) => {
+        const lost = () => reject(new LeadershipLostError(signal.reason?.reason ?? 'stepped-down'));
+        if (signal.aborted) return lost();
+        signal.addEventListener('abort', lost, { once: true });
+        Promise.resolve()
+          .then(() => work(signal))
+          .then(
+            (value) => {
+              signal.removeEventListener('abort', lost);
+              if (signal.aborted) lost();
+              else resolve(value);
+            },
+            (err) => {
+              signal.removeEventListener('abort', lost);
+              reject(err);
+            },
+          );
+      };
+      if (this.leading && this.controller !== undefined) return run(this.controller.signal);
+      if (this.phase === 'stopped' || this.phase === 'stopping') {
+        return reject(new LeadershipLostError('stopped'));
+      }
+      const offElected = this.hub.on('elected', ({ signal }) => {
+        offElected();
+        offStopped();
+        run(signal);
+      });
+      const offStopped = this.hub.on('deposed', ({ reason }) => {
+        if (reason !== 'stopped' || this.leading) return;
+        offElected();
+        offStopped();
+        reject(new LeadershipLostError('stopped'));
+      });
+    });
+  }
+
+  private view(): ProtocolView {
+    const snap = this.protocolRef?.getSnapshot();
+    if (snap === undefined) return { role: 'follower', leader: null, term: undefined };
+    return this.protocol.view(snap);
+  }
+
+  private members(peerTags: Record<string, Tags>): MemberStatus[] {
+    const { options } = this;
+    const list = options.peers.some((p) => p.id === options.id)
+      ? options.peers
+      : [...options.peers, { id: options.id, address: '', noVote: options.noVote }];
+    return list.map((p) => {
+      const self = p.id === options.id;
+      return {
+        id: p.id,
+        address: p.address,
+        self,
+        voter: self ? options.noVote !== true : p.noVote !== true,
+        tags: (self ? options.tags : (peerTags[p.id] ?? p.tags)) ?? {},
+        lastContact: self ? null : (this.lastContact.get(p.id) ?? null),
+      };
+    });
+  }
+
+  private onProtocolEmitted(e: ProtocolEmitted): void {
+    switch (e.type) {
+      case 'send':
+        if (this.storageFailed) return;
+        this.counters.sent++;
+        this.node?.send(e);
+        return;
+      case 'persist':
+        this.persist(e);
+        return;
+      case 'role':
+      case 'leader':
+        return;
+      default:
+        // The lease can only end here (revoked); it starts with the snapshot that follows.
+        if (this.lease.observe(e)) this.armLeaseTimer();
+        if (e.type === 'lease.revoked') this.refresh();
+    }
+  }
+
+  private onProtocolSnapshot(): void {
+    if (this.phase !== 'running') return;
+    const role = this.view().role;
+    if (role !== this.lastRole) {
+      this.callbacks.roleChanged(this.lastRole, role);
+      this.lastRole = role;
+    }
+    this.refresh();
+  }
+
+  private onNodeEmitted(e: NodeEmitted): void {
+    switch (e.type) {
+      case 'received':
+        this.counters.received++;
+        this.lastContact.set(e.from, Date.now());
+        return;
+      case 'transport.dropped':
+        this.counters.dropped[e.reason] = (this.counters.dropped[e.reason] ?? 0) + 1;
+        return;
+      case 'transport.error':
+        if (this.phase === 'running') this.fail(e.error);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /**
+   * Writes term and vote before the machine's next send leaves. If the disk fails, sends
+   * stop until a write succeeds: a vote that might not survive a restart is never cast.
+   */
+  private persist(state: { term: number; votedFor: string | null }): void {
+    if (this.store === undefined) return;
+    try {
+      this.store.save(state);
+      this.storageFailed = false;
+    } catch (err) {
+      this.storageFailed = true;
+      this.fail(
+        new Error(`could not persist term and vote: ${(err as Error).message}`, { cause: err }),
+      );
+    }
+  }
+
+  /** Re-checks the lease when it would lapse, so 'deposed' fires without anyone asking. */
+  private armLeaseTimer(): void {
+    clearTimeout(this.leaseTimer);
+    const wait = this.lease.expiresAt - performance.now();
+    if (!Number.isFinite(wait)) return;
+    this.leaseTimer = setTimeout(() => this.refresh(), Math.max(0, wait) + 1);
+    this.leaseTimer.unref();
+  }
+
+  private refresh(): void {
+    if (this.phase !== 'running') return;
+    const view = this.view();
+    const leading = view.role === 'leader' && this.lease.holds();
+    const reason: DeposeReason = this.resigning
+      ? 'resigned'
+      : view.role === 'leader'
+        ? 'lease-lapsed'
+        : 'stepped-down';
+    this.setLeading(leading, reason);
+    const change: ChangeEvent = {
+      role: view.role,
+      leader: view.leader,
+      term: view.term,
+      isLeader: leading,
+    };
+    const last = this.lastChange;
+    if (
+      last === undefined ||
+      last.role !== change.role ||
+      last.leader !== change.leader ||
+      last.isLeader !== change.isLeader
+    ) {
+      this.lastChange = change;
+      this.emit('change', change);
+    }
+  }
+
+  private setLeading(leading: boolean, reason: DeposeReason): void {
+    if (leading === this.leading) return;
+    this.leading = leading;
+    const term = this.view().term;
+    if (leading) {
+      this.controller = new AbortController();
+      this.emit('elected', { term, signal: this.controller.signal });
+    } else {
+      this.controller?.abort(new LeadershipLostError(reason));
+      this.controller = undefined;
+      this.emit('deposed', { term, reason });
+    }
+  }
+
+  private emit<K extends keyof ElectionEvents>(type: K, event: ElectionEvents[K]): void {
+    for (const error of this.hub.emit(type, event)) this.fail(error);
+  }
+
+  private fail(error: Error): void {
+    this.counters.errors++;
+    this.hub.emit('error', error);
+  }
+}

@@ -1,0 +1,17 @@
+export type { ProtocolEmitted, Role } from '../machines/protocol-events.js';
+export type { Tags } from '../machines/raft-messages.js';
+export {
+  type ChangeEvent,
+  createElection,
+  type DeposeReason,
+  type Election,
+  type ElectionEvents,
+  type ElectionOptions,
+  type ElectionStatus,
+  LeadershipLostError,
+  type MemberStatus,
+  type PeerConfig,
+  type RaftElectionOptions,
+} from './election.js';
+export type { RaftOptions } from './protocols/raft.js';
+export { CallbackError, type StateCallbacks } from './state-callbacks.js';
