@@ -1,4 +1,4 @@
-import { and, assign, emit, enqueueActions, not, setup } from 'xstate';
+import { and, assign, emit, enqueueActions, not, raise, setup } from 'xstate';
 import type { ProtocolEmitted, ReceiveEvent, Role } from './protocol-events.js';
 import type { RaftMessage, Tags } from './raft-messages.js';
 import { drawBetween } from './seeded-random.js';
@@ -266,8 +266,9 @@ export const raftMachine = setup({
     }),
     loseContact: assign({ leaderContact: false }),
     /**
-     * (Re)starts the follower's two clocks: when it stops vouching for its leader, and when
-     * it stands itself. Explicit cancel-and-raise rather than re-entering a state with
+     * Restarts the follower's clock: contact with the leader lapses after the minimum
+     * timeout, and the rest of the randomized timeout runs on from there. One timer per
+     * heartbeat, set by explicit cancel-and-raise rather than by re-entering a state with
      * `after`, because this runs on every heartbeat and must stay cheap.
      */
     armElectionTimers: enqueueActions(({ context, enqueue }) => {
@@ -277,11 +278,16 @@ export const raftMachine = setup({
         { type: 'contact.lapse' },
         { id: 'contact', delay: context.config.timing.electionTimeoutMinMs },
       );
-      enqueue.raise(
-        { type: 'election.timeout' },
-        { id: 'election', delay: context.electionTimeoutMs },
-      );
     }),
+    /** The rest of the randomized timeout runs on from the moment contact lapsed. */
+    armCandidacyTimer: raise(
+      { type: 'election.timeout' },
+      {
+        id: 'election',
+        delay: ({ context }) =>
+          context.electionTimeoutMs - context.config.timing.electionTimeoutMinMs,
+      },
+    ),
     disarmElectionTimers: enqueueActions(({ enqueue }) => {
       enqueue.cancel('contact');
       enqueue.cancel('election');
@@ -350,16 +356,23 @@ export const raftMachine = setup({
     /** Record the vote, then send it: the persist is emitted first so it hits disk first. */
     grantVote: enqueueActions(({ context, event, enqueue }) => {
       const e = event as Receive;
+      const term = e.msg.term;
+      if (term > context.term && context.leader !== null) {
+        enqueue.emit({ type: 'leader', leader: null, term });
+      }
       enqueue.assign({
+        term,
         votedFor: e.from,
+        leader: term > context.term ? null : context.leader,
+        transfer: term > context.term ? false : context.transfer,
         leaderContact: false,
         peerTags: learnTags(context, e),
       });
-      enqueue.emit({ type: 'persist', term: context.term, votedFor: e.from });
+      enqueue.emit({ type: 'persist', term, votedFor: e.from });
       enqueue.emit({
         type: 'send',
         to: e.from,
-        msg: withTags(context, { type: 'voteResponse', term: context.term, granted: true }),
+        msg: withTags(context, { type: 'voteResponse', term, granted: true }),
       });
     }),
     refuseVote: emit(({ context, event }) => ({
@@ -529,7 +542,7 @@ export const raftMachine = setup({
       { guard: 'currentHeartbeat', target: '.follower', actions: 'acceptHeartbeat' },
       { guard: 'staleHeartbeat', actions: 'answerStaleMessage' },
       { guard: 'isPreVote', actions: 'answerPreVote' },
-      { guard: 'grantableVote', target: '.follower', actions: ['adoptTerm', 'grantVote'] },
+      { guard: 'grantableVote', target: '.follower', actions: 'grantVote' },
       { guard: 'refusableVote', actions: 'refuseVote' },
       { guard: 'higherTermResponse', target: '.follower', actions: 'adoptTerm' },
       { guard: 'timeoutNowFromLeader', target: '.campaign.vote', actions: 'beginTransfer' },
@@ -547,10 +560,10 @@ export const raftMachine = setup({
             receive: [
               { guard: not('fromMember') },
               { guard: 'currentHeartbeat', actions: ['acceptHeartbeat', 'armElectionTimers'] },
-              { guard: 'grantableVote', actions: ['adoptTerm', 'grantVote', 'armElectionTimers'] },
+              { guard: 'grantableVote', actions: ['grantVote', 'armElectionTimers'] },
               { guard: 'higherTermResponse', actions: 'adoptTerm' },
             ],
-            'contact.lapse': { actions: 'loseContact' },
+            'contact.lapse': { actions: ['loseContact', 'armCandidacyTimer'] },
             'election.timeout': [
               { guard: and(['isVoter', 'preVoteEnabled']), target: '#raft.campaign' },
               { guard: 'isVoter', target: '#raft.campaign.vote' },
@@ -609,10 +622,14 @@ export const raftMachine = setup({
           initial: 'watch',
           states: {
             watch: {
-              entry: 'startQuorumWindow',
               after: {
                 electionTimeoutMin: [
-                  { guard: 'quorumActive', target: 'watch', reenter: true },
+                  {
+                    guard: 'quorumActive',
+                    target: 'watch',
+                    reenter: true,
+                    actions: 'startQuorumWindow',
+                  },
                   { target: '#raft.follower', actions: 'forgetLeader' },
                 ],
               },
