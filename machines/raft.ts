@@ -122,6 +122,18 @@ function withTags<M extends RaftMessage>(context: RaftContext, msg: M): M {
   return Object.keys(context.config.tags).length > 0 ? { ...msg, tags: context.config.tags } : msg;
 }
 
+/**
+ * Peer id → position, in a prototype-less object: no inherited keys to mistake for members,
+ * and V8 builds it as a plain hash table instead of a hidden class per key sequence.
+ */
+function indexOf(peers: RaftMember[]): Record<string, number> {
+  const index: Record<string, number> = Object.create(null);
+  peers.forEach((m, i) => {
+    index[m.id] = i;
+  });
+  return index;
+}
+
 /** A peer's position, or undefined for a sender that is not a member (own keys only). */
 function peerIndex(context: RaftContext, id: string): number | undefined {
   return Object.hasOwn(context.config.index, id) ? context.config.index[id] : undefined;
@@ -424,7 +436,8 @@ export const raftMachine = setup({
         leader: context.config.id,
         leaderContact: false,
         transfer: false,
-        lead: NO_LEAD,
+        // Packed zeros, not holes: V8 keeps the array fast to copy on every ack.
+        lead: { ...NO_LEAD, acked: context.config.peers.map(() => 0) },
       });
       enqueue.emit({ type: 'leader', leader: context.config.id, term: context.term });
     }),
@@ -513,7 +526,7 @@ export const raftMachine = setup({
         voter,
         peers: peers.map((m) => m.id),
         voters,
-        index: Object.fromEntries(peers.map((m, i) => [m.id, i])),
+        index: indexOf(peers),
         votes: peers.map((m) => m.voter !== false),
         quorum: Math.floor((voters.length + (voter ? 1 : 0)) / 2) + 1,
         preVote: input.preVote !== false,

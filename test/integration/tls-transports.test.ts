@@ -1,0 +1,160 @@
+import tls from 'node:tls';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import {
+  type StreamTransportOptions,
+  type TlsOptions,
+  type TransportLogic,
+  tcpTransport,
+  WS_PATH,
+  wsTransport,
+} from '../../transports/index.js';
+import { freePorts } from './free-port.js';
+import { tcpFrame } from './raw-tcp-client.js';
+import { type CertPair, opensslAvailable, TestPki } from './tls-fixtures.js';
+import { deliver, peerList, startNode, type TestNode, waitReady } from './transport-harness.js';
+import { waitFor } from './wait-for.js';
+
+/** Connects as an outsider with the given TLS material, says hello as 'a' and sends a message. */
+type Intruder = (
+  port: number,
+  options: tls.ConnectionOptions,
+) => Promise<{ closed: () => boolean }>;
+
+const tcpIntruder: Intruder = (port, options) =>
+  new Promise((resolve) => {
+    let closed = false;
+    const socket = tls.connect({ host: '127.0.0.1', port, ...options }, () => {
+      socket.write(
+        Buffer.concat([
+          tcpFrame({ v: 1, hello: 'a' }),
+          tcpFrame({ v: 1, from: 'a', msg: { n: 900666 } }),
+        ]),
+      );
+    });
+    socket.on('error', () => {});
+    socket.resume();
+    socket.once('close', () => {
+      closed = true;
+    });
+    resolve({ closed: () => closed });
+  });
+
+const wsIntruder: Intruder = (port, options) =>
+  new Promise((resolve) => {
+    let closed = false;
+    const ws = new WebSocket(
+      `wss://127.0.0.1:${port}${WS_PATH}`,
+      options as WebSocket.ClientOptions,
+    );
+    ws.on('open', () => {
+      ws.send(JSON.stringify({ v: 1, hello: 'a' }));
+      ws.send(JSON.stringify({ v: 1, from: 'a', msg: { n: 900666 } }));
+    });
+    ws.on('error', () => {});
+    ws.once('close', () => {
+      closed = true;
+    });
+    resolve({ closed: () => closed });
+  });
+
+const cases: Array<[string, (options: StreamTransportOptions) => TransportLogic, Intruder]> = [
+  ['tcp', tcpTransport, tcpIntruder],
+  ['ws', wsTransport, wsIntruder],
+];
+
+const haveOpenssl = opensslAvailable();
+let pki: TestPki;
+let ca: string;
+let certs: Record<'a' | 'b', CertPair>;
+let foreign: CertPair & { ca: string };
+
+beforeAll(() => {
+  if (!haveOpenssl) return;
+  pki = new TestPki();
+  const trusted = pki.authority('trusted-ca');
+  const other = pki.authority('other-ca');
+  ca = trusted.ca;
+  certs = { a: trusted.issue('a'), b: trusted.issue('b') };
+  foreign = { ca: other.ca, ...other.issue('a') };
+});
+
+afterAll(() => pki?.dispose());
+
+describe.skipIf(!haveOpenssl).each(cases)('%s transport over TLS', (_name, transport, intrude) => {
+  const running: TestNode[] = [];
+  const start = (
+    id: 'a' | 'b',
+    ports: Record<string, number>,
+    tlsOptions: Partial<TlsOptions> = {},
+  ): TestNode => {
+    const options = { ca, ...certs[id], mutual: true, ...tlsOptions };
+    const node = startNode(
+      transport({ listen: `127.0.0.1:${ports[id]}`, tls: options }),
+      id,
+      peerList(ports),
+    );
+    running.push(node);
+    return node;
+  };
+
+  afterEach(() => {
+    for (const node of running.splice(0)) node.stop();
+  });
+
+  it('exchanges messages with mutual TLS', async () => {
+    const [pa, pb] = await freePorts(2);
+    const ports = { a: pa!, b: pb! };
+    const a = start('a', ports);
+    const b = start('b', ports);
+    await waitReady(a, b);
+    await deliver(a, b);
+    await deliver(b, a);
+    expect([...a.errors, ...b.errors]).toEqual([]);
+  });
+
+  it('exchanges messages with server-only TLS and a server name', async () => {
+    const [pa, pb] = await freePorts(2);
+    const ports = { a: pa!, b: pb! };
+    const a = start('a', ports, { mutual: false, serverName: 'localhost' });
+    const b = start('b', ports, { mutual: false });
+    await waitReady(a, b);
+    await deliver(a, b);
+    await deliver(b, a);
+  });
+
+  it('rejects a client whose certificate comes from another CA', async () => {
+    const [pa, pb] = await freePorts(2);
+    const ports = { a: pa!, b: pb! };
+    const a = start('a', ports);
+    const b = start('b', ports);
+    await waitReady(a, b);
+    await deliver(a, b);
+
+    const before = b.drops('unauthenticated');
+    const intruder = await intrude(pb!, { ca, cert: foreign.cert, key: foreign.key });
+    await waitFor(() => b.drops('unauthenticated') > before, 3000, 'the intruder to be rejected');
+    await waitFor(intruder.closed, 3000, 'the intruder to be disconnected');
+    expect(b.got('a', 900666)).toBe(false);
+
+    const without = await intrude(pb!, { ca });
+    await waitFor(
+      () => b.drops('unauthenticated') > before + 1,
+      3000,
+      'a certless client rejected',
+    );
+    await waitFor(without.closed, 3000, 'the certless client to be disconnected');
+    expect(b.got('a', 900666)).toBe(false);
+
+    await deliver(a, b);
+    await deliver(b, a);
+  });
+
+  it('reports unusable TLS material as a transport error', async () => {
+    const [pa] = await freePorts(1);
+    const node = start('a', { a: pa! }, { key: 'not a key' });
+    await waitFor(() => node.errors.length > 0, 2000, 'transport.error');
+    expect(node.errors[0]!.message).toMatch(/configuration/);
+    expect(node.ready).toBe(false);
+  });
+});

@@ -1,0 +1,48 @@
+/** The wire protocol version carried in every frame. */
+export const WIRE_VERSION = 1;
+
+/** An inbound frame that passed structural validation. */
+export type WireFrame =
+  | { kind: 'hello'; id: string }
+  | { kind: 'envelope'; from: string; msg: unknown };
+
+// fatal: a frame that is not valid UTF-8 is malformed, not silently repaired.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The first frame a dialing node sends, naming itself. */
+export function encodeHello(id: string): string {
+  return JSON.stringify({ v: WIRE_VERSION, hello: id });
+}
+
+/**
+ * Serialises a message for the wire, or returns undefined when it cannot be (cycles,
+ * BigInt, `undefined`), so callers can drop it instead of throwing at the send site.
+ */
+export function encodeEnvelope(from: string, msg: unknown): string | undefined {
+  if (msg === undefined) return undefined;
+  try {
+    return JSON.stringify({ v: WIRE_VERSION, from, msg });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parses and structurally validates one frame; undefined means malformed. */
+export function decodeFrame(payload: Uint8Array): WireFrame | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(utf8.decode(payload));
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const frame = value as Record<string, unknown>;
+  if (frame.v !== WIRE_VERSION) return undefined;
+  if ('hello' in frame) {
+    return typeof frame.hello === 'string' && frame.hello.length > 0
+      ? { kind: 'hello', id: frame.hello }
+      : undefined;
+  }
+  if (typeof frame.from !== 'string' || !('msg' in frame)) return undefined;
+  return { kind: 'envelope', from: frame.from, msg: frame.msg };
+}

@@ -1,0 +1,89 @@
+import { type HostPort, parseHostPort } from './address.js';
+import { DEFAULT_MAX_FRAME_BYTES } from './types.js';
+
+export interface BackoffOptions {
+  /** First reconnect delay ceiling; default 50 ms. */
+  baseMs?: number;
+  /** Largest reconnect delay ceiling; default 2000 ms. */
+  capMs?: number;
+}
+
+export interface TlsOptions {
+  /** Trusted CA(s) for verifying the other side; Node's default roots when omitted. */
+  ca?: string | Buffer;
+  /** This node's certificate chain (PEM), served when listening and presented when mutual. */
+  cert?: string | Buffer;
+  /** The private key for `cert` (PEM). */
+  key?: string | Buffer;
+  /** Require and verify client certificates, and present ours when dialing. */
+  mutual?: boolean;
+  /** Name to verify the dialed server's certificate against, instead of the peer's host. */
+  serverName?: string;
+}
+
+/** Options shared by the stream transports (TCP and WebSocket). */
+export interface StreamTransportOptions {
+  /** Where to listen, `HOST:PORT` (`[::1]:7001` for IPv6). */
+  listen: string;
+  /** Largest inbound frame accepted; default `DEFAULT_MAX_FRAME_BYTES`. */
+  maxFrameBytes?: number;
+  /** How long a dial may take to connect (including TLS); default 2000 ms. */
+  connectTimeoutMs?: number;
+  /** How long an accepted connection has to deliver a valid hello; default 5000 ms. */
+  handshakeTimeoutMs?: number;
+  /** How long a frame may take to arrive once its first byte has; default 5000 ms. */
+  frameTimeoutMs?: number;
+  backoff?: BackoffOptions;
+  tls?: TlsOptions;
+}
+
+/** Options with every default applied and every value checked. */
+export interface ResolvedStreamOptions {
+  listen: HostPort;
+  listenText: string;
+  maxFrameBytes: number;
+  connectTimeoutMs: number;
+  handshakeTimeoutMs: number;
+  frameTimeoutMs: number;
+  backoff: Required<BackoffOptions>;
+  tls: TlsOptions | undefined;
+}
+
+// The TCP length prefix is a u32, so no frame can be larger than this.
+const MAX_FRAME_LIMIT = 0xffff_ffff;
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new Error(`${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Applies defaults; throws on values that can only be a configuration mistake. */
+export function resolveStreamOptions(options: StreamTransportOptions): ResolvedStreamOptions {
+  const listen = parseHostPort(options.listen);
+  const maxFrameBytes = positiveInteger(
+    'maxFrameBytes',
+    options.maxFrameBytes,
+    DEFAULT_MAX_FRAME_BYTES,
+  );
+  if (maxFrameBytes > MAX_FRAME_LIMIT) {
+    throw new Error(`maxFrameBytes must be at most ${MAX_FRAME_LIMIT}, got ${maxFrameBytes}`);
+  }
+  const baseMs = positiveInteger('backoff.baseMs', options.backoff?.baseMs, 50);
+  const capMs = positiveInteger('backoff.capMs', options.backoff?.capMs, 2000);
+  if (capMs < baseMs) {
+    throw new Error(`backoff.capMs (${capMs}) must not be below backoff.baseMs (${baseMs})`);
+  }
+  return {
+    listen,
+    listenText: options.listen,
+    maxFrameBytes,
+    connectTimeoutMs: positiveInteger('connectTimeoutMs', options.connectTimeoutMs, 2000),
+    handshakeTimeoutMs: positiveInteger('handshakeTimeoutMs', options.handshakeTimeoutMs, 5000),
+    frameTimeoutMs: positiveInteger('frameTimeoutMs', options.frameTimeoutMs, 5000),
+    backoff: { baseMs, capMs },
+    tls: options.tls,
+  };
+}

@@ -1,0 +1,305 @@
+import { type HostPort, parseHostPort } from './address.js';
+import { backoffDelay } from './backoff.js';
+import { BoundedQueue } from './bounded-queue.js';
+import { decodeFrame, encodeEnvelope, encodeHello } from './envelope.js';
+import type { ResolvedStreamOptions } from './stream-options.js';
+import type { DropReason, TransportCommand, TransportEvent, TransportInput } from './types.js';
+import type { StreamDriver, StreamDriverFactory, Wire, WireHandlers } from './wire.js';
+
+// Frames held for a peer while (re)connecting; the protocol tolerates loss, so old ones go.
+const QUEUE_FRAMES = 64;
+
+// A peer this far behind on reading gets new frames dropped instead of buffered without bound.
+const MAX_BUFFERED_FRAMES = 4;
+
+interface Peer {
+  readonly id: string;
+  readonly target: HostPort;
+  /** Our id sorts first, so we dial it; it never dials us. */
+  readonly dialsOut: boolean;
+  readonly queue: BoundedQueue<string>;
+  active: Connection | undefined;
+  attempt: number;
+  retryTimer: NodeJS.Timeout | undefined;
+}
+
+interface Connection {
+  wire: Wire | undefined;
+  /** Known when dialing; learned from the hello when accepting. */
+  peer: Peer | undefined;
+  /** The session has given up on it: whatever it still reports is ignored. */
+  done: boolean;
+  /** Connect timeout when dialing, handshake timeout when accepting. */
+  timer: NodeJS.Timeout | undefined;
+  openedAt: number;
+  /** The peer sent something, so it accepted our hello. */
+  heard: boolean;
+}
+
+function newConnection(wire: Wire | undefined, peer: Peer | undefined): Connection {
+  return { wire, peer, done: false, timer: undefined, openedAt: 0, heard: false };
+}
+
+const IGNORE_OPEN = (): void => {};
+
+/**
+ * Everything a stream transport does above the socket: peer table, who dials whom, the
+ * hello handshake, envelope checks, per-peer queues and reconnects. One per running actor.
+ */
+export class StreamSession {
+  private readonly peers = new Map<string, Peer>();
+  private readonly connections = new Set<Connection>();
+  private driver: StreamDriver | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly label: string,
+    private readonly options: ResolvedStreamOptions,
+    private readonly input: TransportInput,
+    private readonly sendBack: (event: TransportEvent) => void,
+    private readonly createDriver: StreamDriverFactory,
+  ) {}
+
+  start(): void {
+    const self = this.input.id;
+    for (const { id, address } of this.input.peers) {
+      if (id === self || this.peers.has(id)) continue;
+      let target: HostPort;
+      try {
+        target = parseHostPort(address);
+      } catch (error) {
+        this.fail(`peer ${JSON.stringify(id)}`, error);
+        continue;
+      }
+      this.peers.set(id, {
+        id,
+        target,
+        dialsOut: self < id,
+        queue: new BoundedQueue(QUEUE_FRAMES),
+        active: undefined,
+        attempt: 0,
+        retryTimer: undefined,
+      });
+    }
+    try {
+      this.driver = this.createDriver(this.options);
+    } catch (error) {
+      this.fail('configuration', error);
+      return;
+    }
+    this.driver.listen({
+      listening: () => this.emit({ type: 'transport.ready' }),
+      failed: (error) => this.fail(`cannot listen on ${this.options.listenText}`, error),
+      accept: (wire) => this.accept(wire),
+      drop: (reason) => this.dropped(reason),
+    });
+    for (const peer of this.peers.values()) if (peer.dialsOut) this.dial(peer);
+  }
+
+  send(command: TransportCommand): void {
+    if (this.stopped || command.type !== 'send') return;
+    const payload = encodeEnvelope(this.input.id, command.msg);
+    // The receiver would drop an oversize frame and, over TCP, lose the whole connection.
+    if (payload === undefined || Buffer.byteLength(payload) > this.options.maxFrameBytes) return;
+    if (command.to === '*') {
+      for (const peer of this.peers.values()) this.deliver(peer, payload);
+      return;
+    }
+    const peer = this.peers.get(command.to);
+    if (peer !== undefined) this.deliver(peer, payload);
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const peer of this.peers.values()) clearTimeout(peer.retryTimer);
+    for (const conn of this.connections) {
+      conn.done = true;
+      clearTimeout(conn.timer);
+    }
+    this.connections.clear();
+    try {
+      this.driver?.close();
+    } catch {
+      // Cleanup must not throw; the driver has already released what it could.
+    }
+  }
+
+  private deliver(peer: Peer, payload: string): void {
+    const wire = peer.active?.wire;
+    if (wire === undefined) {
+      peer.queue.push(payload);
+      return;
+    }
+    if (wire.bufferedBytes() > MAX_BUFFERED_FRAMES * this.options.maxFrameBytes) return;
+    wire.write(payload);
+  }
+
+  private dial(peer: Peer): void {
+    peer.retryTimer = undefined;
+    const driver = this.driver;
+    if (this.stopped || driver === undefined) return;
+    const conn = newConnection(undefined, peer);
+    this.connections.add(conn);
+    conn.timer = setTimeout(() => this.abandon(conn), this.options.connectTimeoutMs);
+    try {
+      driver.dial(peer.target, (wire) => {
+        conn.wire = wire;
+        return this.dialedHandlers(conn, peer);
+      });
+    } catch {
+      this.abandon(conn);
+      this.closed(conn);
+    }
+  }
+
+  private dialedHandlers(conn: Connection, peer: Peer): WireHandlers {
+    return {
+      open: () => {
+        if (conn.done || conn.wire === undefined) return;
+        clearTimeout(conn.timer);
+        conn.timer = undefined;
+        conn.openedAt = Date.now();
+        conn.wire.write(encodeHello(this.input.id));
+        this.activate(peer, conn);
+      },
+      frame: (payload) => {
+        if (conn.done || conn.openedAt === 0) return;
+        conn.heard = true;
+        this.envelope(peer, payload);
+      },
+      drop: (reason) => {
+        if (!conn.done) this.dropped(reason, peer.id);
+      },
+      close: () => this.closed(conn),
+    };
+  }
+
+  private accept(wire: Wire): WireHandlers {
+    const conn = newConnection(wire, undefined);
+    if (this.stopped) {
+      conn.done = true;
+      wire.destroy();
+    } else {
+      this.connections.add(conn);
+      conn.timer = setTimeout(() => this.reject(conn, 'timeout'), this.options.handshakeTimeoutMs);
+    }
+    return {
+      open: IGNORE_OPEN,
+      frame: (payload) => {
+        if (conn.done) return;
+        if (conn.peer === undefined) this.hello(conn, payload);
+        else this.envelope(conn.peer, payload);
+      },
+      drop: (reason) => {
+        if (!conn.done) this.dropped(reason, conn.peer?.id);
+      },
+      close: () => this.closed(conn),
+    };
+  }
+
+  private hello(conn: Connection, payload: Uint8Array): void {
+    const frame = decodeFrame(payload);
+    if (frame?.kind !== 'hello') {
+      this.reject(conn, 'malformed');
+      return;
+    }
+    const peer = this.peers.get(frame.id);
+    // Only peers whose id sorts before ours dial us; any other claimant is not a peer here.
+    if (peer === undefined || peer.dialsOut) {
+      this.reject(conn, 'unknown-peer');
+      return;
+    }
+    clearTimeout(conn.timer);
+    conn.timer = undefined;
+    conn.peer = peer;
+    this.activate(peer, conn);
+  }
+
+  private envelope(peer: Peer, payload: Uint8Array): void {
+    const frame = decodeFrame(payload);
+    if (frame?.kind !== 'envelope') {
+      this.dropped('malformed', peer.id);
+      return;
+    }
+    if (frame.from !== peer.id) {
+      this.dropped('unknown-peer', peer.id);
+      return;
+    }
+    let msg: unknown;
+    try {
+      msg = this.input.decode(frame.msg);
+    } catch {
+      msg = undefined;
+    }
+    if (msg === undefined) {
+      this.dropped('invalid', peer.id);
+      return;
+    }
+    this.emit({ type: 'receive', from: peer.id, msg });
+  }
+
+  /** Makes `conn` the peer's route; a newer connection wins so a restarted peer can return. */
+  private activate(peer: Peer, conn: Connection): void {
+    const previous = peer.active;
+    peer.active = conn;
+    if (previous !== undefined && previous !== conn) {
+      previous.done = true;
+      clearTimeout(previous.timer);
+      previous.wire?.end();
+    }
+    for (const payload of peer.queue.drain()) this.deliver(peer, payload);
+  }
+
+  private reject(conn: Connection, reason: DropReason): void {
+    if (conn.done) return;
+    this.dropped(reason, conn.peer?.id);
+    this.abandon(conn);
+  }
+
+  private abandon(conn: Connection): void {
+    conn.done = true;
+    clearTimeout(conn.timer);
+    conn.timer = undefined;
+    conn.wire?.destroy();
+  }
+
+  private closed(conn: Connection): void {
+    if (!this.connections.delete(conn)) return;
+    conn.done = true;
+    clearTimeout(conn.timer);
+    const peer = conn.peer;
+    if (peer === undefined) return;
+    if (peer.active === conn) peer.active = undefined;
+    if (peer.dialsOut) this.redial(peer, conn);
+  }
+
+  private redial(peer: Peer, conn: Connection): void {
+    if (this.stopped) return;
+    const { baseMs, capMs } = this.options.backoff;
+    // The hello gets no reply, so a peer that rejects it would look like a fresh success on
+    // every dial; only a connection the peer spoke on, or one that lasted, resets the backoff.
+    if (conn.heard || (conn.openedAt > 0 && Date.now() - conn.openedAt >= capMs)) peer.attempt = 0;
+    const delay = backoffDelay(peer.attempt, baseMs, capMs);
+    peer.attempt += 1;
+    peer.retryTimer = setTimeout(() => this.dial(peer), delay);
+  }
+
+  private dropped(reason: DropReason, from?: string): void {
+    this.emit(
+      from === undefined
+        ? { type: 'transport.dropped', reason }
+        : { type: 'transport.dropped', reason, from },
+    );
+  }
+
+  private fail(what: string, cause: unknown): void {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    const message = `${this.label} "${this.input.id}": ${what}: ${detail}`;
+    this.emit({ type: 'transport.error', error: new Error(message, { cause }) });
+  }
+
+  private emit(event: TransportEvent): void {
+    if (!this.stopped) this.sendBack(event);
+  }
+}
