@@ -218,6 +218,30 @@ describe('createElection over the memory network', () => {
     );
   });
 
+  it('goes silent and reports an error when its disk fails, and the rest carry on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'electorate-'));
+    dirs.push(dir);
+    const network = new MemoryNetwork();
+    const a = node('n1', network, 3, { dataDir: join(dir, 'state') });
+    const others = [node('n2', network), node('n3', network)];
+    const all = [a, ...others];
+    const errors: Error[] = [];
+    a.on('error', (e) => errors.push(e));
+    await Promise.all(all.map((n) => n.start()));
+    const first = await leaderOf(all);
+    // The state directory becomes a plain file: every later write fails.
+    rmSync(join(dir, 'state'), { recursive: true });
+    writeFileSync(join(dir, 'state'), 'not a directory');
+    await first.resign();
+    await waitFor(() => errors.length > 0, 3000, 'persist error');
+    expect(errors[0]?.message).toMatch(/could not persist term and vote/);
+    const sentAfterFailure = a.status().messages.sent;
+    await leaderOf(others, 3000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(a.status().messages.sent).toBe(sentAfterFailure);
+    expect(a.isLeader).toBe(false);
+  });
+
   it('rejects bad options clearly', () => {
     const network = new MemoryNetwork();
     expect(() => node('n1', network, 3, { electionTimeoutMs: [300, 150] })).toThrow(
