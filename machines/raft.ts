@@ -185,6 +185,21 @@ export const raftMachine = setup({
     preVoteEnabled: ({ context }) => context.config.preVote,
     hasQuorum: ({ context }) => context.votes.length >= context.config.quorum,
     quorumActive: ({ context }) => liveVoters(context) + 1 >= context.config.quorum,
+    /**
+     * A message only a voter can rightly send (a leader's heartbeat, a candidate's request,
+     * a leader's transfer) from a member configured as a non-voter: a misconfigured or
+     * forged peer, ignored so it can never lead or force an election.
+     */
+    voterMessageFromNonVoter: ({ context, event }) => {
+      const m = msgOf(event);
+      if (m === undefined) return false;
+      const voterOnly =
+        m.type === 'heartbeat' ||
+        m.type === 'preVote' ||
+        m.type === 'vote' ||
+        m.type === 'timeoutNow';
+      return voterOnly && !isVoterPeer(context, (event as Receive).from);
+    },
     /** A heartbeat from the leader of this term or a later one. */
     currentHeartbeat: ({ context, event }) => {
       const m = msgOf(event);
@@ -552,6 +567,7 @@ export const raftMachine = setup({
   on: {
     receive: [
       { guard: not('fromMember') },
+      { guard: 'voterMessageFromNonVoter' },
       { guard: 'currentHeartbeat', target: '.follower', actions: 'acceptHeartbeat' },
       { guard: 'staleHeartbeat', actions: 'answerStaleMessage' },
       { guard: 'isPreVote', actions: 'answerPreVote' },
@@ -572,6 +588,7 @@ export const raftMachine = setup({
           on: {
             receive: [
               { guard: not('fromMember') },
+              { guard: 'voterMessageFromNonVoter' },
               { guard: 'currentHeartbeat', actions: ['acceptHeartbeat', 'armElectionTimers'] },
               { guard: 'grantableVote', actions: ['grantVote', 'armElectionTimers'] },
               { guard: 'higherTermResponse', actions: 'adoptTerm' },

@@ -369,3 +369,27 @@ describe('raftMachine (pure transitions)', () => {
     });
   });
 });
+
+describe('raftMachine and non-voting members', () => {
+  const members = [{ id: 'n1' }, { id: 'n2' }, { id: 'n3' }, { id: 'nv', voter: false }];
+
+  it('ignores a heartbeat, a vote request or a transfer from a non-voter', () => {
+    const d = new Driver(input({ members }));
+    expect(d.receive('nv', { type: 'heartbeat', term: 4, round: 1 })).toEqual([]);
+    expect(d.context.leader).toBeNull();
+    d.fire('contact');
+    expect(d.receive('nv', { type: 'preVote', term: 5 })).toEqual([]);
+    expect(d.receive('nv', { type: 'vote', term: 5, transfer: true })).toEqual([]);
+    expect(d.context.term).toBe(0);
+  });
+
+  it('still counts a non-voter’s acknowledgements as contact, not toward the lease', () => {
+    const d = new Driver(input({ members }));
+    d.timeout();
+    d.receive('n2', { type: 'preVoteResponse', term: 1, granted: true });
+    d.receive('n2', { type: 'voteResponse', term: 1, granted: true });
+    expect(d.role).toBe('leader');
+    const out = d.receive('nv', { type: 'heartbeatResponse', term: 1, round: 1 });
+    expect(out.some((e) => e.type === 'lease.granted')).toBe(false);
+  });
+});
