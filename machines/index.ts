@@ -1,3 +1,11 @@
+export {
+  decodeEntropyMessage,
+  type ElectFunction,
+  type EntropyContext,
+  type EntropyInput,
+  type EntropyMessage,
+  entropyMachine,
+} from './entropy.js';
 export type { ProtocolEmitted, ReceiveEvent, Role } from './protocol-events.js';
 export {
   type RaftContext,

@@ -8,8 +8,9 @@ import { EventHub } from './event-hub.js';
 import { LeaseClock } from './lease-clock.js';
 import { createNodeMachine, type NodeEmitted } from './node-machine.js';
 import type { ProtocolView } from './protocol-view.js';
+import { type EntropyOptions, entropyProtocol } from './protocols/entropy.js';
 import type { MemberSpec, ProtocolDefinition } from './protocols/protocol-definition.js';
-import { type RaftOptions, raftProtocol, raftTiming } from './protocols/raft.js';
+import { type RaftOptions, raftProtocol } from './protocols/raft.js';
 import { CallbackRunner, type StateCallbacks } from './state-callbacks.js';
 
 export interface PeerConfig {
@@ -23,9 +24,6 @@ export interface PeerConfig {
 
 interface CommonOptions {
   id: string;
-  /** Every member, this node included or not. */
-  peers: PeerConfig[];
-  transport: TransportLogic;
   /** goelect's enter/leave callbacks for leader, follower and candidate. */
   callbacks?: StateCallbacks;
   /** How long a callback may run before it is reported as an error (default 5000 ms). */
@@ -38,11 +36,22 @@ interface CommonOptions {
 
 export interface RaftElectionOptions extends CommonOptions, RaftOptions {
   protocol: 'raft';
+  /** Every member, this node included or not. */
+  peers: PeerConfig[];
+  transport: TransportLogic;
   /** Keep term and vote here, fsynced before any vote is sent. */
   dataDir?: string;
 }
 
-export type ElectionOptions = RaftElectionOptions;
+export interface EntropyElectionOptions extends CommonOptions, EntropyOptions {
+  protocol: 'entropy';
+  /** The peer list in force from round 0 (ids; no addresses: nobody talks to anyone). */
+  peers: (string | { id: string })[];
+  /** Where entropy (and later peer lists) come from: `entropySource` or `httpEntropySource`. */
+  source: TransportLogic;
+}
+
+export type ElectionOptions = RaftElectionOptions | EntropyElectionOptions;
 
 export interface MemberStatus {
   id: string;
@@ -122,8 +131,16 @@ export class LeadershipLostError extends Error {
 export function createElection(options: ElectionOptions): Election {
   switch (options.protocol) {
     case 'raft':
-      raftTiming(options);
-      return new NodeElection(options, raftProtocol);
+      raftProtocol.check(options);
+      return new NodeElection(options, raftProtocol, options.peers, options.transport);
+    case 'entropy':
+      entropyProtocol.check(options);
+      return new NodeElection(
+        options,
+        entropyProtocol,
+        options.peers.map((p) => ({ id: typeof p === 'string' ? p : p.id, address: '' })),
+        options.source,
+      );
     default:
       throw new TypeError(
         `unknown protocol ${String((options as { protocol: unknown }).protocol)}`,
@@ -159,18 +176,22 @@ class NodeElection implements Election {
 
   constructor(
     private readonly options: ElectionOptions,
-    // biome-ignore lint/suspicious/noExplicitAny: each protocol brings its own machine type
-    private readonly protocol: ProtocolDefinition<RaftOptions, any>,
+    // biome-ignore lint/suspicious/noExplicitAny: each protocol brings its own options and machine
+    private readonly protocol: ProtocolDefinition<any, any>,
+    private readonly peers: PeerConfig[],
+    private readonly edge: TransportLogic,
   ) {
-    if (!options.peers.some((p) => p.id === options.id) && options.peers.length === 0) {
-      throw new TypeError('peers must list the cluster members');
+    if (typeof options.id !== 'string' || options.id.length === 0) {
+      throw new TypeError('id must be a non-empty string');
     }
+    if (peers.length === 0) throw new TypeError('peers must list the cluster members');
     const ids = new Set<string>();
-    for (const p of options.peers) {
+    for (const p of peers) {
       if (ids.has(p.id)) throw new TypeError(`peer id ${p.id} is listed twice`);
       ids.add(p.id);
     }
-    this.store = options.dataDir === undefined ? undefined : new DurableStore(options.dataDir);
+    const dataDir = options.protocol === 'raft' ? options.dataDir : undefined;
+    this.store = dataDir === undefined ? undefined : new DurableStore(dataDir);
     this.callbacks = new CallbackRunner(
       options.callbacks ?? {},
       options.callbackTimeoutMs ?? 5000,
@@ -183,7 +204,12 @@ class NodeElection implements Election {
   }
 
   get isLeader(): boolean {
-    return this.phase === 'running' && this.view().role === 'leader' && this.lease.holds();
+    return this.phase === 'running' && this.leads(this.view());
+  }
+
+  /** Leading is the machine's role, and for leased protocols also an unexpired lease. */
+  private leads(view: ProtocolView): boolean {
+    return view.role === 'leader' && (!this.protocol.leased || this.lease.holds());
   }
 
   on<K extends keyof ElectionEvents>(type: K, listener: (event: ElectionEvents[K]) => void) {
@@ -198,13 +224,13 @@ class NodeElection implements Election {
     if (this.phase !== 'idle') throw new Error(`cannot start an election that is ${this.phase}`);
     this.phase = 'starting';
     const { options } = this;
-    const members: MemberSpec[] = options.peers.map((p) => ({
+    const members: MemberSpec[] = this.peers.map((p) => ({
       id: p.id,
       ...(p.noVote ? { voter: false } : {}),
       ...(p.tags === undefined ? {} : { tags: p.tags }),
     }));
     if (!members.some((m) => m.id === options.id)) members.push({ id: options.id });
-    const machine = createNodeMachine(this.protocol.logic, options.transport);
+    const machine = createNodeMachine(this.protocol.logic, this.edge);
     const node = createActor(machine, {
       input: {
         protocol: this.protocol.input({
@@ -216,7 +242,7 @@ class NodeElection implements Election {
         }),
         transport: {
           id: options.id,
-          peers: options.peers
+          peers: this.peers
             .filter((p) => p.id !== options.id)
             .map((p) => ({ id: p.id, address: p.address })),
           decode: this.protocol.decode,
@@ -357,17 +383,19 @@ class NodeElection implements Election {
 
   private members(peerTags: Record<string, Tags>): MemberStatus[] {
     const { options } = this;
-    const list = options.peers.some((p) => p.id === options.id)
-      ? options.peers
-      : [...options.peers, { id: options.id, address: '', noVote: options.noVote }];
+    const noVote = options.protocol === 'raft' && options.noVote === true;
+    const ownTags = options.protocol === 'raft' ? options.tags : undefined;
+    const list = this.peers.some((p) => p.id === options.id)
+      ? this.peers
+      : [...this.peers, { id: options.id, address: '', noVote }];
     return list.map((p) => {
       const self = p.id === options.id;
       return {
         id: p.id,
         address: p.address,
         self,
-        voter: self ? options.noVote !== true : p.noVote !== true,
-        tags: (self ? options.tags : (peerTags[p.id] ?? p.tags)) ?? {},
+        voter: self ? !noVote : p.noVote !== true,
+        tags: (self ? ownTags : (peerTags[p.id] ?? p.tags)) ?? {},
         lastContact: self ? null : (this.lastContact.get(p.id) ?? null),
       };
     });
@@ -449,7 +477,7 @@ class NodeElection implements Election {
   private refresh(): void {
     if (this.phase !== 'running') return;
     const view = this.view();
-    const leading = view.role === 'leader' && this.lease.holds();
+    const leading = this.leads(view);
     const reason: DeposeReason = this.resigning
       ? 'resigned'
       : view.role === 'leader'

@@ -8,10 +8,18 @@ export {
   type ElectionEvents,
   type ElectionOptions,
   type ElectionStatus,
+  type EntropyElectionOptions,
   LeadershipLostError,
   type MemberStatus,
   type PeerConfig,
   type RaftElectionOptions,
 } from './election.js';
+export {
+  ElectionInputError,
+  type ElectionStrategy,
+  type ElectLeadersOptions,
+  electLeaders,
+} from './entropy/index.js';
+export type { EntropyOptions } from './protocols/entropy.js';
 export type { RaftOptions } from './protocols/raft.js';
 export { CallbackError, type StateCallbacks } from './state-callbacks.js';

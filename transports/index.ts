@@ -1,4 +1,11 @@
 export { formatHostPort, type HostPort, parseHostPort } from './address.js';
+export {
+  type EntropyPollOptions,
+  type EntropyReading,
+  entropySource,
+  type HttpEntropyOptions,
+  httpEntropySource,
+} from './entropy-source.js';
 export { MemoryNetwork, type MemoryNetworkOptions, memoryTransport } from './memory.js';
 export type {
   BackoffOptions,

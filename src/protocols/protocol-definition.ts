@@ -23,6 +23,13 @@ export interface ProtocolDefinition<TOptions, TLogic extends AnyActorLogic = Any
   name: string;
   logic: TLogic;
   decode: (raw: unknown) => unknown | undefined;
+  /**
+   * Whether leadership is backed by a lease the machine renews (Raft); if not, the role the
+   * machine reports is the whole answer.
+   */
+  leased: boolean;
+  /** Throws a RangeError or TypeError naming the first bad option. */
+  check(options: TOptions): void;
   input(args: {
     id: string;
     members: MemberSpec[];

@@ -49,6 +49,8 @@ export const raftProtocol: ProtocolDefinition<RaftOptions, typeof raftMachine> =
   name: 'raft',
   logic: raftMachine,
   decode: decodeRaftMessage,
+  leased: true,
+  check: raftTiming,
   input: ({ id, members, seed, persisted, options }): RaftInput => ({
     id,
     members,
