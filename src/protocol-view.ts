@@ -6,6 +6,9 @@ export interface ProtocolView {
   role: Role;
   leader: string | null;
   term: number | undefined;
+  /** Where to reach the leader and its priority, for protocols that know them (Bully). */
+  leaderAddress?: string;
+  leaderPid?: string;
 }
 
 export function viewRaft(snapshot: { value: unknown; context: RaftContext }): ProtocolView {

@@ -7,6 +7,8 @@ export interface MemberSpec {
   id: string;
   voter?: boolean;
   tags?: Tags;
+  /** Options for this member alone (a Bully pid, say), over the cluster-wide ones. */
+  options?: Record<string, unknown>;
 }
 
 /** Durable state a protocol asks to keep across restarts (term and vote, for Raft). */
