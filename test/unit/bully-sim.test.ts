@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { BullyContext } from '../../machines/bully.js';
 import { comparePriority } from '../../machines/bully.js';
-import { bullyProtocol } from '../../src/protocols/bully.js';
+import { type BullyOptions, bullyProtocol } from '../../src/protocols/bully.js';
 import { Simulation } from '../../src/sim/simulation.js';
 
-const rounds = (sim: Simulation<unknown>, id: string) =>
+const rounds = (sim: Simulation<BullyOptions>, id: string) =>
   (sim.snapshot(id) as { context: BullyContext }).context.rounds;
 
 function cluster(seed: number, preempt = true) {
   return new Simulation({ nodes: 5, seed, protocol: bullyProtocol, options: { preempt } });
 }
 
-const agreeOn = (sim: Simulation<unknown>, id: string, ms = 3000) =>
+const agreeOn = (sim: Simulation<BullyOptions>, id: string, ms = 3000) =>
   sim.runUntil((s) => s.agreedLeader() === id, ms);
 
 describe('comparePriority', () => {
