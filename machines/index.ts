@@ -1,4 +1,13 @@
 export {
+  type BullyContext,
+  type BullyInput,
+  type BullyTiming,
+  bullyMachine,
+  bullyRole,
+  comparePriority,
+} from './bully.js';
+export { type BullyMessage, decodeBullyMessage, isPid } from './bully-messages.js';
+export {
   decodeEntropyMessage,
   type ElectFunction,
   type EntropyContext,

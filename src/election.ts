@@ -8,6 +8,7 @@ import { EventHub } from './event-hub.js';
 import { LeaseClock } from './lease-clock.js';
 import { createNodeMachine, type NodeEmitted } from './node-machine.js';
 import type { ProtocolView } from './protocol-view.js';
+import { type BullyOptions, bullyProtocol } from './protocols/bully.js';
 import { type EntropyOptions, entropyProtocol } from './protocols/entropy.js';
 import type { MemberSpec, ProtocolDefinition } from './protocols/protocol-definition.js';
 import { type RaftOptions, raftProtocol } from './protocols/raft.js';
@@ -51,7 +52,14 @@ export interface EntropyElectionOptions extends CommonOptions, EntropyOptions {
   source: TransportLogic;
 }
 
-export type ElectionOptions = RaftElectionOptions | EntropyElectionOptions;
+export interface BullyElectionOptions extends CommonOptions, BullyOptions {
+  protocol: 'bully';
+  /** Members known in advance (TCP, WebSocket, memory); on UDP multicast they are discovered. */
+  peers?: PeerConfig[];
+  transport: TransportLogic;
+}
+
+export type ElectionOptions = RaftElectionOptions | BullyElectionOptions | EntropyElectionOptions;
 
 export interface MemberStatus {
   id: string;
@@ -88,6 +96,9 @@ export interface ChangeEvent {
   leader: string | null;
   term: number | undefined;
   isLeader: boolean;
+  /** Where to reach the leader and its pid (Bully). */
+  leaderAddress?: string;
+  leaderPid?: string;
 }
 
 export type DeposeReason = 'stepped-down' | 'lease-lapsed' | 'resigned' | 'stopped';
@@ -133,6 +144,9 @@ export function createElection(options: ElectionOptions): Election {
     case 'raft':
       raftProtocol.check(options);
       return new NodeElection(options, raftProtocol, options.peers, options.transport);
+    case 'bully':
+      bullyProtocol.check(options);
+      return new NodeElection(options, bullyProtocol, options.peers ?? [], options.transport);
     case 'entropy':
       entropyProtocol.check(options);
       return new NodeElection(
@@ -184,7 +198,9 @@ class NodeElection implements Election {
     if (typeof options.id !== 'string' || options.id.length === 0) {
       throw new TypeError('id must be a non-empty string');
     }
-    if (peers.length === 0) throw new TypeError('peers must list the cluster members');
+    if (peers.length === 0 && options.protocol !== 'bully') {
+      throw new TypeError('peers must list the cluster members');
+    }
     const ids = new Set<string>();
     for (const p of peers) {
       if (ids.has(p.id)) throw new TypeError(`peer id ${p.id} is listed twice`);
@@ -385,9 +401,14 @@ class NodeElection implements Election {
     const { options } = this;
     const noVote = options.protocol === 'raft' && options.noVote === true;
     const ownTags = options.protocol === 'raft' ? options.tags : undefined;
-    const list = this.peers.some((p) => p.id === options.id)
-      ? this.peers
+    const list: PeerConfig[] = this.peers.some((p) => p.id === options.id)
+      ? [...this.peers]
       : [...this.peers, { id: options.id, address: '', noVote }];
+    // Members nobody configured but who spoke up (peers discovered on a multicast group).
+    const known = new Set(list.map((p) => p.id));
+    for (const id of this.lastContact.keys()) {
+      if (!known.has(id)) list.push({ id, address: '' });
+    }
     return list.map((p) => {
       const self = p.id === options.id;
       return {
@@ -489,6 +510,8 @@ class NodeElection implements Election {
       leader: view.leader,
       term: view.term,
       isLeader: leading,
+      ...(view.leaderAddress === undefined ? {} : { leaderAddress: view.leaderAddress }),
+      ...(view.leaderPid === undefined ? {} : { leaderPid: view.leaderPid }),
     };
     const last = this.lastChange;
     if (

@@ -1,6 +1,7 @@
 export type { ProtocolEmitted, Role } from '../machines/protocol-events.js';
 export type { Tags } from '../machines/raft-messages.js';
 export {
+  type BullyElectionOptions,
   type ChangeEvent,
   createElection,
   type DeposeReason,
@@ -20,6 +21,7 @@ export {
   type ElectLeadersOptions,
   electLeaders,
 } from './entropy/index.js';
+export type { BullyOptions } from './protocols/bully.js';
 export type { EntropyOptions } from './protocols/entropy.js';
 export type { RaftOptions } from './protocols/raft.js';
 export { CallbackError, type StateCallbacks } from './state-callbacks.js';

@@ -251,3 +251,50 @@ describe('createElection over the memory network', () => {
     expect(() => node('n1', network, 3, { leaseMs: 500 })).toThrow(/leaseMs/);
   });
 });
+
+describe("createElection({ protocol: 'bully' }) over the memory network", () => {
+  it('elects the highest pid and reports its address and pid in change events', async () => {
+    const network = new MemoryNetwork();
+    const specs = [
+      { id: 'a', pid: 30, address: '10.0.0.1' },
+      { id: 'b', pid: 10, address: '10.0.0.2' },
+      { id: 'c', pid: 20, address: '10.0.0.3' },
+    ];
+    const peersList = specs.map((s) => ({ id: s.id, address: s.address }));
+    const nodes = specs.map((s) =>
+      createElection({
+        protocol: 'bully',
+        id: s.id,
+        pid: s.pid,
+        address: s.address,
+        peers: peersList,
+        transport: memoryTransport(network),
+        leaderTimeoutMs: 300,
+      }),
+    );
+    running.push(...nodes);
+    const changes: { leader: string | null; leaderPid?: string; leaderAddress?: string }[] = [];
+    nodes[1]!.on('change', (c) => changes.push(c));
+    await Promise.all(nodes.map((n) => n.start()));
+    await waitFor(() => nodes.every((n) => n.status().leader === 'a'), 3000, 'a leads');
+    expect(nodes[0]!.isLeader).toBe(true);
+    expect(changes.at(-1)).toMatchObject({
+      leader: 'a',
+      leaderPid: '30',
+      leaderAddress: '10.0.0.1',
+    });
+    await nodes[0]!.stop();
+    await waitFor(() => nodes[2]!.isLeader && nodes[1]!.status().leader === 'c', 3000, 'c leads');
+  });
+
+  it('rejects a pid that is not an unsigned 64-bit integer', () => {
+    expect(() =>
+      createElection({
+        protocol: 'bully',
+        id: 'a',
+        pid: -1,
+        transport: memoryTransport(new MemoryNetwork()),
+      }),
+    ).toThrow(/pid must be an unsigned 64-bit integer/);
+  });
+});
