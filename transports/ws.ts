@@ -13,6 +13,7 @@ import { tlsClientContext, tlsServerName, tlsServerOptions } from './tls-config.
 import { watchTlsHandshakes } from './tls-handshakes.js';
 import type { DropReason, TransportLogic } from './types.js';
 import type { ListenHooks, StreamDriver, Wire, WireHandlers } from './wire.js';
+import { watchFrames } from './ws-frame-clock.js';
 
 export type WsTransportOptions = StreamTransportOptions;
 
@@ -86,10 +87,14 @@ function createWsDriver(options: ResolvedStreamOptions): StreamDriver {
     upgrading.delete(socket);
   };
 
+  /**
+   * `accepted` is the upgraded socket of an inbound connection; a dialed one has no socket
+   * until its upgrade response arrives.
+   */
   const attach = (
     ws: WebSocket,
     attachHandlers: (wire: Wire) => WireHandlers,
-    dialed: boolean,
+    accepted?: Duplex,
   ): void => {
     sockets.add(ws);
     const wire: Wire = {
@@ -110,7 +115,24 @@ function createWsDriver(options: ResolvedStreamOptions): StreamDriver {
       sockets.delete(ws);
       handlers.close();
     });
-    if (dialed) ws.once('open', () => handlers.open());
+    const clockFrames = (socket: Duplex): void =>
+      watchFrames(socket, options.frameTimeoutMs, () => {
+        if (ws.readyState === WebSocket.CLOSED) return;
+        // A closing connection was already dropped for its real fault, or is ours to end.
+        if (ws.readyState === WebSocket.OPEN) handlers.drop('timeout');
+        ws.terminate();
+      });
+    // ws puts any bytes that came with the upgrade back on the socket, where they flow only
+    // from the next tick, so on either side the clock sees them too.
+    if (accepted) {
+      clockFrames(accepted);
+    } else {
+      ws.once('upgrade', (response) => {
+        tuneSocket(response.socket);
+        clockFrames(response.socket);
+      });
+      ws.once('open', () => handlers.open());
+    }
   };
 
   const watchUpgrades = (hooks: ListenHooks): void => {
@@ -138,7 +160,7 @@ function createWsDriver(options: ResolvedStreamOptions): StreamDriver {
       } else {
         wss.handleUpgrade(req, socket, head, (ws) => {
           tuneSocket(socket as net.Socket);
-          attach(ws, hooks.accept, false);
+          attach(ws, hooks.accept, socket);
         });
       }
     });
@@ -187,8 +209,7 @@ function createWsDriver(options: ResolvedStreamOptions): StreamDriver {
         clientOptions.servername = tlsServerName(tlsConfig, target.host) ?? '';
       }
       const ws = new WebSocket(`${scheme}://${formatHostPort(target)}${WS_PATH}`, clientOptions);
-      ws.once('upgrade', (response) => tuneSocket(response.socket));
-      attach(ws, attachHandlers, true);
+      attach(ws, attachHandlers);
     },
 
     close(): void {

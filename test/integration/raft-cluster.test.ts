@@ -237,9 +237,7 @@ describe.each(STREAM_KINDS)('raft cluster over %s', (kind) => {
 });
 
 describe('raft cluster over ws, against a frame trickling in after the hello', () => {
-  // wsTransport accepts frameTimeoutMs but never applies it, so nothing ends this connection
-  // and the wait below gives up. Marked as failing until that is fixed; then make it an it().
-  it.fails('times the frame out, as the TCP transport does', async () => {
+  it('times the frame out, as the TCP transport does', async () => {
     const { nodes, target, before, attackTarget } = await attackedCluster('ws');
     const attack = WS_TRICKLING_FRAME;
     await expectDrops(target, attack.drops, attack.name, () => attack.run(attackTarget()));

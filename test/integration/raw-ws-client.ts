@@ -30,8 +30,9 @@ export function rawWsClient(port: number, path = WS_PATH): Promise<RawWsClient> 
 /**
  * A plain TCP socket that has completed the WebSocket upgrade by hand, so a test can write
  * frame bytes at whatever pace it likes (the ws client only ever sends whole frames).
+ * `early` goes out in the same write as the upgrade request, before any answer to it.
  */
-export async function rawWsUpgrade(port: number): Promise<RawTcpClient> {
+export async function rawWsUpgrade(port: number, early?: Buffer): Promise<RawTcpClient> {
   const client = await rawTcpClient(port);
   const response = new Promise<string>((resolve) => {
     let text = '';
@@ -43,10 +44,11 @@ export async function rawWsUpgrade(port: number): Promise<RawTcpClient> {
     };
     client.socket.on('data', onData);
   });
-  client.socket.write(
+  const request = Buffer.from(
     `GET ${WS_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
       `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
   );
+  client.socket.write(early === undefined ? request : Buffer.concat([request, early]));
   const head = await response;
   if (!head.startsWith('HTTP/1.1 101')) {
     client.socket.destroy();

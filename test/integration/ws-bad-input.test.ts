@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { type DropReason, WS_PATH, wsTransport } from '../../transports/index.js';
 import { freePorts } from './free-port.js';
 import { type RawTcpClient, rawTcpClient } from './raw-tcp-client.js';
+import { maskedTextFrame, rawWsUpgrade } from './raw-ws-client.js';
 import { deliver, peerList, startNode, type TestNode, waitReady } from './transport-harness.js';
 import { waitFor } from './wait-for.js';
 
@@ -70,7 +71,11 @@ beforeAll(async () => {
   ports = { a: pa!, b: pb!, m: pm!, z: pz! };
   const listen = (id: string): string => `127.0.0.1:${ports[id]}`;
   const peers = peerList(ports);
-  target = startNode(wsTransport({ listen: listen('m'), handshakeTimeoutMs: 300 }), 'm', peers);
+  target = startNode(
+    wsTransport({ listen: listen('m'), handshakeTimeoutMs: 300, frameTimeoutMs: 300 }),
+    'm',
+    peers,
+  );
   goodSmaller = startNode(wsTransport({ listen: listen('b') }), 'b', peers);
   goodLarger = startNode(wsTransport({ listen: listen('z') }), 'z', peers);
   await waitReady(target, goodSmaller, goodLarger);
@@ -197,6 +202,22 @@ describe('ws transport with bad input', () => {
     } finally {
       clearInterval(drip);
     }
+    await expectStillWorking();
+  });
+
+  it('times out a frame begun in the same write as the upgrade request', async () => {
+    // ws hands these bytes over with the upgrade rather than as socket data; the frame clock
+    // must see them all the same, or it would lose track of where frames begin.
+    const slow = maskedTextFrame(envelope('a', { n: 900011 }));
+    const client = await rawWsUpgrade(
+      ports.m!,
+      Buffer.concat([maskedTextFrame(hello('a')), slow.subarray(0, 3)]),
+    );
+    sockets.push(client);
+    const drop = await expectDrop('timeout', () => {});
+    expect(drop.from).toBe('a');
+    await waitFor(client.closed, 2000, 'server to close the connection');
+    expect(target.got('a', 900011)).toBe(false);
     await expectStillWorking();
   });
 
