@@ -291,6 +291,18 @@ export const raftMachine = setup({
       );
       return { rng: state, electionTimeoutMs: value };
     }),
+    /**
+     * A vote round needs one round trip, not a whole election timeout: a candidate that
+     * split the vote with another gives up after a short random wait, so one of the two
+     * soon runs again and wins. No lease is at stake here, since every voter's contact with
+     * the old leader has already lapsed.
+     */
+    drawVoteTimeout: assign(({ context }) => {
+      const { heartbeatMs, electionTimeoutMinMs, electionTimeoutMaxMs } = context.config.timing;
+      const spread = Math.max(electionTimeoutMaxMs - electionTimeoutMinMs, heartbeatMs);
+      const { state, value } = drawBetween(context.rng, heartbeatMs, heartbeatMs + spread);
+      return { rng: state, electionTimeoutMs: value };
+    }),
     loseContact: assign({ leaderContact: false }),
     /**
      * Restarts the follower's clock: contact with the leader lapses after the minimum
@@ -616,7 +628,7 @@ export const raftMachine = setup({
           after: { electionTimeout: { target: 'preVote', reenter: true } },
         },
         vote: {
-          entry: ['drawElectionTimeout', 'startVote'],
+          entry: ['drawVoteTimeout', 'startVote'],
           always: { guard: 'hasQuorum', target: '#raft.leader' },
           on: {
             receive: { guard: 'voteGranted', actions: 'countVote' },
