@@ -7,6 +7,11 @@ export {
   httpEntropySource,
 } from './entropy-source.js';
 export { MemoryNetwork, type MemoryNetworkOptions, memoryTransport } from './memory.js';
+export {
+  decodeMultibully,
+  encodeMultibully,
+  MULTIBULLY_DATAGRAM_BYTES,
+} from './multibully-codec.js';
 export type {
   BackoffOptions,
   StreamTransportOptions,
@@ -14,4 +19,9 @@ export type {
 } from './stream-options.js';
 export { type TcpTransportOptions, tcpTransport } from './tcp.js';
 export * from './types.js';
+export {
+  DEFAULT_MULTICAST_GROUP,
+  type UdpMulticastTransportOptions,
+  udpMulticastTransport,
+} from './udp-multicast.js';
 export { WS_PATH, type WsTransportOptions, wsTransport } from './ws.js';
