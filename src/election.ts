@@ -76,6 +76,9 @@ export interface ElectionStatus {
   protocol: string;
   role: Role;
   leader: string | null;
+  /** Where to reach the leader and its pid (Bully). */
+  leaderAddress?: string;
+  leaderPid?: string;
   term: number | undefined;
   /** True only while this node may act as leader (it holds a valid lease). */
   isLeader: boolean;
@@ -343,6 +346,8 @@ class NodeElection implements Election {
       protocol: this.protocol.name,
       role: view.role,
       leader: view.leader,
+      ...(view.leaderAddress === undefined ? {} : { leaderAddress: view.leaderAddress }),
+      ...(view.leaderPid === undefined ? {} : { leaderPid: view.leaderPid }),
       term: view.term,
       isLeader: leading,
       leaseRemainingMs: leading ? Math.round(this.lease.expiresAt - performance.now()) : null,
