@@ -322,6 +322,8 @@ class NodeElection implements Election {
     clearTimeout(this.leaseTimer);
     this.node?.stop();
     this.phase = 'stopped';
+    this.callbacks.stopped(this.lastRole);
+    this.lastRole = undefined;
     await this.callbacks.idle();
   }
 

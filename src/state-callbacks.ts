@@ -47,6 +47,11 @@ export class CallbackRunner {
     this.enqueue(NAMES[to].enter);
   }
 
+  /** The node stopped: it leaves its last role and enters none. */
+  stopped(from: Role | undefined): void {
+    if (from !== undefined) this.enqueue(NAMES[from].leave);
+  }
+
   /** Resolves once every queued callback has finished or timed out. */
   idle(): Promise<void> {
     return this.chain;

@@ -78,3 +78,71 @@ describe.each(['electorate', 'multibully'] as const)(
     });
   },
 );
+
+describe('bully over UDP multicast', () => {
+  it('keeps the sitting leader when a higher node returns without preemption', async () => {
+    const group = freshGroup();
+    const nodes = specs.map((s) => bullyNode(s, group, { preempt: false }));
+    await Promise.all(nodes.map((n) => n.start()));
+    await agree(nodes, 105);
+    await nodes[4]!.stop();
+    await agree(nodes.slice(0, 4), 104);
+    const back = bullyNode(specs[4]!, group, { preempt: false });
+    await back.start();
+    await waitFor(() => back.status().leaderPid === '104', 3000, 'newcomer follows 104');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect([...nodes.slice(0, 4), back].every((n) => n.status().leaderPid === '104')).toBe(true);
+  });
+
+  it('survivors agree on the next leader after two leaders die in quick succession', async () => {
+    const group = freshGroup();
+    const nodes = specs.map((s) => bullyNode(s, group));
+    await Promise.all(nodes.map((n) => n.start()));
+    await agree(nodes, 105);
+    await nodes[4]!.stop();
+    await new Promise((r) => setTimeout(r, 150));
+    await nodes[3]!.stop();
+    await agree(nodes.slice(0, 3), 103);
+  });
+
+  it('delivers role callbacks in the order the machine changed state', async () => {
+    const group = freshGroup();
+    const log: string[] = [];
+    const nodes = specs.slice(0, 3).map((s) => {
+      const e = createElection({
+        protocol: 'bully',
+        id: s.id,
+        pid: s.pid,
+        address: '127.0.0.1',
+        leaderTimeoutMs: 500,
+        transport: udpMulticastTransport({ group, iface: '127.0.0.1' }),
+        callbacks:
+          s.id === 'n3'
+            ? {
+                enterLeader: async () => {
+                  // A slow callback must not let a later one overtake it.
+                  await new Promise((r) => setTimeout(r, 50));
+                  log.push('enterLeader');
+                },
+                leaveLeader: () => {
+                  log.push('leaveLeader');
+                },
+                enterCandidate: () => {
+                  log.push('enterCandidate');
+                },
+                leaveCandidate: () => {
+                  log.push('leaveCandidate');
+                },
+              }
+            : {},
+      });
+      running.push(e);
+      return e;
+    });
+    await Promise.all(nodes.map((n) => n.start()));
+    await agree(nodes, 103);
+    await nodes[2]!.stop();
+    await waitFor(() => log.includes('leaveLeader'), 2000, 'leaveLeader');
+    expect(log).toEqual(['enterCandidate', 'leaveCandidate', 'enterLeader', 'leaveLeader']);
+  });
+});
