@@ -1,0 +1,25 @@
+import { writeFileSync } from 'node:fs';
+
+const verdict = (ok) => (ok ? 'PASS' : 'MISS');
+
+/** A row of the results table; `target` and `pass` are absent for figures without a target. */
+export function row(metric, value, display, target, pass) {
+  return {
+    metric,
+    value,
+    display,
+    target: target ?? null,
+    verdict: pass === undefined ? null : verdict(pass),
+  };
+}
+
+export function markdownTable(rows) {
+  const lines = ['| Measure | Result | Target | |', '| --- | ---: | ---: | --- |'];
+  for (const r of rows)
+    lines.push(`| ${r.metric} | ${r.display} | ${r.target ?? '—'} | ${r.verdict ?? ''} |`);
+  return lines.join('\n');
+}
+
+export function writeJson(path, document) {
+  writeFileSync(path, `${JSON.stringify(document, null, 2)}\n`);
+}

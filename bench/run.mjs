@@ -1,0 +1,198 @@
+// The benchmark behind README's performance table: real processes on loopback, then the
+// simulator. Run with `npm run bench` (it builds first); `--runs N` sets the repetitions.
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { measureCrashFailover } from './crash-failover.mjs';
+import { closeConnections } from './diag-client.mjs';
+import { measureIdleCpu } from './idle-cpu.mjs';
+import { NodeCluster } from './node-processes.mjs';
+import { markdownTable, row, writeJson } from './report.mjs';
+import { measureResignHandover } from './resign-handover.mjs';
+import { largeClusterElection, simulatorThroughput } from './simulator.mjs';
+import { median, percentile, worst } from './stats.mjs';
+
+const TIMING = { heartbeatMs: 50, electionTimeoutMs: [150, 300] };
+const CLUSTER_SIZE = 5;
+const IDLE_SECONDS = 10;
+const SIM_VIRTUAL_MS = 300_000;
+const SIM_SEEDS = [1, 2, 3];
+const LARGE_CLUSTER = 1000;
+const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
+
+function parseRuns(argv) {
+  let runs = 20;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value =
+      arg === '--runs' ? argv[++i] : arg.startsWith('--runs=') ? arg.slice(7) : undefined;
+    if (
+      value === undefined ||
+      !/^[0-9]+$/.test(value) ||
+      Number(value) < 1 ||
+      Number(value) > 1000
+    ) {
+      console.error(`bench: usage: node bench/run.mjs [--runs N] (N from 1 to 1000), got '${arg}'`);
+      process.exit(2);
+    }
+    runs = Number(value);
+  }
+  return runs;
+}
+
+const ms = (v) => `${v.toFixed(v < 100 ? 1 : 0)} ms`;
+const log = (line) => console.log(line);
+
+async function measureProcesses(runs) {
+  const cluster = await NodeCluster.create(CLUSTER_SIZE, TIMING);
+  try {
+    cluster.startAll();
+    log(`cluster: ${CLUSTER_SIZE} node processes on 127.0.0.1, waiting for a leader`);
+    const idle = await measureIdleCpu(cluster, IDLE_SECONDS);
+    for (const n of idle.perNode)
+      log(`idle cpu: ${n.id}${n.leader ? ' (leader)' : ''} ${n.percent.toFixed(2)} %`);
+    const resign = await measureResignHandover(cluster, runs, log);
+    const failover = await measureCrashFailover(cluster, runs, log);
+    return { idle, resign, failover };
+  } catch (err) {
+    const errors = cluster.errors();
+    throw new Error(`${err.message}${errors === '' ? '' : `\nnode stderr:\n${errors}`}`, {
+      cause: err,
+    });
+  } finally {
+    await cluster.stopAll();
+    closeConnections();
+  }
+}
+
+function measureSimulator() {
+  const throughput = simulatorThroughput(SIM_SEEDS, SIM_VIRTUAL_MS);
+  for (const t of throughput) {
+    log(
+      `simulator: seed ${t.seed}, ${t.delivered} messages in ${t.wallSeconds.toFixed(3)} s = ${Math.round(t.perSecond)}/s`,
+    );
+  }
+  const large = largeClusterElection(LARGE_CLUSTER, 1);
+  log(
+    `simulator: ${LARGE_CLUSTER} nodes, leader ${large.leader} at ${large.virtualMs} virtual ms after ` +
+      `${large.wallSeconds.toFixed(2)} s wall (${large.buildSeconds.toFixed(2)} s to build)`,
+  );
+  return { throughput, large };
+}
+
+async function main() {
+  const runs = parseRuns(process.argv.slice(2));
+  const loadBefore = os.loadavg()[0];
+  log(
+    `electorate bench: ${runs} runs, heartbeat ${TIMING.heartbeatMs} ms, election timeout ${TIMING.electionTimeoutMs.join('-')} ms`,
+  );
+  const processes = await measureProcesses(runs);
+  const sim = measureSimulator();
+  const loadAfter = os.loadavg()[0];
+
+  const { failover, resign, idle } = processes;
+  const idlePercents = idle.perNode.map((n) => n.percent);
+  const simRate = median(sim.throughput.map((t) => t.perSecond));
+  const failoverNote = failover.timeouts > 0 ? ` (${failover.timeouts} timed out)` : '';
+  const resignNote = resign.timeouts > 0 ? ` (${resign.timeouts} timed out)` : '';
+  const rows = [
+    row(
+      'Crash failover, median',
+      median(failover.times),
+      ms(median(failover.times)) + failoverNote,
+      '≤ 200 ms',
+      median(failover.times) <= 200,
+    ),
+    row('Crash failover, p90', percentile(failover.times, 90), ms(percentile(failover.times, 90))),
+    row(
+      'Crash failover, worst',
+      worst(failover.times),
+      ms(worst(failover.times)),
+      '≤ 350 ms',
+      worst(failover.times) <= 350,
+    ),
+    row(
+      'Resign handover, median',
+      median(resign.times),
+      ms(median(resign.times)) + resignNote,
+      '≤ 20 ms',
+      median(resign.times) <= 20,
+    ),
+    row('Resign handover, worst', worst(resign.times), ms(worst(resign.times))),
+    row(
+      'Messages per election (median)',
+      median(failover.messagesPerElection),
+      median(failover.messagesPerElection).toFixed(1),
+    ),
+    row(
+      'Idle CPU per node, median',
+      median(idlePercents),
+      `${median(idlePercents).toFixed(2)} %`,
+      '≤ 1 %',
+      median(idlePercents) <= 1,
+    ),
+    row(
+      'Idle CPU per node, worst',
+      worst(idlePercents),
+      `${worst(idlePercents).toFixed(2)} %`,
+      '≤ 1 %',
+      worst(idlePercents) <= 1,
+    ),
+    row(
+      'Simulator, delivered messages per wall second',
+      simRate,
+      Math.round(simRate).toLocaleString('en-US'),
+      '≥ 200,000',
+      simRate >= 200_000,
+    ),
+    row(
+      `Simulated ${LARGE_CLUSTER.toLocaleString('en-US')}-node election, wall time`,
+      sim.large.wallSeconds,
+      sim.large.leader === null ? 'no leader' : `${sim.large.wallSeconds.toFixed(2)} s`,
+      '< 5 s',
+      sim.large.leader !== null && sim.large.wallSeconds < 5,
+    ),
+  ];
+
+  const table = markdownTable(rows);
+  log('');
+  log(table);
+  writeJson(RESULTS, {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+      loadAverageBefore: loadBefore,
+      loadAverageAfter: loadAfter,
+    },
+    settings: {
+      runs,
+      clusterSize: CLUSTER_SIZE,
+      ...TIMING,
+      idleSeconds: IDLE_SECONDS,
+      simVirtualMs: SIM_VIRTUAL_MS,
+      largeCluster: LARGE_CLUSTER,
+    },
+    table: rows,
+    raw: {
+      failoverMs: failover.times,
+      failoverTimeouts: failover.timeouts,
+      messagesPerElection: failover.messagesPerElection,
+      resignMs: resign.times,
+      resignTimeouts: resign.timeouts,
+      idleCpu: idle,
+      simulator: sim,
+    },
+  });
+  // Other work on the machine inflates every figure here; the load says how much to trust them.
+  log(
+    `\nload average (1 min): ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after, ${os.cpus().length} cpus`,
+  );
+  log(`written to ${RESULTS}`);
+}
+
+main().catch((err) => {
+  console.error(`bench: ${err.message}`);
+  process.exitCode = 1;
+});

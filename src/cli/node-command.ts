@@ -1,0 +1,98 @@
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import {
+  type StreamTransportOptions,
+  type TransportLogic,
+  tcpTransport,
+  wsTransport,
+} from '../../transports/index.js';
+import { type DiagServer, startDiagServer } from '../diag-server.js';
+import { createElection, type Election } from '../election.js';
+import type { NodeConfig } from './args.js';
+import { type LogSink, logElection } from './change-log.js';
+import { errorMessage } from './error-message.js';
+import { quote } from './quote.js';
+import { shutdownSignal } from './shutdown-signal.js';
+import { loadTlsFiles } from './tls-files.js';
+import { UsageError } from './usage-error.js';
+
+// Stopping sends a handover and closes sockets; anything slower than this is stuck.
+const STOP_TIMEOUT_MS = 5000;
+
+/** Fails now, as a usage error, rather than at the first vote when the directory is unusable. */
+function checkDataDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? errorMessage(err);
+    throw new UsageError(`--data-dir: cannot use ${quote(dir)} (${code})`);
+  }
+}
+
+function buildTransport(config: NodeConfig): TransportLogic {
+  const options: StreamTransportOptions = { listen: config.listen };
+  if (config.tls !== undefined) options.tls = loadTlsFiles(config.tls);
+  return config.transport === 'ws' ? wsTransport(options) : tcpTransport(options);
+}
+
+function buildElection(config: NodeConfig): Election {
+  if (config.dataDir !== undefined) checkDataDir(config.dataDir);
+  const transport = buildTransport(config);
+  try {
+    return createElection({
+      protocol: config.protocol,
+      id: config.id,
+      peers: config.peers,
+      transport,
+      heartbeatMs: config.heartbeatMs,
+      electionTimeoutMs: config.electionTimeoutMs,
+      ...(config.leaseMs === undefined ? {} : { leaseMs: config.leaseMs }),
+      ...(config.dataDir === undefined ? {} : { dataDir: config.dataDir }),
+      noVote: config.noVote,
+      tags: config.tags,
+    });
+  } catch (err) {
+    // Everything createElection checks comes from the command line.
+    throw new UsageError(errorMessage(err));
+  }
+}
+
+function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Runs one member until SIGTERM or SIGINT; resolves with the exit code. */
+export async function runNode(config: NodeConfig, sink: LogSink): Promise<number> {
+  const signal = shutdownSignal();
+  const election = buildElection(config);
+  logElection(election, config.id, config.log, sink);
+  try {
+    await election.start();
+  } catch (err) {
+    sink.err(`electorate: ${errorMessage(err)}`);
+    return 1;
+  }
+  let diag: DiagServer | undefined;
+  if (config.http !== undefined) {
+    try {
+      diag = await startDiagServer(election, { listen: config.http });
+    } catch (err) {
+      sink.err(`electorate: ${errorMessage(err)}`);
+      await election.stop();
+      return 1;
+    }
+  }
+  await signal;
+  diag?.markStopping();
+  const stopped = await within(election.stop(), STOP_TIMEOUT_MS);
+  await diag?.close();
+  if (stopped === 'timeout') {
+    sink.err(`electorate: ${config.id} did not stop within ${STOP_TIMEOUT_MS} ms`);
+    return 1;
+  }
+  return 0;
+}

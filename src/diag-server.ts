@@ -1,0 +1,162 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type HostPort, parseHostPort } from '../transports/address.js';
+import type { Election, ElectionStatus } from './election.js';
+
+export interface DiagServerOptions {
+  /** `HOST:PORT` to serve on; port 0 picks a free one (read it from `address`). */
+  listen: string;
+}
+
+export interface DiagServer {
+  /** Where the server actually listens. */
+  address: HostPort;
+  /** From now on `/healthz` answers 503: the node is shutting down but still answers. */
+  markStopping(): void;
+  /** Stops listening and drops open connections, keep-alive ones included. */
+  close(): Promise<void>;
+}
+
+/**
+ * The `/diag` document: the fields the public contract fixes, in its order, then the rest
+ * of `status()`. `term` is null rather than absent, so every key is always there.
+ */
+export function diagDocument(status: ElectionStatus): Record<string, unknown> {
+  return {
+    id: status.id,
+    protocol: status.protocol,
+    role: status.role,
+    leader: status.leader,
+    term: status.term ?? null,
+    members: status.members,
+    startedAt: status.startedAt,
+    isLeader: status.isLeader,
+    leaseRemainingMs: status.leaseRemainingMs,
+    messages: status.messages,
+    elections: status.elections,
+    dropped: status.dropped,
+    errors: status.errors,
+  };
+}
+
+type DiagElection = Pick<Election, 'status' | 'resign'>;
+
+interface Reply {
+  status: number;
+  body: string;
+  type?: string;
+  headers?: Record<string, string>;
+}
+
+const json = (status: number, value: unknown): Reply => ({
+  status,
+  body: `${JSON.stringify(value)}\n`,
+  type: 'application/json',
+});
+const text = (status: number, body: string): Reply => ({ status, body: `${body}\n` });
+
+interface Route {
+  methods: readonly string[];
+  answer(election: DiagElection, stopping: boolean): Reply;
+}
+
+const ROUTES: Record<string, Route> = {
+  '/diag': {
+    methods: ['GET', 'HEAD'],
+    answer: (election) => json(200, diagDocument(election.status())),
+  },
+  '/healthz': {
+    methods: ['GET', 'HEAD'],
+    answer: (_election, stopping) => (stopping ? text(503, 'stopping') : text(200, 'ok')),
+  },
+  // Lets an operator (or the benchmark) hand leadership over without stopping the node.
+  '/resign': {
+    methods: ['POST'],
+    answer: (election) => {
+      const status = election.status();
+      if (status.role !== 'leader') {
+        return json(409, { error: 'not the leader', leader: status.leader });
+      }
+      // resign() only sends an event; its promise cannot fail in a way the caller could act on.
+      election.resign().catch(() => {});
+      return json(202, { resigning: status.id, term: status.term ?? null });
+    },
+  },
+};
+
+function requestPath(url: string | undefined): string {
+  return (url ?? '').split('?', 1)[0] ?? '';
+}
+
+function route(request: http.IncomingMessage, election: DiagElection, stopping: boolean): Reply {
+  const found = Object.hasOwn(ROUTES, requestPath(request.url))
+    ? ROUTES[requestPath(request.url)]
+    : undefined;
+  if (found === undefined) return text(404, 'not found');
+  if (!found.methods.includes(request.method ?? '')) {
+    return { ...text(405, 'method not allowed'), headers: { allow: found.methods.join(', ') } };
+  }
+  return found.answer(election, stopping);
+}
+
+function reply(response: http.ServerResponse, { status, body, type, headers }: Reply): void {
+  response.writeHead(status, {
+    'content-type': type ?? 'text/plain; charset=utf-8',
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  response.end(body);
+}
+
+/** Port 0 is not a peer address, so parseHostPort refuses it; here it means "any free port". */
+function listenAddress(listen: string): HostPort {
+  if (listen.endsWith(':0')) return { ...parseHostPort(`${listen.slice(0, -1)}1`), port: 0 };
+  return parseHostPort(listen);
+}
+
+/** Serves `GET /diag`, `GET /healthz` and `POST /resign` for one election over plain HTTP. */
+export async function startDiagServer(
+  election: DiagElection,
+  options: DiagServerOptions,
+): Promise<DiagServer> {
+  const { host, port } = listenAddress(options.listen);
+  let stopping = false;
+  const server = http.createServer((request, response) => {
+    // Bodies are never read; draining them keeps keep-alive connections usable.
+    request.resume();
+    let answer: Reply;
+    try {
+      answer = route(request, election, stopping);
+    } catch (err) {
+      answer = text(500, `internal error: ${(err as Error).message}`);
+    }
+    reply(response, answer);
+  });
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  return await new Promise((resolve, reject) => {
+    const failed = (error: Error) =>
+      reject(new Error(`diag server cannot listen on ${options.listen}`, { cause: error }));
+    server.once('error', failed);
+    server.listen({ host, port }, () => {
+      server.off('error', failed);
+      // Accept errors after this point (EMFILE and the like) are transient: keep serving.
+      server.on('error', () => {});
+      const bound = server.address() as AddressInfo;
+      resolve({
+        address: { host: bound.address, port: bound.port },
+        markStopping: () => {
+          stopping = true;
+        },
+        close: () =>
+          new Promise<void>((done) => {
+            stopping = true;
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}

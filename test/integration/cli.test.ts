@@ -1,0 +1,269 @@
+import net from 'node:net';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type CliProcess, ensureBuilt, killSpawned, runCli, startCli } from './cli-process.js';
+import { freePorts } from './free-port.js';
+import { waitFor } from './wait-for.js';
+
+interface Diag {
+  id: string;
+  protocol: string;
+  role: string;
+  leader: string | null;
+  term: number | null;
+  members: Array<{ id: string; self: boolean; voter: boolean }>;
+  startedAt: string;
+  isLeader: boolean;
+}
+
+interface ClusterNode {
+  id: string;
+  listenPort: number;
+  httpPort: number;
+  proc: CliProcess;
+}
+
+const CONTRACT_KEYS = ['id', 'protocol', 'role', 'leader', 'term', 'members', 'startedAt'];
+const TEXT_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z n\d leader=(n\d|-) term=\d+ role=\w+/;
+
+async function diag(port: number): Promise<Diag | undefined> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/diag`);
+    return response.ok ? ((await response.json()) as Diag) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The leader every node's /diag names, if they all name the same one and it holds its lease. */
+async function agreedLeader(nodes: ClusterNode[]): Promise<string | undefined> {
+  const docs = await Promise.all(nodes.map((n) => diag(n.httpPort)));
+  const leader = docs[0]?.leader;
+  if (leader === null || leader === undefined) return undefined;
+  if (!docs.every((d) => d?.leader === leader)) return undefined;
+  const holder = docs.find((d) => d?.id === leader);
+  // The leader itself may not be among `nodes` (it was stopped); then agreement is enough.
+  return holder === undefined || holder.isLeader ? leader : undefined;
+}
+
+async function startCluster(size: number, extra: string[] = []): Promise<ClusterNode[]> {
+  const ports = await freePorts(size * 2);
+  const specs = Array.from({ length: size }, (_, i) => ({
+    id: `n${i + 1}`,
+    listenPort: ports[i]!,
+    httpPort: ports[size + i]!,
+  }));
+  const peers = specs.map((s) => `${s.id}=127.0.0.1:${s.listenPort}`).join(',');
+  return specs.map((s) => ({
+    ...s,
+    proc: startCli([
+      'node',
+      '--protocol',
+      'raft',
+      '--id',
+      s.id,
+      '--listen',
+      `127.0.0.1:${s.listenPort}`,
+      '--peers',
+      peers,
+      '--http',
+      `127.0.0.1:${s.httpPort}`,
+      ...extra,
+    ]),
+  }));
+}
+
+async function waitForLeader(nodes: ClusterNode[], timeoutMs: number): Promise<string> {
+  let leader: string | undefined;
+  await waitFor(
+    async () => {
+      leader = await agreedLeader(nodes);
+      return leader !== undefined;
+    },
+    timeoutMs,
+    `agreement on a leader among ${nodes.map((n) => n.id).join(', ')}`,
+    20,
+  );
+  return leader!;
+}
+
+function stderrLines(proc: CliProcess): string[] {
+  return proc.stderr.split('\n').filter((l) => l !== '');
+}
+
+beforeAll(() => ensureBuilt(), 120_000);
+afterEach(() => killSpawned());
+
+describe('electorate node', () => {
+  it('three processes agree on a leader; SIGTERM makes it resign, exit 0, and a new one take over', async () => {
+    const nodes = await startCluster(3);
+    const first = await waitForLeader(nodes, 10_000);
+
+    const docs = await Promise.all(nodes.map((n) => diag(n.httpPort)));
+    for (const [i, doc] of docs.entries()) {
+      expect(Object.keys(doc!).slice(0, CONTRACT_KEYS.length)).toEqual(CONTRACT_KEYS);
+      expect(doc).toMatchObject({ id: `n${i + 1}`, protocol: 'raft', leader: first });
+      expect(doc!.members.map((m) => m.id).sort()).toEqual(['n1', 'n2', 'n3']);
+      expect(Number.isNaN(Date.parse(doc!.startedAt))).toBe(false);
+    }
+    expect(new Set(docs.map((d) => d!.term)).size).toBe(1);
+
+    const leader = nodes.find((n) => n.id === first)!;
+    process.kill(leader.proc.pid, 'SIGTERM');
+    await waitFor(() => leader.proc.exited, 5000, 'the leader to exit');
+    expect(leader.proc.code).toBe(0);
+    expect(leader.proc.stderr).toBe('');
+    const lines = leader.proc.lines();
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).toMatch(TEXT_LINE);
+    expect(
+      lines.some((l) => l.endsWith(`${first} leader=${first} term=${docs[0]!.term} role=leader`)),
+    ).toBe(true);
+
+    const survivors = nodes.filter((n) => n !== leader);
+    let next: string | undefined;
+    await waitFor(
+      async () => {
+        next = await agreedLeader(survivors);
+        return next !== undefined && next !== first;
+      },
+      5000,
+      'a new leader among the survivors',
+      20,
+    );
+    const after = await diag(survivors[0]!.httpPort);
+    expect(after!.term).toBeGreaterThan(docs[0]!.term!);
+    for (const n of survivors) expect(n.proc.exited).toBe(false);
+  });
+
+  it('serves /healthz, 404 for other paths and 405 for other methods', async () => {
+    const [node] = await startCluster(1);
+    await waitForLeader([node!], 10_000);
+    const base = `http://127.0.0.1:${node!.httpPort}`;
+    const health = await fetch(`${base}/healthz`);
+    expect([health.status, await health.text()]).toEqual([200, 'ok\n']);
+    expect((await fetch(`${base}/nope`)).status).toBe(404);
+    const post = await fetch(`${base}/diag`, { method: 'POST', body: 'x' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  it('writes one JSON object per change with --log json, and a lone member leads itself', async () => {
+    const [node] = await startCluster(1, ['--log', 'json']);
+    await waitForLeader([node!], 10_000);
+    process.kill(node!.proc.pid, 'SIGINT');
+    await waitFor(() => node!.proc.exited, 5000, 'the node to exit');
+    expect(node!.proc.code).toBe(0);
+    const events = node!.proc.lines().map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events[0]).toMatchObject({ id: 'n1', role: 'follower', leader: null });
+    expect(events).toContainEqual(
+      expect.objectContaining({ id: 'n1', role: 'leader', leader: 'n1', isLeader: true }),
+    );
+    for (const e of events) expect(Number.isNaN(Date.parse(e.time as string))).toBe(false);
+  });
+
+  it('exits 1 with one line when its port is taken', async () => {
+    const [port] = await freePorts(1);
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen({ host: '127.0.0.1', port }, resolve));
+    try {
+      const proc = await runCli([
+        'node',
+        '--protocol=raft',
+        '--id=n1',
+        `--listen=127.0.0.1:${port}`,
+        '--peers=n2=127.0.0.1:1',
+      ]);
+      expect(proc.code).toBe(1);
+      const lines = stderrLines(proc);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        new RegExp(`^electorate: .*cannot listen on 127\\.0\\.0\\.1:${port}\\b.*EADDRINUSE`),
+      );
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+describe('electorate usage', () => {
+  it('prints usage with --help and no arguments, and the version with --version', async () => {
+    for (const args of [['--help'], []]) {
+      const proc = await runCli(args);
+      expect(proc.code).toBe(0);
+      expect(proc.stdout).toContain('electorate node --protocol raft');
+      expect(proc.stdout).toContain('electorate demo');
+      expect(proc.stderr).toBe('');
+    }
+    const version = await runCli(['--version']);
+    expect([version.code, version.stdout.trim()]).toEqual([0, '0.1.0']);
+  });
+
+  const bad: Array<[string, string[], string]> = [
+    ['an unknown flag', ['node', '--protocol', 'raft', '--wat'], "unknown flag '--wat'"],
+    [
+      'a planned protocol',
+      ['node', '--protocol', 'bully'],
+      "protocol 'bully' is not available yet",
+    ],
+    ['a missing value', ['node', '--protocol', 'raft', '--id'], '--id needs a value'],
+    [
+      'a heartbeat above the timeout',
+      [
+        'node',
+        '--protocol=raft',
+        '--id=n1',
+        '--listen=127.0.0.1:7001',
+        '--peers=n2=127.0.0.1:7002',
+        '--heartbeat=500',
+      ],
+      '--heartbeat (500) must be below the minimum election timeout (150)',
+    ],
+    [
+      'an unreadable TLS file',
+      [
+        'node',
+        '--protocol=raft',
+        '--id=n1',
+        '--listen=127.0.0.1:7001',
+        '--peers=n2=127.0.0.1:7002',
+        '--tls-ca=/nonexistent/ca.pem',
+        '--tls-cert=/nonexistent/n1.pem',
+        '--tls-key=/nonexistent/n1.key',
+      ],
+      "--tls-ca: cannot read '/nonexistent/ca.pem' (ENOENT)",
+    ],
+    ['the elect command', ['elect', '--peers', 'a,b'], "command 'elect' is not available yet"],
+    ['an unknown command', ['serve'], "unknown command 'serve'"],
+  ];
+
+  it.each(bad)('exits 2 with exactly one stderr line for %s', async (_name, args, message) => {
+    const proc = await runCli(args);
+    expect(proc.code).toBe(2);
+    const lines = stderrLines(proc);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^electorate: /);
+    expect(lines[0]).toContain(message);
+    expect(proc.stdout).toBe('');
+  });
+});
+
+describe('electorate demo', () => {
+  it('runs a cluster in one process, summarises it each second and exits 0 on SIGINT', async () => {
+    const proc = startCli(['demo', '--nodes', '3']);
+    await waitFor(
+      () => /cluster: n\d leads, term \d+ \(3\/3 agree\)/.test(proc.stdout),
+      10_000,
+      'a summary line naming a leader',
+    );
+    const diagUrls = [...proc.stdout.matchAll(/diag (http:\/\/127\.0\.0\.1:\d+\/diag)/g)].map(
+      (m) => m[1]!,
+    );
+    expect(diagUrls).toHaveLength(3);
+    const doc = (await (await fetch(diagUrls[0]!)).json()) as Diag;
+    expect(doc.protocol).toBe('raft');
+    process.kill(proc.pid, 'SIGINT');
+    await waitFor(() => proc.exited, 5000, 'the demo to exit');
+    expect(proc.code).toBe(0);
+    expect(proc.stderr).toBe('');
+  });
+});
