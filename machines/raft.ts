@@ -318,15 +318,17 @@ export const raftMachine = setup({
         { id: 'contact', delay: context.config.timing.electionTimeoutMinMs },
       );
     }),
-    /** The rest of the randomized timeout runs on from the moment contact lapsed. */
-    armCandidacyTimer: raise(
-      { type: 'election.timeout' },
-      {
-        id: 'election',
-        delay: ({ context }) =>
-          context.electionTimeoutMs - context.config.timing.electionTimeoutMinMs,
-      },
-    ),
+    /**
+     * The rest of the randomized timeout runs on from the moment contact lapsed, drawn
+     * afresh each time: a draw kept from start-up would leave the survivors of a leader's
+     * crash with exactly the long timeouts that lost the previous election.
+     */
+    armCandidacyTimer: enqueueActions(({ context, enqueue }) => {
+      const { electionTimeoutMinMs: min, electionTimeoutMaxMs: max } = context.config.timing;
+      const { state, value } = drawBetween(context.rng, min, max);
+      enqueue.assign({ rng: state, electionTimeoutMs: value });
+      enqueue.raise({ type: 'election.timeout' }, { id: 'election', delay: value - min });
+    }),
     disarmElectionTimers: enqueueActions(({ enqueue }) => {
       enqueue.cancel('contact');
       enqueue.cancel('election');
@@ -595,7 +597,7 @@ export const raftMachine = setup({
       initial: 'waiting',
       states: {
         waiting: {
-          entry: ['drawElectionTimeout', 'armElectionTimers'],
+          entry: 'armElectionTimers',
           exit: 'disarmElectionTimers',
           on: {
             receive: [

@@ -124,8 +124,23 @@ describe('raftMachine (pure transitions)', () => {
     expect(rest).toBeLessThanOrEqual(150);
   });
 
+  it('draws a fresh timeout each time contact lapses', () => {
+    const d = new Driver(input());
+    const draws = new Set<number>();
+    for (let i = 0; i < 5; i++) {
+      d.receive('n2', { type: 'heartbeat', term: 1, round: i + 1 });
+      d.fire('contact');
+      draws.add(d.context.electionTimeoutMs);
+    }
+    expect(draws.size).toBeGreaterThan(1);
+  });
+
   it('draws different timeouts for different seeds and the same for the same seed', () => {
-    const draw = (seed: number) => new Driver(input({ seed })).context.electionTimeoutMs;
+    const draw = (seed: number) => {
+      const d = new Driver(input({ seed }));
+      d.fire('contact');
+      return d.context.electionTimeoutMs;
+    };
     const delays = [1, 2, 3, 4, 5, 6].map(draw);
     expect(new Set(delays).size).toBeGreaterThan(1);
     expect(draw(3)).toBe(delays[2]);
