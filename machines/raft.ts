@@ -1,4 +1,4 @@
-import { and, assign, emit, enqueueActions, not, raise, setup } from 'xstate';
+import { and, assign, emit, enqueueActions, not, setup } from 'xstate';
 import type { ProtocolEmitted, ReceiveEvent, Role } from './protocol-events.js';
 import type { RaftMessage, Tags } from './raft-messages.js';
 import { drawBetween } from './seeded-random.js';
