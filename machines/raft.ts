@@ -208,6 +208,20 @@ export const raftMachine = setup({
         m.term > context.term || (m.term === context.term && context.leader !== context.config.id)
       );
     },
+    /**
+     * Another leader's heartbeat in this very term. Election safety rules this out while
+     * every vote survives restarts; when one did not, both leaders would go on forever,
+     * each renewed by followers that ack them both. Stepping down ends it: the next
+     * election runs in a later term.
+     */
+    rivalLeaderHeartbeat: ({ context, event }) => {
+      const m = msgOf(event);
+      return (
+        m?.type === 'heartbeat' &&
+        m.term === context.term &&
+        isVoterPeer(context, (event as Receive).from)
+      );
+    },
     staleHeartbeat: ({ context, event }) => {
       const m = msgOf(event);
       return m?.type === 'heartbeat' && m.term < context.term;
@@ -649,7 +663,10 @@ export const raftMachine = setup({
       entry: ['becomeLeader', { type: 'announceRole', params: { role: 'leader' } }],
       exit: 'revokeLease',
       on: {
-        receive: { guard: 'currentHeartbeatResponse', actions: 'recordAck' },
+        receive: [
+          { guard: 'currentHeartbeatResponse', actions: 'recordAck' },
+          { guard: 'rivalLeaderHeartbeat', target: 'follower', actions: 'forgetLeader' },
+        ],
         resign: { target: 'follower', actions: 'transferLeadership' },
       },
       states: {

@@ -408,3 +408,13 @@ describe('raftMachine and non-voting members', () => {
     expect(out.some((e) => e.type === 'lease.granted')).toBe(false);
   });
 });
+
+describe('raftMachine with two leaders in one term', () => {
+  it('a leader that hears another leader of its own term steps down', () => {
+    const d = leaderDriver();
+    const out = d.receive('n3', { type: 'heartbeat', term: 1, round: 4 });
+    expect(d.role).toBe('follower');
+    expect(out).toContainEqual({ type: 'lease.revoked' });
+    expect(d.context.term).toBe(1);
+  });
+});
