@@ -138,34 +138,38 @@ describe('createElection over the memory network', () => {
   });
 
   it('runs goelect callbacks in order and turns a throwing callback into an error event', async () => {
-    const calls: string[] = [];
+    const network = new MemoryNetwork();
+    const calls = new Map<string, string[]>();
     const errors: Error[] = [];
-    const { nodes } = await cluster(3, {
-      callbacks: {
-        enterFollower: () => {
-          calls.push('enterFollower');
+    const nodes = peers(3).map((p) => {
+      const log: string[] = [];
+      calls.set(p.id, log);
+      const record = (name: string) => () => {
+        log.push(name);
+      };
+      return node(p.id, network, 3, {
+        callbacks: {
+          enterFollower: record('enterFollower'),
+          leaveFollower: record('leaveFollower'),
+          enterCandidate: () => {
+            log.push('enterCandidate');
+            throw new Error('boom');
+          },
+          leaveCandidate: record('leaveCandidate'),
+          enterLeader: async () => {
+            log.push('enterLeader');
+          },
         },
-        leaveFollower: () => {
-          calls.push('leaveFollower');
-        },
-        enterCandidate: () => {
-          calls.push('enterCandidate');
-          throw new Error('boom');
-        },
-        leaveCandidate: () => {
-          calls.push('leaveCandidate');
-        },
-        enterLeader: async () => {
-          calls.push('enterLeader');
-        },
-      },
+      });
     });
     for (const n of nodes) n.on('error', (e) => errors.push(e));
-    await leaderOf(nodes);
-    await waitFor(() => calls.includes('enterLeader'), 2000, 'enterLeader');
-    const start = calls.indexOf('enterCandidate');
-    expect(calls[start - 1]).toBe('leaveFollower');
-    expect(calls.slice(calls.lastIndexOf('leaveCandidate'))).toContain('enterLeader');
+    await Promise.all(nodes.map((n) => n.start()));
+    const leader = await leaderOf(nodes);
+    const log = calls.get(leader.status().id)!;
+    await waitFor(() => log.includes('enterLeader'), 2000, 'enterLeader');
+    // Each leave comes before the next enter, in the order the roles changed.
+    expect(log.slice(0, 2)).toEqual(['enterFollower', 'leaveFollower']);
+    expect(log.slice(-3)).toEqual(['enterCandidate', 'leaveCandidate', 'enterLeader']);
     expect(errors.some((e) => e.message.includes('enterCandidate callback failed: boom'))).toBe(
       true,
     );
