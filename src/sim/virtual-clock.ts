@@ -17,7 +17,10 @@ export class VirtualClock {
   setTimeout(fn: (...args: unknown[]) => void, timeout: number): QueuedEvent {
     const ev = this.queue.push(this.now() + Math.max(0, timeout), () => {
       this.timers.delete(ev);
-      this.dispatch(() => fn());
+      // Held while the node was frozen, the timer may have been cancelled before it ran.
+      this.dispatch(() => {
+        if (!ev.cancelled) fn();
+      });
     });
     this.timers.add(ev);
     return ev;
