@@ -25,51 +25,54 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 
 /**
- * A cluster of `electorate node` processes on 127.0.0.1, each with a diag server. Nodes are
- * n1..nN; `stop(i)` and `start(i)` let a benchmark crash and restart one.
+ * A cluster of `electorate node` processes on 127.0.0.1, each with a diag server. `stop(i)`
+ * and `start(i)` let a benchmark crash and restart one.
  */
 export class NodeCluster {
+  /** Raft members n1..nN over TCP. */
   static async create(size, timing) {
     const ports = await freePorts(size * 2);
-    return new NodeCluster(size, ports.slice(0, size), ports.slice(size), timing);
-  }
-
-  constructor(size, peerPorts, httpPorts, timing) {
-    this.ids = Array.from({ length: size }, (_, i) => `n${i + 1}`);
-    this.peerPorts = peerPorts;
-    this.httpPorts = httpPorts;
-    this.timing = timing;
-    this.children = new Array(size);
-    this.stderr = this.ids.map(() => '');
-  }
-
-  args(i) {
-    const peers = this.ids.map((id, j) => `${id}=127.0.0.1:${this.peerPorts[j]}`).join(',');
-    return [
-      CLI,
+    const ids = Array.from({ length: size }, (_, i) => `n${i + 1}`);
+    const peerPorts = ports.slice(0, size);
+    const peers = ids.map((id, j) => `${id}=127.0.0.1:${peerPorts[j]}`).join(',');
+    return new NodeCluster(ids, ports.slice(size), (i, httpPort) => [
       'node',
       '--protocol',
       'raft',
       '--id',
-      this.ids[i],
+      ids[i],
       '--listen',
-      `127.0.0.1:${this.peerPorts[i]}`,
+      `127.0.0.1:${peerPorts[i]}`,
       '--peers',
       peers,
       '--http',
-      `127.0.0.1:${this.httpPorts[i]}`,
+      `127.0.0.1:${httpPort}`,
       '--heartbeat',
-      String(this.timing.heartbeatMs),
+      String(timing.heartbeatMs),
       '--election-timeout',
-      `${this.timing.electionTimeoutMs[0]}-${this.timing.electionTimeoutMs[1]}`,
+      `${timing.electionTimeoutMs[0]}-${timing.electionTimeoutMs[1]}`,
       '--log',
       'none',
-    ];
+    ]);
+  }
+
+  /** Members named `ids`, node i started with the CLI arguments `argsFor(i, httpPort)`. */
+  static async withArgs(ids, argsFor) {
+    return new NodeCluster(ids, await freePorts(ids.length), argsFor);
+  }
+
+  constructor(ids, httpPorts, argsFor) {
+    this.ids = ids;
+    this.httpPorts = httpPorts;
+    this.argsFor = argsFor;
+    this.children = new Array(ids.length);
+    this.stderr = ids.map(() => '');
   }
 
   start(i) {
     // stdout is not read, so it must not be a pipe that could fill and stall the node.
-    const child = spawn(process.execPath, this.args(i), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const args = [CLI, ...this.argsFor(i, this.httpPorts[i])];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     live.add(child);
     child.exited = new Promise((resolve) => {
       child.once('exit', () => {

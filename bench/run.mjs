@@ -1,161 +1,75 @@
-// The benchmark behind README's performance table: real processes on loopback, then the
-// simulator. Run with `npm run bench` (it builds first); `--runs N` sets the repetitions.
+// The benchmark behind README's performance table: Raft and Bully clusters of real processes
+// on loopback, the simulator, and deterministic election. Run with `npm run bench` (it builds
+// first); `--runs N` sets the failover repetitions, `--only raft,bully,elect` picks parts.
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { measureCrashFailover } from './crash-failover.mjs';
+import { bullyPart } from './bully-part.mjs';
 import { closeConnections } from './diag-client.mjs';
-import { measureIdleCpu } from './idle-cpu.mjs';
-import { NodeCluster } from './node-processes.mjs';
-import { markdownTable, row, writeJson } from './report.mjs';
-import { measureResignHandover } from './resign-handover.mjs';
-import { largeClusterElection, simulatorThroughput } from './simulator.mjs';
-import { median, percentile, worst } from './stats.mjs';
+import { electPart } from './elect-part.mjs';
+import { raftPart } from './raft-part.mjs';
+import { markdownTable, writeJson } from './report.mjs';
 
-const TIMING = { heartbeatMs: 50, electionTimeoutMs: [150, 300] };
-const CLUSTER_SIZE = 5;
-const IDLE_SECONDS = 10;
-const SIM_VIRTUAL_MS = 300_000;
-const SIM_SEEDS = [1, 2, 3];
-const LARGE_CLUSTER = 1000;
 const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
+const PARTS = {
+  raft: (runs, log) => raftPart(runs, log),
+  bully: (runs, log) => bullyPart(runs, log),
+  elect: (_runs, log) => electPart(log),
+};
+const USAGE =
+  'usage: node bench/run.mjs [--runs N] [--only PART,...] (N from 1 to 1000; parts raft, bully, elect)';
 
-function parseRuns(argv) {
+function usage(problem) {
+  console.error(`bench: ${USAGE}, got ${problem}`);
+  process.exit(2);
+}
+
+function parseArgs(argv) {
   let runs = 20;
+  let only = Object.keys(PARTS);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    const value =
-      arg === '--runs' ? argv[++i] : arg.startsWith('--runs=') ? arg.slice(7) : undefined;
-    if (
-      value === undefined ||
-      !/^[0-9]+$/.test(value) ||
-      Number(value) < 1 ||
-      Number(value) > 1000
-    ) {
-      console.error(`bench: usage: node bench/run.mjs [--runs N] (N from 1 to 1000), got '${arg}'`);
-      process.exit(2);
+    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s) : [arg];
+    const value = inline ?? argv[++i];
+    const given = `'${name}${value === undefined ? '' : ` ${value}`}'`;
+    if (name === '--runs') {
+      if (
+        value === undefined ||
+        !/^[0-9]+$/.test(value) ||
+        Number(value) < 1 ||
+        Number(value) > 1000
+      )
+        usage(given);
+      runs = Number(value);
+    } else if (name === '--only') {
+      const picked = (value ?? '').split(',');
+      if (picked.some((p) => !Object.hasOwn(PARTS, p))) usage(given);
+      only = picked;
+    } else {
+      usage(`'${arg}'`);
     }
-    runs = Number(value);
   }
-  return runs;
+  return { runs, only };
 }
 
-const ms = (v) => `${v.toFixed(v < 100 ? 1 : 0)} ms`;
 const log = (line) => console.log(line);
 
-async function measureProcesses(runs) {
-  const cluster = await NodeCluster.create(CLUSTER_SIZE, TIMING);
+async function main() {
+  const { runs, only } = parseArgs(process.argv.slice(2));
+  const loadBefore = os.loadavg()[0];
+  log(`electorate bench: ${only.join(', ')}; ${runs} runs`);
+  const results = {};
   try {
-    cluster.startAll();
-    log(`cluster: ${CLUSTER_SIZE} node processes on 127.0.0.1, waiting for a leader`);
-    const idle = await measureIdleCpu(cluster, IDLE_SECONDS);
-    for (const n of idle.perNode)
-      log(`idle cpu: ${n.id}${n.leader ? ' (leader)' : ''} ${n.percent.toFixed(2)} %`);
-    const resign = await measureResignHandover(cluster, runs, log);
-    const failover = await measureCrashFailover(cluster, runs, log);
-    return { idle, resign, failover };
-  } catch (err) {
-    const errors = cluster.errors();
-    throw new Error(`${err.message}${errors === '' ? '' : `\nnode stderr:\n${errors}`}`, {
-      cause: err,
-    });
+    for (const name of only) {
+      const start = performance.now();
+      results[name] = await PARTS[name](runs, log);
+      log(`${name}: done in ${((performance.now() - start) / 1000).toFixed(1)} s\n`);
+    }
   } finally {
-    await cluster.stopAll();
     closeConnections();
   }
-}
-
-function measureSimulator() {
-  const throughput = simulatorThroughput(SIM_SEEDS, SIM_VIRTUAL_MS);
-  for (const t of throughput) {
-    log(
-      `simulator: seed ${t.seed}, ${t.delivered} messages in ${t.wallSeconds.toFixed(3)} s = ${Math.round(t.perSecond)}/s`,
-    );
-  }
-  const large = largeClusterElection(LARGE_CLUSTER, 1);
-  log(
-    `simulator: ${LARGE_CLUSTER} nodes, leader ${large.leader} at ${large.virtualMs} virtual ms after ` +
-      `${large.wallSeconds.toFixed(2)} s wall (${large.buildSeconds.toFixed(2)} s to build)`,
-  );
-  return { throughput, large };
-}
-
-async function main() {
-  const runs = parseRuns(process.argv.slice(2));
-  const loadBefore = os.loadavg()[0];
-  log(
-    `electorate bench: ${runs} runs, heartbeat ${TIMING.heartbeatMs} ms, election timeout ${TIMING.electionTimeoutMs.join('-')} ms`,
-  );
-  const processes = await measureProcesses(runs);
-  const sim = measureSimulator();
   const loadAfter = os.loadavg()[0];
-
-  const { failover, resign, idle } = processes;
-  const idlePercents = idle.perNode.map((n) => n.percent);
-  const simRate = median(sim.throughput.map((t) => t.perSecond));
-  const failoverNote = failover.timeouts > 0 ? ` (${failover.timeouts} timed out)` : '';
-  const resignNote = resign.timeouts > 0 ? ` (${resign.timeouts} timed out)` : '';
-  const rows = [
-    row(
-      'Crash failover, median',
-      median(failover.times),
-      ms(median(failover.times)) + failoverNote,
-      '≤ 200 ms',
-      median(failover.times) <= 200,
-    ),
-    row('Crash failover, p90', percentile(failover.times, 90), ms(percentile(failover.times, 90))),
-    row(
-      'Crash failover, worst',
-      worst(failover.times),
-      ms(worst(failover.times)),
-      '≤ 350 ms',
-      worst(failover.times) <= 350,
-    ),
-    row(
-      'Resign handover, median',
-      median(resign.times),
-      ms(median(resign.times)) + resignNote,
-      '≤ 20 ms',
-      median(resign.times) <= 20,
-    ),
-    row('Resign handover, worst', worst(resign.times), ms(worst(resign.times))),
-    row(
-      'Messages per election (median)',
-      median(failover.messagesPerElection),
-      median(failover.messagesPerElection).toFixed(1),
-    ),
-    row(
-      'Idle CPU per node, median',
-      median(idlePercents),
-      `${median(idlePercents).toFixed(2)} %`,
-      '≤ 1 %',
-      median(idlePercents) <= 1,
-    ),
-    row(
-      'Idle CPU per node, worst',
-      worst(idlePercents),
-      `${worst(idlePercents).toFixed(2)} %`,
-      '≤ 1 %',
-      worst(idlePercents) <= 1,
-    ),
-    row(
-      'Simulator, delivered messages per wall second',
-      simRate,
-      Math.round(simRate).toLocaleString('en-US'),
-      '≥ 200,000',
-      simRate >= 200_000,
-    ),
-    row(
-      `Simulated ${LARGE_CLUSTER.toLocaleString('en-US')}-node election, wall time`,
-      sim.large.wallSeconds,
-      sim.large.leader === null ? 'no leader' : `${sim.large.wallSeconds.toFixed(2)} s`,
-      '< 5 s',
-      sim.large.leader !== null && sim.large.wallSeconds < 5,
-    ),
-  ];
-
-  const table = markdownTable(rows);
-  log('');
-  log(table);
+  const rows = only.flatMap((name) => results[name].rows);
+  log(markdownTable(rows));
   writeJson(RESULTS, {
     date: new Date().toISOString(),
     machine: {
@@ -168,22 +82,10 @@ async function main() {
     },
     settings: {
       runs,
-      clusterSize: CLUSTER_SIZE,
-      ...TIMING,
-      idleSeconds: IDLE_SECONDS,
-      simVirtualMs: SIM_VIRTUAL_MS,
-      largeCluster: LARGE_CLUSTER,
+      ...Object.fromEntries(only.map((name) => [name, results[name].settings])),
     },
     table: rows,
-    raw: {
-      failoverMs: failover.times,
-      failoverTimeouts: failover.timeouts,
-      messagesPerElection: failover.messagesPerElection,
-      resignMs: resign.times,
-      resignTimeouts: resign.timeouts,
-      idleCpu: idle,
-      simulator: sim,
-    },
+    raw: Object.fromEntries(only.map((name) => [name, results[name].raw])),
   });
   // Other work on the machine inflates every figure here; the load says how much to trust them.
   log(

@@ -19,7 +19,8 @@ export interface DiagServer {
 
 /**
  * The `/diag` document: the fields the public contract fixes, in its order, then the rest
- * of `status()`. `term` is null rather than absent, so every key is always there.
+ * of `status()`. `term` is null rather than absent, so every contract key is always there;
+ * `leaderAddress` and `leaderPid` appear while a leader is known to a protocol that has them.
  */
 export function diagDocument(status: ElectionStatus): Record<string, unknown> {
   return {
@@ -30,6 +31,8 @@ export function diagDocument(status: ElectionStatus): Record<string, unknown> {
     term: status.term ?? null,
     members: status.members,
     startedAt: status.startedAt,
+    ...(status.leaderAddress === undefined ? {} : { leaderAddress: status.leaderAddress }),
+    ...(status.leaderPid === undefined ? {} : { leaderPid: status.leaderPid }),
     isLeader: status.isLeader,
     leaseRemainingMs: status.leaseRemainingMs,
     messages: status.messages,

@@ -340,7 +340,7 @@ class NodeElection implements Election {
   status(): ElectionStatus {
     const view = this.view();
     const ctx = this.protocolRef?.getSnapshot().context as
-      | { peerTags?: Record<string, Tags>; elections?: number }
+      | { peerTags?: Record<string, Tags>; elections?: number; rounds?: number }
       | undefined;
     const leading = this.isLeader;
     return {
@@ -357,7 +357,7 @@ class NodeElection implements Election {
       startedAt: this.startedAt?.toISOString() ?? null,
       dropped: { ...this.counters.dropped },
       messages: { sent: this.counters.sent, received: this.counters.received },
-      elections: ctx?.elections ?? 0,
+      elections: ctx?.elections ?? ctx?.rounds ?? 0,
       errors: this.counters.errors,
     };
   }
@@ -412,7 +412,14 @@ class NodeElection implements Election {
     const ownTags = options.protocol === 'raft' ? options.tags : undefined;
     const list: PeerConfig[] = this.peers.some((p) => p.id === options.id)
       ? [...this.peers]
-      : [...this.peers, { id: options.id, address: '', noVote }];
+      : [
+          ...this.peers,
+          {
+            id: options.id,
+            address: options.protocol === 'bully' ? (options.address ?? '') : '',
+            noVote,
+          },
+        ];
     // Members nobody configured but who spoke up (peers discovered on a multicast group).
     const known = new Set(list.map((p) => p.id));
     for (const id of this.lastContact.keys()) {

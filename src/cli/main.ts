@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type CliCommand, parseArgs } from './args.js';
 import { type LogSink, processSink } from './change-log.js';
 import { runDemo } from './demo-command.js';
+import { runElect } from './elect-command.js';
 import { errorMessage } from './error-message.js';
 import { runNode } from './node-command.js';
 import { USAGE } from './usage.js';
@@ -28,6 +29,8 @@ async function execute(command: CliCommand, sink: LogSink): Promise<number> {
       return runNode(command.config, sink);
     case 'demo':
       return runDemo(command.config, sink);
+    case 'elect':
+      return runElect(command.config, sink);
   }
 }
 

@@ -1,18 +1,13 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
-import {
-  type StreamTransportOptions,
-  type TransportLogic,
-  tcpTransport,
-  wsTransport,
-} from '../../transports/index.js';
 import { type DiagServer, startDiagServer } from '../diag-server.js';
 import { createElection, type Election } from '../election.js';
-import type { NodeConfig } from './args.js';
+import type { NodeConfig, RaftNodeConfig } from './args.js';
+import { bullyElection } from './bully-election.js';
 import { type LogSink, logElection } from './change-log.js';
 import { errorMessage } from './error-message.js';
 import { quote } from './quote.js';
 import { shutdownSignal } from './shutdown-signal.js';
-import { loadTlsFiles } from './tls-files.js';
+import { streamTransport } from './stream-transport.js';
 import { UsageError } from './usage-error.js';
 
 // Stopping sends a handover and closes sockets; anything slower than this is stuck.
@@ -29,15 +24,9 @@ function checkDataDir(dir: string): void {
   }
 }
 
-function buildTransport(config: NodeConfig): TransportLogic {
-  const options: StreamTransportOptions = { listen: config.listen };
-  if (config.tls !== undefined) options.tls = loadTlsFiles(config.tls);
-  return config.transport === 'ws' ? wsTransport(options) : tcpTransport(options);
-}
-
-function buildElection(config: NodeConfig): Election {
+function raftElection(config: RaftNodeConfig): Election {
   if (config.dataDir !== undefined) checkDataDir(config.dataDir);
-  const transport = buildTransport(config);
+  const transport = streamTransport(config.transport, config.listen, config.tls);
   try {
     return createElection({
       protocol: config.protocol,
@@ -57,6 +46,10 @@ function buildElection(config: NodeConfig): Election {
   }
 }
 
+function buildElection(config: NodeConfig): Election {
+  return config.protocol === 'raft' ? raftElection(config) : bullyElection(config);
+}
+
 function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
@@ -69,7 +62,9 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
 export async function runNode(config: NodeConfig, sink: LogSink): Promise<number> {
   const signal = shutdownSignal();
   const election = buildElection(config);
-  logElection(election, config.id, config.log, sink);
+  logElection(election, config.id, config.log, sink, {
+    leaderDetails: config.protocol === 'bully',
+  });
   try {
     await election.start();
   } catch (err) {

@@ -3,16 +3,30 @@ export const USAGE = `electorate - leader election as XState statecharts
 Usage:
   electorate node --protocol raft --id ID --listen HOST:PORT
                   --peers ID=HOST:PORT,... [options]
+  electorate node --protocol bully --pid N [--transport udp] [--group ADDR:PORT]
+                  [--iface ADDR] [options]
+  electorate node --protocol bully --pid N --transport tcp|ws --listen HOST:PORT
+                  --peers ID=HOST:PORT,... [options]
+  electorate elect --peers ID,... --leaders N --entropy STR
+                   [--strategy rendezvous|chainpoint]
   electorate demo [--nodes N]
   electorate --help | --version
 
 electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
-  --protocol raft               election protocol (bully, les, kv: not yet)
-  --id ID                       this member's id
-  --listen HOST:PORT            where peers reach this member
+  --protocol raft|bully         election protocol (les, kv: not yet)
+  --id ID                       this member's id (bully: default ADDRESS:PID)
+  --listen HOST:PORT            where peers reach this member (tcp, ws)
   --peers ID=HOST:PORT,...      the other members (this one may be listed)
-  --transport tcp|ws            peer transport (default tcp)
+  --transport tcp|ws|udp        peer transport (raft: tcp or ws, default tcp;
+                                bully: default udp, or tcp or ws)
   --http HOST:PORT              serve GET /diag, GET /healthz, POST /resign
+  --tls-ca FILE --tls-cert FILE --tls-key FILE
+                                TLS between members (PEM files; tcp, ws); add
+                                --tls-mutual to require client certificates
+  --log text|json|none          one line per change of role or leader on stdout
+                                (default text); errors always go to stderr
+
+  raft:
   --heartbeat MS                leader heartbeat interval (default 50)
   --election-timeout MIN-MAX    randomized election timeout (default 150-300)
   --lease MS                    leader lease (default 90% of the timeout MIN)
@@ -20,11 +34,37 @@ electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
   --no-vote                     follow, but never vote or stand
   --non-voters ID,...           members of --peers that never vote or stand
   --tag KEY=VALUE               a tag other members see; repeatable
-  --tls-ca FILE --tls-cert FILE --tls-key FILE
-                                TLS between members (PEM files); add
-                                --tls-mutual to require client certificates
-  --log text|json|none          one line per change of role or leader on stdout
-                                (default text); errors always go to stderr
+
+  bully (the live member with the highest pid leads; change lines also give
+  leaderAddress= and leaderPid=):
+  --pid N                       this member's priority, an unsigned 64-bit integer
+  --address ADDR                where followers reach this member, also the
+                                tie-breaker between equal pids (default: --iface,
+                                else 127.0.0.1; tcp, ws: the --listen address)
+  --no-preempt                  a higher member that joins follows the sitting
+                                leader instead of taking over
+  --announce MS                 how often the leader announces itself (default 100)
+  --leader-timeout MS           silence after which a follower stands (default 500)
+  --answer-timeout MS           wait for a higher member's answer (default 100)
+  --coordinator-timeout MS      wait for the new leader to announce (default 300)
+  --group ADDR:PORT             multicast group (udp; default 239.255.77.77:9999)
+  --iface ADDR                  IPv4 address of the interface to use (udp)
+  --ttl N                       multicast hops, 0-255 (udp; default 1)
+  --cluster NAME                only hear members of this cluster (udp)
+  --secret S | --secret-file FILE
+                                sign datagrams and accept only signed ones (udp)
+  --compat multibully           speak the Go multibully wire format (udp; it has
+                                no authentication, so no --secret or --cluster)
+
+electorate elect: print the leaders every holder of the same peers and entropy
+  elects, as a JSON array, with no messages exchanged.
+  --peers ID,...                the candidates
+  --leaders N                   how many to elect
+  --entropy STR                 shared entropy (a block hash, a beacon value),
+                                taken as text
+  --strategy rendezvous|chainpoint
+                                rendezvous (default) is fair; chainpoint matches
+                                the Go chainpoint library (needs 7+ bytes)
 
 electorate demo: a raft cluster in this process over TCP on 127.0.0.1, one diag
   server per node; prints every change and a summary each second until Ctrl-C.

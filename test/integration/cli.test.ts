@@ -1,5 +1,7 @@
+import { randomInt } from 'node:crypto';
 import net from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { electLeaders } from '../../src/entropy/index.js';
 import { type CliProcess, ensureBuilt, killSpawned, runCli, startCli } from './cli-process.js';
 import { freePorts } from './free-port.js';
 import { waitFor } from './wait-for.js';
@@ -13,6 +15,8 @@ interface Diag {
   members: Array<{ id: string; self: boolean; voter: boolean }>;
   startedAt: string;
   isLeader: boolean;
+  leaderAddress?: string;
+  leaderPid?: string;
 }
 
 interface ClusterNode {
@@ -191,6 +195,8 @@ describe('electorate usage', () => {
       const proc = await runCli(args);
       expect(proc.code).toBe(0);
       expect(proc.stdout).toContain('electorate node --protocol raft');
+      expect(proc.stdout).toContain('electorate node --protocol bully');
+      expect(proc.stdout).toContain('electorate elect');
       expect(proc.stdout).toContain('electorate demo');
       expect(proc.stderr).toBe('');
     }
@@ -200,11 +206,7 @@ describe('electorate usage', () => {
 
   const bad: Array<[string, string[], string]> = [
     ['an unknown flag', ['node', '--protocol', 'raft', '--wat'], "unknown flag '--wat'"],
-    [
-      'a planned protocol',
-      ['node', '--protocol', 'bully'],
-      "protocol 'bully' is not available yet",
-    ],
+    ['a planned protocol', ['node', '--protocol', 'les'], "protocol 'les' is not available yet"],
     ['a missing value', ['node', '--protocol', 'raft', '--id'], '--id needs a value'],
     [
       'a heartbeat above the timeout',
@@ -232,7 +234,21 @@ describe('electorate usage', () => {
       ],
       "--tls-ca: cannot read '/nonexistent/ca.pem' (ENOENT)",
     ],
-    ['the elect command', ['elect', '--peers', 'a,b'], "command 'elect' is not available yet"],
+    [
+      'a bully pid past 64 bits',
+      ['node', '--protocol', 'bully', '--pid', '18446744073709551616'],
+      '--pid must be an unsigned 64-bit integer',
+    ],
+    [
+      'a secret with the multibully wire format',
+      ['node', '--protocol', 'bully', '--pid', '1', '--compat', 'multibully', '--secret', 'x'],
+      'the multibully wire format has no authentication',
+    ],
+    [
+      'an unreadable secret file',
+      ['node', '--protocol', 'bully', '--pid', '1', '--secret-file', '/nonexistent/secret'],
+      "--secret-file: cannot read '/nonexistent/secret' (ENOENT)",
+    ],
     ['an unknown command', ['serve'], "unknown command 'serve'"],
   ];
 
@@ -265,5 +281,187 @@ describe('electorate demo', () => {
     await waitFor(() => proc.exited, 5000, 'the demo to exit');
     expect(proc.code).toBe(0);
     expect(proc.stderr).toBe('');
+  });
+});
+
+describe('electorate elect', () => {
+  it('prints the leaders as a JSON array, the same as electLeaders', async () => {
+    const peers = ['a', 'b', 'c', 'd', 'e'];
+    for (const strategy of ['rendezvous', 'chainpoint'] as const) {
+      const entropy = '0xdeadbeefcafebabe';
+      const proc = await runCli([
+        'elect',
+        '--peers',
+        peers.join(','),
+        '--leaders',
+        '2',
+        '--entropy',
+        entropy,
+        '--strategy',
+        strategy,
+      ]);
+      expect([proc.code, proc.stderr]).toEqual([0, '']);
+      expect(proc.lines()).toHaveLength(1);
+      expect(JSON.parse(proc.stdout)).toEqual(electLeaders(peers, 2, entropy, { strategy }));
+    }
+  });
+
+  const bad: Array<[string, string[], string]> = [
+    [
+      'duplicate peers',
+      ['--peers', 'a,b,a', '--leaders', '1', '--entropy', 'x'],
+      'duplicate peer id "a"',
+    ],
+    [
+      'short chainpoint entropy',
+      ['--peers', 'a,b', '--leaders', '1', '--entropy', 'abc', '--strategy', 'chainpoint'],
+      'the chainpoint strategy needs at least 7 bytes of entropy, got 3',
+    ],
+    ['zero leaders', ['--peers', 'a,b', '--leaders', '0', '--entropy', 'x'], '--leaders must be'],
+    ['no entropy', ['--peers', 'a,b', '--leaders', '1'], 'missing --entropy'],
+  ];
+
+  it.each(bad)('exits 2 with one stderr line for %s', async (_name, args, message) => {
+    const proc = await runCli(['elect', ...args]);
+    expect(proc.code).toBe(2);
+    const lines = stderrLines(proc);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^electorate: /);
+    expect(lines[0]).toContain(message);
+    expect(proc.stdout).toBe('');
+  });
+});
+
+/** A group and port of its own per test, so concurrent runs never hear each other. */
+function randomGroup(): string {
+  return `239.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}:${randomInt(20_000, 60_000)}`;
+}
+
+interface BullyNode {
+  pid: number;
+  httpPort: number;
+  proc: CliProcess;
+}
+
+async function startBullyCluster(pids: number[]): Promise<BullyNode[]> {
+  const group = randomGroup();
+  const ports = await freePorts(pids.length);
+  return pids.map((pid, i) => ({
+    pid,
+    httpPort: ports[i]!,
+    proc: startCli([
+      'node',
+      '--protocol',
+      'bully',
+      '--transport',
+      'udp',
+      '--group',
+      group,
+      '--iface',
+      '127.0.0.1',
+      '--pid',
+      String(pid),
+      '--http',
+      `127.0.0.1:${ports[i]}`,
+    ]),
+  }));
+}
+
+/** Waits until every node's /diag names the member with `pid` as leader, and it leads. */
+async function bullyAgreeOn(nodes: BullyNode[], pid: number, timeoutMs: number): Promise<Diag[]> {
+  let docs: (Diag | undefined)[] = [];
+  await waitFor(
+    async () => {
+      docs = await Promise.all(nodes.map((n) => diag(n.httpPort)));
+      const leader = docs.find((d) => d?.id === `127.0.0.1:${pid}`);
+      return (
+        docs.every((d) => d?.leaderPid === String(pid)) &&
+        (leader === undefined || leader.role === 'leader')
+      );
+    },
+    timeoutMs,
+    `agreement on pid ${pid}`,
+    20,
+  );
+  return docs as Diag[];
+}
+
+const BULLY_LINE =
+  /^\S+Z 127\.0\.0\.1:\d+ leader=(127\.0\.0\.1:\d+|-) leaderAddress=(127\.0\.0\.1|-) leaderPid=(\d+|-) term=\d+ role=\w+$/;
+
+describe('electorate node --protocol bully', () => {
+  it('three processes on a multicast group: the highest pid leads, then the next after SIGTERM', async () => {
+    const nodes = await startBullyCluster([3, 7, 5]);
+    const docs = await bullyAgreeOn(nodes, 7, 10_000);
+    for (const [i, doc] of docs.entries()) {
+      expect(Object.keys(doc).slice(0, CONTRACT_KEYS.length)).toEqual(CONTRACT_KEYS);
+      expect(doc).toMatchObject({
+        id: `127.0.0.1:${nodes[i]!.pid}`,
+        protocol: 'bully',
+        leader: '127.0.0.1:7',
+        leaderAddress: '127.0.0.1',
+        leaderPid: '7',
+      });
+    }
+
+    const leader = nodes[1]!;
+    process.kill(leader.proc.pid, 'SIGTERM');
+    await waitFor(() => leader.proc.exited, 5000, 'the leader to exit');
+    expect([leader.proc.code, leader.proc.stderr]).toEqual([0, '']);
+    const lines = leader.proc.lines();
+    for (const line of lines) expect(line).toMatch(BULLY_LINE);
+    expect(
+      lines.some((l) =>
+        / leader=127\.0\.0\.1:7 leaderAddress=127\.0\.0\.1 leaderPid=7 .* role=leader$/.test(l),
+      ),
+    ).toBe(true);
+
+    const survivors = [nodes[0]!, nodes[2]!];
+    await bullyAgreeOn(survivors, 5, 5000);
+    for (const n of survivors) {
+      expect(n.proc.exited).toBe(false);
+      await waitFor(
+        () => n.proc.stdout.includes('leaderPid=5'),
+        2000,
+        'a change line naming pid 5',
+      );
+    }
+  });
+});
+
+describe('electorate node --protocol bully --transport tcp', () => {
+  it('three processes with known peers agree on the highest pid', async () => {
+    const ports = await freePorts(6);
+    const ids = ['b1', 'b2', 'b3'];
+    const peers = ids.map((id, i) => `${id}=127.0.0.1:${ports[i]}`).join(',');
+    const nodes = ids.map((id, i) => ({
+      pid: 10 + i,
+      httpPort: ports[3 + i]!,
+      proc: startCli([
+        'node',
+        '--protocol=bully',
+        '--transport=tcp',
+        `--id=${id}`,
+        `--pid=${10 + i}`,
+        `--listen=127.0.0.1:${ports[i]}`,
+        `--peers=${peers}`,
+        `--http=127.0.0.1:${ports[3 + i]}`,
+      ]),
+    }));
+    let docs: (Diag | undefined)[] = [];
+    await waitFor(
+      async () => {
+        docs = await Promise.all(nodes.map((n) => diag(n.httpPort)));
+        return docs.every((d) => d?.leader === 'b3');
+      },
+      10_000,
+      'agreement on b3',
+      20,
+    );
+    expect(docs.map((d) => [d!.leaderPid, d!.leaderAddress])).toEqual([
+      ['12', `127.0.0.1:${ports[2]}`],
+      ['12', `127.0.0.1:${ports[2]}`],
+      ['12', `127.0.0.1:${ports[2]}`],
+    ]);
   });
 });

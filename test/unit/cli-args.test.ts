@@ -2,7 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type NodeConfig, parseArgs } from '../../src/cli/args.js';
+import {
+  type BullyNodeConfig,
+  type CliCommand,
+  parseArgs,
+  type RaftNodeConfig,
+} from '../../src/cli/args.js';
 import { loadTlsFiles } from '../../src/cli/tls-files.js';
 import { UsageError } from '../../src/cli/usage-error.js';
 
@@ -18,9 +23,15 @@ const BASE = [
   'n2=127.0.0.1:7002,n3=127.0.0.1:7003',
 ];
 
-function nodeConfig(...extra: string[]): NodeConfig {
-  const parsed = parseArgs([...BASE, ...extra]);
-  if (parsed.command !== 'node') throw new Error(`parsed as ${parsed.command}`);
+function nodeConfig(...extra: string[]): RaftNodeConfig {
+  return raftConfig([...BASE, ...extra]);
+}
+
+function raftConfig(argv: string[]): RaftNodeConfig {
+  const parsed: CliCommand = parseArgs(argv);
+  if (parsed.command !== 'node' || parsed.config.protocol !== 'raft') {
+    throw new Error(`parsed as ${JSON.stringify(parsed)}`);
+  }
   return parsed.config;
 }
 
@@ -60,8 +71,7 @@ describe('parseArgs: commands', () => {
     expect(usageError(['--version', 'x'])).toBe("unexpected argument 'x'");
   });
 
-  it('names planned commands as not available yet and rejects unknown ones', () => {
-    expect(usageError(['elect', '--peers', 'a,b'])).toBe("command 'elect' is not available yet");
+  it('rejects unknown commands and flags', () => {
     expect(usageError(['serve'])).toBe("unknown command 'serve' (see electorate --help)");
     expect(usageError(['--verbose'])).toBe("unknown flag '--verbose' (see electorate --help)");
   });
@@ -152,7 +162,7 @@ describe('parseArgs: a good node command', () => {
   });
 
   it('accepts this node in --peers, repeated --peers, IPv6 and host names', () => {
-    const config = parseArgs([
+    const config = raftConfig([
       'node',
       '--protocol',
       'raft',
@@ -165,7 +175,7 @@ describe('parseArgs: a good node command', () => {
       '--peers',
       'n3=db-3.internal:7003',
     ]);
-    expect(config.command === 'node' && config.config.peers).toEqual([
+    expect(config.peers).toEqual([
       { id: 'n1', address: '10.0.0.1:7001' },
       { id: 'n2', address: '[::1]:7002' },
       { id: 'n3', address: 'db-3.internal:7003' },
@@ -173,7 +183,7 @@ describe('parseArgs: a good node command', () => {
   });
 
   it('allows a one-member cluster and an equal timeout range', () => {
-    const config = parseArgs([
+    const config = raftConfig([
       'node',
       '--protocol=raft',
       '--id=solo',
@@ -181,9 +191,7 @@ describe('parseArgs: a good node command', () => {
       '--peers=solo=127.0.0.1:7001',
       '--election-timeout=200-200',
     ]);
-    expect(config.command === 'node' && config.config.peers).toEqual([
-      { id: 'solo', address: '127.0.0.1:7001' },
-    ]);
+    expect(config.peers).toEqual([{ id: 'solo', address: '127.0.0.1:7001' }]);
   });
 });
 
@@ -197,26 +205,32 @@ describe('parseArgs: every bad flag is one clear UsageError', () => {
     ['an empty inline value', [...BASE, '--http='], '--http needs a value'],
     ['a value on a switch', [...BASE, '--no-vote=yes'], '--no-vote takes no value'],
     ['a repeated single flag', [...BASE, '--id', 'n9'], '--id is given more than once'],
-    ['a missing --protocol', baseWith('--protocol', undefined), 'missing --protocol (raft)'],
+    [
+      'a missing --protocol',
+      baseWith('--protocol', undefined),
+      'missing --protocol (raft or bully)',
+    ],
     ['a missing --id', baseWith('--id', undefined), 'missing --id ID'],
     ['a missing --listen', baseWith('--listen', undefined), 'missing --listen HOST:PORT'],
     ['missing --peers', baseWith('--peers', undefined), 'missing --peers ID=HOST:PORT,...'],
-    [
-      'a planned protocol',
-      baseWith('--protocol', 'bully'),
-      "protocol 'bully' is not available yet",
-    ],
+    ['a planned protocol', baseWith('--protocol', 'les'), "protocol 'les' is not available yet"],
     ['a planned kv protocol', baseWith('--protocol', 'kv'), "protocol 'kv' is not available yet"],
     [
       'an unknown protocol',
       baseWith('--protocol', 'paxos'),
-      "--protocol must be one of raft, got 'paxos'",
+      "--protocol must be one of raft, bully, got 'paxos'",
     ],
     [
       'a planned transport',
-      [...BASE, '--transport', 'udp'],
-      "transport 'udp' is not available yet",
+      [...BASE, '--transport', 'http'],
+      "transport 'http' is not available yet",
     ],
+    [
+      'multicast for raft',
+      [...BASE, '--transport', 'udp'],
+      '--transport udp works only with --protocol bully',
+    ],
+    ['a bully flag', [...BASE, '--pid', '7'], '--pid does not apply to --protocol raft'],
     [
       'an unknown transport',
       [...BASE, '--transport', 'smoke'],
@@ -370,6 +384,306 @@ describe('parseArgs: every bad flag is one clear UsageError', () => {
       'TLS needs --tls-ca, --tls-cert and --tls-key together (missing --tls-ca, --tls-key)',
     ],
     ['--tls-mutual alone', [...BASE, '--tls-mutual'], '(missing --tls-ca, --tls-cert, --tls-key)'],
+  ];
+
+  it.each(cases)('rejects %s', (_name, argv, expected) => {
+    expect(usageError(argv)).toContain(expected);
+  });
+});
+
+const BULLY = ['node', '--protocol', 'bully', '--pid', '42'];
+
+function bullyConfig(...extra: string[]): BullyNodeConfig {
+  const parsed = parseArgs([...BULLY, ...extra]);
+  if (parsed.command !== 'node' || parsed.config.protocol !== 'bully') {
+    throw new Error(`parsed as ${JSON.stringify(parsed)}`);
+  }
+  return parsed.config;
+}
+
+describe('parseArgs: a bully node', () => {
+  it('defaults to UDP multicast on the default group, named ADDRESS:PID', () => {
+    expect(bullyConfig()).toEqual({
+      protocol: 'bully',
+      id: '127.0.0.1:42',
+      pid: '42',
+      address: '127.0.0.1',
+      preempt: true,
+      timing: {
+        announceMs: 100,
+        leaderTimeoutMs: 500,
+        answerTimeoutMs: 100,
+        coordinatorTimeoutMs: 300,
+      },
+      link: {
+        transport: 'udp',
+        group: '239.255.77.77:9999',
+        iface: undefined,
+        ttl: 1,
+        format: 'electorate',
+        cluster: undefined,
+        secret: undefined,
+        secretFile: undefined,
+      },
+      http: undefined,
+      log: 'text',
+    });
+  });
+
+  it('takes every multicast option, the address defaulting to the interface', () => {
+    const config = bullyConfig(
+      '--transport=udp',
+      '--group',
+      '239.1.2.3:9000',
+      '--iface',
+      '10.0.0.5',
+      '--ttl',
+      '0',
+      '--cluster',
+      'web',
+      '--secret',
+      's3cret',
+      '--no-preempt',
+      '--announce',
+      '50',
+      '--leader-timeout=400',
+      '--answer-timeout',
+      '80',
+      '--coordinator-timeout',
+      '250',
+      '--http',
+      '127.0.0.1:8001',
+      '--log',
+      'json',
+    );
+    expect(config).toMatchObject({
+      id: '10.0.0.5:42',
+      address: '10.0.0.5',
+      preempt: false,
+      timing: {
+        announceMs: 50,
+        leaderTimeoutMs: 400,
+        answerTimeoutMs: 80,
+        coordinatorTimeoutMs: 250,
+      },
+      link: {
+        group: '239.1.2.3:9000',
+        iface: '10.0.0.5',
+        ttl: 0,
+        cluster: 'web',
+        secret: 's3cret',
+      },
+      http: '127.0.0.1:8001',
+      log: 'json',
+    });
+  });
+
+  it('accepts the full 64-bit pid range, canonical or not, and an explicit id and address', () => {
+    expect(bullyConfig().pid).toBe('42');
+    const max = parseArgs(['node', '--protocol=bully', '--pid=18446744073709551615']);
+    expect(max.command === 'node' && max.config.protocol === 'bully' && max.config.pid).toBe(
+      '18446744073709551615',
+    );
+    const zeros = parseArgs(['node', '--protocol=bully', '--pid=007', '--address=web-1.internal']);
+    expect(zeros.command === 'node' && zeros.config).toMatchObject({
+      pid: '7',
+      id: 'web-1.internal:7',
+    });
+    expect(bullyConfig('--id', '10.0.0.9:1234').id).toBe('10.0.0.9:1234');
+  });
+
+  it('speaks multibully with --compat, taking the secret from a file otherwise', () => {
+    expect(bullyConfig('--compat', 'multibully', '--iface', '10.0.0.5').link).toMatchObject({
+      format: 'multibully',
+    });
+    expect(bullyConfig('--secret-file', '/etc/electorate/secret').link).toMatchObject({
+      secret: undefined,
+      secretFile: '/etc/electorate/secret',
+    });
+  });
+
+  it('runs over TCP or WebSocket with members known in advance', () => {
+    const config = bullyConfig(
+      '--transport',
+      'ws',
+      '--id',
+      'b1',
+      '--listen',
+      '127.0.0.1:7001',
+      '--peers',
+      'b2=127.0.0.1:7002,b3=127.0.0.1:7003',
+    );
+    expect(config).toMatchObject({ id: 'b1', address: '127.0.0.1:7001' });
+    expect(config.link).toEqual({
+      transport: 'ws',
+      listen: '127.0.0.1:7001',
+      tls: undefined,
+      peers: [
+        { id: 'b2', address: '127.0.0.1:7002' },
+        { id: 'b3', address: '127.0.0.1:7003' },
+        { id: 'b1', address: '127.0.0.1:7001' },
+      ],
+    });
+  });
+});
+
+describe('parseArgs: bad bully flags', () => {
+  const TCP = [...BULLY, '--transport', 'tcp', '--listen', '127.0.0.1:7001'];
+  const cases: Array<[string, string[], string]> = [
+    [
+      'a missing pid',
+      ['node', '--protocol', 'bully'],
+      "missing --pid N (this node's priority: the highest live pid leads)",
+    ],
+    ['a negative pid', ['node', '--protocol', 'bully', '--pid', '-1'], "got '-1'"],
+    [
+      'a pid that is not a number',
+      ['node', '--protocol', 'bully', '--pid', '12a'],
+      "--pid must be an unsigned 64-bit integer (0 to 18446744073709551615), got '12a'",
+    ],
+    [
+      'a pid past 64 bits',
+      ['node', '--protocol', 'bully', '--pid', '18446744073709551616'],
+      "got '18446744073709551616'",
+    ],
+    ['a fractional pid', ['node', '--protocol', 'bully', '--pid', '1.5'], "got '1.5'"],
+    [
+      'a secret with multibully',
+      [...BULLY, '--compat', 'multibully', '--secret', 'x'],
+      '--secret: the multibully wire format has no authentication',
+    ],
+    [
+      'a secret file with multibully',
+      [...BULLY, '--compat', 'multibully', '--secret-file', 'f'],
+      '--secret-file: the multibully wire format has no authentication',
+    ],
+    [
+      'a cluster with multibully',
+      [...BULLY, '--compat', 'multibully', '--cluster', 'x'],
+      "--cluster applies only to electorate's own wire format",
+    ],
+    [
+      'a host name as the multibully address',
+      [...BULLY, '--compat', 'multibully', '--address', 'web-1'],
+      "--address must be a dotted IPv4 address with --compat multibully, got 'web-1'",
+    ],
+    [
+      'an unknown compat',
+      [...BULLY, '--compat', 'zookeeper'],
+      '--compat must be one of multibully',
+    ],
+    [
+      'both kinds of secret',
+      [...BULLY, '--secret', 'x', '--secret-file', 'f'],
+      '--secret and --secret-file cannot both be given',
+    ],
+    [
+      'a unicast group',
+      [...BULLY, '--group', '10.0.0.1:9999'],
+      "--group must be an IPv4 multicast address (224.0.0.1 to 239.255.255.255) and a port, got '10.0.0.1:9999'",
+    ],
+    ['a group without a port', [...BULLY, '--group', '239.1.2.3'], '--group: invalid address'],
+    [
+      'a reserved group',
+      [...BULLY, '--group', '224.0.0.0:9999'],
+      '--group must be an IPv4 multicast',
+    ],
+    [
+      'an interface that is not an IPv4 address',
+      [...BULLY, '--iface', 'eth0'],
+      "--iface must be the IPv4 address of a local interface, got 'eth0'",
+    ],
+    ['a ttl past 255', [...BULLY, '--ttl', '256'], "--ttl must be between 0 and 255, got '256'"],
+    ['an address with a space', [...BULLY, '--address', 'a b'], '--address must be at most 255'],
+    [
+      'an announce as long as the leader timeout',
+      [...BULLY, '--announce', '500'],
+      '--announce (500) must be below --leader-timeout (500)',
+    ],
+    [
+      'a zero answer timeout',
+      [...BULLY, '--answer-timeout', '0'],
+      '--answer-timeout must be between 1',
+    ],
+    [
+      'a raft flag',
+      [...BULLY, '--heartbeat', '50'],
+      '--heartbeat does not apply to --protocol bully',
+    ],
+    [
+      '--listen over udp',
+      [...BULLY, '--listen', '127.0.0.1:7001'],
+      '--listen applies only to --transport tcp or ws',
+    ],
+    [
+      '--peers over udp',
+      [...BULLY, '--peers', 'a=127.0.0.1:1'],
+      '--peers applies only to --transport tcp or ws',
+    ],
+    [
+      '--group over tcp',
+      [...TCP, '--peers', 'b=127.0.0.1:7002', '--group', '239.1.1.1:1'],
+      '--group applies only to --transport udp',
+    ],
+    ['tcp without --listen', [...BULLY, '--transport', 'tcp'], 'missing --listen HOST:PORT'],
+    ['tcp without --peers', TCP, 'missing --peers ID=HOST:PORT,...'],
+    [
+      'an unknown transport',
+      [...BULLY, '--transport', 'smoke'],
+      "--transport must be one of udp, tcp, ws, got 'smoke'",
+    ],
+    [
+      'an id with a slash',
+      [...BULLY, '--id', 'a/b'],
+      "--id: id 'a/b' must be 1-64 letters, digits, '.', '_', ':' or '-'",
+    ],
+  ];
+
+  it.each(cases)('rejects %s', (_name, argv, expected) => {
+    expect(usageError(argv)).toContain(expected);
+  });
+});
+
+describe('parseArgs: elect', () => {
+  it('parses peers, leader count, entropy and strategy', () => {
+    expect(
+      parseArgs(['elect', '--peers', 'a, b', '--peers=c', '--leaders', '2', '--entropy', '0xdead']),
+    ).toEqual({
+      command: 'elect',
+      config: { peers: ['a', 'b', 'c'], leaders: 2, entropy: '0xdead', strategy: 'rendezvous' },
+    });
+    const chainpoint = parseArgs([
+      'elect',
+      '--peers=a',
+      '--leaders=1',
+      '--entropy=abcdefgh',
+      '--strategy=chainpoint',
+    ]);
+    expect(chainpoint.command === 'elect' && chainpoint.config.strategy).toBe('chainpoint');
+  });
+
+  const cases: Array<[string, string[], string]> = [
+    ['no peers', ['elect', '--leaders', '1', '--entropy', 'x'], 'missing --peers ID,...'],
+    ['an empty peer list', ['elect', '--peers', '', '--leaders', '1'], '--peers needs a value'],
+    [
+      'an empty peer',
+      ['elect', '--peers', 'a,,b', '--leaders', '1'],
+      "--peers has an empty entry in 'a,,b'",
+    ],
+    ['no leader count', ['elect', '--peers', 'a', '--entropy', 'x'], 'missing --leaders N'],
+    [
+      'zero leaders',
+      ['elect', '--peers', 'a', '--leaders', '0'],
+      "--leaders must be a whole number of at least 1, got '0'",
+    ],
+    ['a fractional leader count', ['elect', '--peers', 'a', '--leaders', '1.5'], "got '1.5'"],
+    ['no entropy', ['elect', '--peers', 'a', '--leaders', '1'], 'missing --entropy STR'],
+    [
+      'an unknown strategy',
+      ['elect', '--peers', 'a', '--leaders', '1', '--entropy', 'x', '--strategy', 'random'],
+      "--strategy must be one of rendezvous, chainpoint, got 'random'",
+    ],
+    ['a node flag', ['elect', '--pid', '1'], "unknown flag '--pid' for 'elect'"],
   ];
 
   it.each(cases)('rejects %s', (_name, argv, expected) => {
