@@ -79,6 +79,8 @@ export interface ElectionStatus {
   /** Where to reach the leader and its pid (Bully). */
   leaderAddress?: string;
   leaderPid?: string;
+  /** Every leader of the current round (entropy), in rank order. */
+  leaders?: string[];
   term: number | undefined;
   /** True only while this node may act as leader (it holds a valid lease). */
   isLeader: boolean;
@@ -102,6 +104,8 @@ export interface ChangeEvent {
   /** Where to reach the leader and its pid (Bully). */
   leaderAddress?: string;
   leaderPid?: string;
+  /** Every leader of the current round (entropy). */
+  leaders?: string[];
 }
 
 export type DeposeReason = 'stepped-down' | 'lease-lapsed' | 'resigned' | 'stopped';
@@ -350,6 +354,7 @@ class NodeElection implements Election {
       leader: view.leader,
       ...(view.leaderAddress === undefined ? {} : { leaderAddress: view.leaderAddress }),
       ...(view.leaderPid === undefined ? {} : { leaderPid: view.leaderPid }),
+      ...(view.leaders === undefined ? {} : { leaders: [...view.leaders] }),
       term: view.term,
       isLeader: leading,
       leaseRemainingMs: leading ? Math.round(this.lease.expiresAt - performance.now()) : null,
@@ -530,13 +535,15 @@ class NodeElection implements Election {
       isLeader: leading,
       ...(view.leaderAddress === undefined ? {} : { leaderAddress: view.leaderAddress }),
       ...(view.leaderPid === undefined ? {} : { leaderPid: view.leaderPid }),
+      ...(view.leaders === undefined ? {} : { leaders: [...view.leaders] }),
     };
     const last = this.lastChange;
     if (
       last === undefined ||
       last.role !== change.role ||
       last.leader !== change.leader ||
-      last.isLeader !== change.isLeader
+      last.isLeader !== change.isLeader ||
+      last.leaders?.join('\u0000') !== change.leaders?.join('\u0000')
     ) {
       this.lastChange = change;
       this.emit('change', change);

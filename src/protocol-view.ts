@@ -9,6 +9,8 @@ export interface ProtocolView {
   /** Where to reach the leader and its priority, for protocols that know them (Bully). */
   leaderAddress?: string;
   leaderPid?: string;
+  /** Every leader of the current round, for protocols that elect several (entropy). */
+  leaders?: string[];
 }
 
 export function viewRaft(snapshot: { value: unknown; context: RaftContext }): ProtocolView {

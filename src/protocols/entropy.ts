@@ -39,5 +39,6 @@ export const entropyProtocol: ProtocolDefinition<EntropyOptions, typeof entropyM
     role: snapshot.context.elected.includes(snapshot.context.id) ? 'leader' : 'follower',
     leader: snapshot.context.elected[0] ?? null,
     term: snapshot.context.round ?? undefined,
+    leaders: snapshot.context.elected,
   }),
 };

@@ -92,6 +92,7 @@ describe("createElection({ protocol: 'entropy' })", () => {
     const leading = nodes.filter((n) => n.isLeader).map((n) => n.status().id);
     expect(leading.sort()).toEqual([...expected].sort());
     expect(nodes.every((n) => n.status().leader === expected[0])).toBe(true);
+    expect(nodes[0]!.status().leaders).toEqual(expected);
   });
 
   it('polls an HTTP beacon, and turns a failing one into error events', async () => {
