@@ -1,5 +1,7 @@
+import { createSocket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createElection, type Election } from '../../src/index.js';
+import { sealDatagram } from '../../transports/datagram-envelope.js';
 import { udpMulticastTransport } from '../../transports/udp-multicast.js';
 import { waitFor } from './wait-for.js';
 
@@ -144,5 +146,77 @@ describe('bully over UDP multicast', () => {
     await nodes[2]!.stop();
     await waitFor(() => log.includes('leaveLeader'), 2000, 'leaveLeader');
     expect(log).toEqual(['enterCandidate', 'leaveCandidate', 'enterLeader', 'leaveLeader']);
+  });
+});
+
+describe('bully over UDP multicast, under bad datagrams', () => {
+  it('drops and counts junk in status() while the cluster keeps its leader', async () => {
+    const group = freshGroup();
+    const [host, portText] = group.split(':') as [string, string];
+    const secret = 'cluster secret';
+    const nodes = specs.slice(0, 3).map((s) => {
+      const e = createElection({
+        protocol: 'bully',
+        id: s.id,
+        pid: s.pid,
+        address: '127.0.0.1',
+        leaderTimeoutMs: 500,
+        transport: udpMulticastTransport({ group, iface: '127.0.0.1', secret, cluster: 'c1' }),
+      });
+      running.push(e);
+      return e;
+    });
+    await Promise.all(nodes.map((n) => n.start()));
+    await agree(nodes, 103);
+    const raw = createSocket('udp4');
+    await new Promise<void>((resolve) => raw.bind(0, '127.0.0.1', resolve));
+    raw.setMulticastInterface('127.0.0.1');
+    const send = (b: Buffer) =>
+      new Promise<void>((resolve, reject) =>
+        raw.send(b, Number(portText), host, (err) => (err ? reject(err) : resolve())),
+      );
+    try {
+      const bully = { type: 'coordinator', pid: '999', address: '127.0.0.1' };
+      const forged = sealDatagram(bully, {
+        cluster: 'c1',
+        from: 'evil',
+        secret: Buffer.from('x'),
+      })!;
+      const otherCluster = sealDatagram(bully, {
+        cluster: 'c2',
+        from: 'n9',
+        secret: Buffer.from(secret),
+      })!;
+      const signedJunk = sealDatagram(
+        { type: 'nonsense' },
+        { cluster: 'c1', from: 'n9', secret: Buffer.from(secret) },
+      )!;
+      await send(Buffer.from('garbage garbage'));
+      await send(Buffer.from('2|127.0.0.1|999|'));
+      await send(Buffer.alloc(65_507, 0x7b));
+      await send(forged);
+      await send(otherCluster);
+      await send(signedJunk);
+      await send(signedJunk); // a replay, once its first copy was seen
+      const target = nodes[0]!;
+      await waitFor(
+        () => {
+          const d = target.status().dropped;
+          return (
+            (d.malformed ?? 0) >= 3 &&
+            (d.unauthenticated ?? 0) >= 2 &&
+            (d['unknown-peer'] ?? 0) >= 1 &&
+            (d.invalid ?? 0) >= 1
+          );
+        },
+        3000,
+        'every bad datagram counted',
+      );
+      await new Promise((r) => setTimeout(r, 700));
+      expect(nodes.every((n) => n.status().leaderPid === '103')).toBe(true);
+      expect(target.status().errors).toBe(0);
+    } finally {
+      raw.close();
+    }
   });
 });
