@@ -1,4 +1,4 @@
-import { and, assign, emit, enqueueActions, not, setup } from 'xstate';
+import { and, assign, emit, enqueueActions, not, or, setup } from 'xstate';
 import type { BullyKind, BullyMessage } from './bully-messages.js';
 import type { ProtocolEmitted, ReceiveEvent, Role } from './protocol-events.js';
 
@@ -232,6 +232,14 @@ export const bullyMachine = setup({
       after: { coordinatorTimeout: 'electing' },
       on: {
         receive: [
+          // A higher node still electing or answering is alive and at work: wait on rather
+          // than start again, or two nodes with different timeouts (multibully's are longer)
+          // restart each other's elections forever.
+          {
+            guard: or(['electionFromHigher', 'okFromHigher']),
+            target: 'awaitingCoordinator',
+            reenter: true,
+          },
           { guard: 'coordinatorFromHigher', target: 'follower', actions: 'followSender' },
           {
             guard: and(['coordinatorFromLower', not('preempts')]),

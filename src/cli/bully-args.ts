@@ -153,6 +153,9 @@ function streamLink(flags: Flags, transport: 'tcp' | 'ws'): Omit<StreamLink, 'pe
   return { transport, listen, tls: tlsFiles(flags) };
 }
 
+/** Longer than multibully's own 2000 ms election timeout. */
+const MULTIBULLY_COORDINATOR_TIMEOUT_MS = 2500;
+
 function timing(flags: Flags): BullyTiming {
   const read = (flag: string, fallback: number) => {
     const text = single(flags, flag);
@@ -162,7 +165,14 @@ function timing(flags: Flags): BullyTiming {
     announceMs: read('announce', DEFAULT_BULLY_TIMING.announceMs),
     leaderTimeoutMs: read('leader-timeout', DEFAULT_BULLY_TIMING.leaderTimeoutMs),
     answerTimeoutMs: read('answer-timeout', DEFAULT_BULLY_TIMING.answerTimeoutMs),
-    coordinatorTimeoutMs: read('coordinator-timeout', DEFAULT_BULLY_TIMING.coordinatorTimeoutMs),
+    coordinatorTimeoutMs: read(
+      'coordinator-timeout',
+      // A multibully node takes 2 s to declare itself leader after an election; a node that
+      // gave up on it sooner would restart the election and so restart that clock, forever.
+      single(flags, 'compat') === 'multibully'
+        ? MULTIBULLY_COORDINATOR_TIMEOUT_MS
+        : DEFAULT_BULLY_TIMING.coordinatorTimeoutMs,
+    ),
   };
   // Followers would give up on a leader that is still announcing.
   if (t.announceMs >= t.leaderTimeoutMs) {

@@ -97,3 +97,20 @@ describe('bully in the simulator', () => {
     expect(sim.node('a')).toMatchObject({ leaderAddress: '10.0.0.2', leaderPid: '9' });
   });
 });
+
+describe('bully mixed with a slower implementation', () => {
+  it('settles in one round when the coordinator timeout outlasts a slow highest node', () => {
+    // n3 stands in for a multibully node: it answers and declares only after 2 s.
+    const sim = new Simulation({
+      nodes: [
+        { id: 'n1', options: { coordinatorTimeoutMs: 2500 } },
+        { id: 'n2', options: { coordinatorTimeoutMs: 2500 } },
+        { id: 'n3', options: { answerTimeoutMs: 2000 } },
+      ],
+      seed: 9,
+      protocol: bullyProtocol,
+    });
+    expect(agreeOn(sim, 'n3', 5000)).toBe(true);
+    expect(sim.ids.map((id) => rounds(sim, id))).toEqual([1, 1, 1]);
+  });
+});
