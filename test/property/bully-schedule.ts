@@ -10,7 +10,7 @@ import {
   DEFAULT_BULLY_TIMING,
 } from '../../src/protocols/bully.js';
 import { type DelayDistribution, SafetyViolation, Simulation } from '../../src/sim/index.js';
-import type { Step } from './fault-schedule.js';
+import { runSchedule, type Step } from './fault-schedule.js';
 
 export type BullySimulation = Simulation<BullyOptions>;
 
@@ -26,47 +26,10 @@ export function bullySimulation(seed: number): BullySimulation {
   return new Simulation({ nodes: BULLY_IDS.length, seed, protocol: bullyProtocol, options: {} });
 }
 
-export function applyBullyStep(sim: BullySimulation, step: Step): void {
-  switch (step.kind) {
-    case 'run':
-      sim.run(step.ms);
-      break;
-    case 'partition':
-      sim.partition(...step.groups);
-      break;
-    case 'cut':
-      sim.cut(step.from, step.to);
-      break;
-    case 'heal':
-      sim.heal();
-      break;
-    case 'loss':
-      sim.setFaults({ loss: step.p });
-      break;
-    case 'duplicate':
-      sim.setFaults({ duplicate: step.p });
-      break;
-    case 'delay':
-      sim.setFaults({ delay: step.delay });
-      break;
-    case 'crash':
-      sim.crash(step.node);
-      break;
-    case 'restart':
-      // Bully keeps nothing on disk, so durable and volatile restarts are the same.
-      sim.restart(step.node);
-      break;
-    case 'freeze':
-      sim.freeze(step.node, step.ms);
-      break;
-    case 'resign':
-      // Bully has no resignation: a leader leaves by stopping, which crashes cover.
-      break;
-  }
-}
-
 export function runBullySchedule(sim: BullySimulation, steps: readonly Step[]): void {
-  for (const step of steps) applyBullyStep(sim, step);
+  // Bully keeps nothing on disk and has no resignation: restarts are all alike, and a
+  // resign step reaches a machine that ignores it.
+  runSchedule(sim, steps);
 }
 
 /** Ends every fault a schedule can leave behind but freezes, which end on their own. */

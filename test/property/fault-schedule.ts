@@ -201,7 +201,7 @@ export function simulationFor(seed: number, nodes: number | MemberSpec[] = 5): S
 }
 
 /** The leader a user would call resign() on: the newest term's, if any node leads. */
-function currentLeader(sim: Simulation): string | undefined {
+function currentLeader<T>(sim: Simulation<T>): string | undefined {
   let best: { id: string; term: number } | undefined;
   for (const s of sim.states()) {
     if (!s.up || s.role !== 'leader') continue;
@@ -211,7 +211,8 @@ function currentLeader(sim: Simulation): string | undefined {
   return best?.id;
 }
 
-export function applyStep(sim: Simulation, step: Step): void {
+/** Applies one step to any protocol's simulation; a protocol with no resignation ignores it. */
+export function applyStep<T>(sim: Simulation<T>, step: Step): void {
   switch (step.kind) {
     case 'run':
       sim.run(step.ms);
@@ -251,7 +252,7 @@ export function applyStep(sim: Simulation, step: Step): void {
   }
 }
 
-export function runSchedule(sim: Simulation, schedule: Step[]): void {
+export function runSchedule<T>(sim: Simulation<T>, schedule: readonly Step[]): void {
   for (const step of schedule) applyStep(sim, step);
 }
 
