@@ -1,16 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DropReason, tcpTransport } from '../../transports/index.js';
-import { freePorts } from './free-port.js';
+import { tcpTransport } from '../../transports/index.js';
+import { type AttackedTrio, startAttackedTrio } from './attacked-trio.js';
 import { type RawTcpClient, rawTcpClient, tcpFrame } from './raw-tcp-client.js';
-import { deliver, peerList, startNode, type TestNode, waitReady } from './transport-harness.js';
+import type { TestNode } from './transport-harness.js';
 import { waitFor } from './wait-for.js';
 
-// 'a' is never started: only raw clients claim it. 'b' dials the target 'm'; 'm' dials 'z'.
+let trio: AttackedTrio;
 let ports: Record<string, number>;
 let target: TestNode;
-let goodSmaller: TestNode;
-let goodLarger: TestNode;
 const clients: RawTcpClient[] = [];
 
 const hello = (id: string): Buffer => tcpFrame({ v: 1, hello: id });
@@ -23,44 +21,20 @@ async function connect(): Promise<RawTcpClient> {
 }
 
 /** Runs `misbehave` and waits for exactly one more drop of `reason` on the target. */
-async function expectDrop(
-  reason: DropReason,
-  misbehave: () => Promise<void> | void,
-): Promise<TestNode['dropped'][number]> {
-  const before = target.dropped.length;
-  await misbehave();
-  await waitFor(() => target.dropped.length > before, 3000, `a '${reason}' drop`);
-  const added = target.dropped.slice(before);
-  expect(added.map((d) => d.reason)).toEqual([reason]);
-  return added[0]!;
-}
-
-async function expectStillWorking(): Promise<void> {
-  await deliver(goodSmaller, target);
-  await deliver(target, goodSmaller);
-  await deliver(goodLarger, target);
-  await deliver(target, goodLarger);
-}
+const expectDrop: AttackedTrio['expectDrop'] = (reason, misbehave) =>
+  trio.expectDrop(reason, misbehave);
+const expectStillWorking = (): Promise<void> => trio.expectStillWorking();
 
 beforeAll(async () => {
-  const [pa, pb, pm, pz] = await freePorts(4);
-  ports = { a: pa!, b: pb!, m: pm!, z: pz! };
-  const listen = (id: string): string => `127.0.0.1:${ports[id]}`;
-  const peers = peerList(ports);
-  target = startNode(
-    tcpTransport({ listen: listen('m'), handshakeTimeoutMs: 300, frameTimeoutMs: 300 }),
-    'm',
-    peers,
+  trio = await startAttackedTrio((listen, attacked) =>
+    tcpTransport(attacked ? { listen, handshakeTimeoutMs: 300, frameTimeoutMs: 300 } : { listen }),
   );
-  goodSmaller = startNode(tcpTransport({ listen: listen('b') }), 'b', peers);
-  goodLarger = startNode(tcpTransport({ listen: listen('z') }), 'z', peers);
-  await waitReady(target, goodSmaller, goodLarger);
-  await expectStillWorking();
+  ({ ports, target } = trio);
 });
 
 afterAll(() => {
   for (const client of clients) client.socket.destroy();
-  for (const node of [target, goodSmaller, goodLarger]) node?.stop();
+  trio?.stop();
 });
 
 describe('tcp transport with bad input', () => {
@@ -206,7 +180,7 @@ describe('tcp transport with bad input', () => {
 
   it('reported nothing but drops and never an error', () => {
     expect(target.errors).toEqual([]);
-    expect(goodSmaller.dropped).toEqual([]);
-    expect(goodLarger.dropped).toEqual([]);
+    expect(trio.goodSmaller.dropped).toEqual([]);
+    expect(trio.goodLarger.dropped).toEqual([]);
   });
 });

@@ -1,18 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type DropReason, WS_PATH, wsTransport } from '../../transports/index.js';
-import { freePorts } from './free-port.js';
+import { WS_PATH, wsTransport } from '../../transports/index.js';
+import { type AttackedTrio, startAttackedTrio } from './attacked-trio.js';
 import { type RawTcpClient, rawTcpClient } from './raw-tcp-client.js';
 import { maskedTextFrame, rawWsUpgrade } from './raw-ws-client.js';
-import { deliver, peerList, startNode, type TestNode, waitReady } from './transport-harness.js';
+import type { TestNode } from './transport-harness.js';
 import { waitFor } from './wait-for.js';
 
-// 'a' is never started: only raw clients claim it. 'b' dials the target 'm'; 'm' dials 'z'.
+let trio: AttackedTrio;
 let ports: Record<string, number>;
 let target: TestNode;
-let goodSmaller: TestNode;
-let goodLarger: TestNode;
 const sockets: RawTcpClient[] = [];
 const websockets: WebSocket[] = [];
 
@@ -47,45 +45,21 @@ async function connectTcp(): Promise<RawTcpClient> {
   return client;
 }
 
-async function expectDrop(
-  reason: DropReason,
-  misbehave: () => Promise<void> | void,
-): Promise<TestNode['dropped'][number]> {
-  const before = target.dropped.length;
-  await misbehave();
-  await waitFor(() => target.dropped.length > before, 3000, `a '${reason}' drop`);
-  const added = target.dropped.slice(before);
-  expect(added.map((d) => d.reason)).toEqual([reason]);
-  return added[0]!;
-}
-
-async function expectStillWorking(): Promise<void> {
-  await deliver(goodSmaller, target);
-  await deliver(target, goodSmaller);
-  await deliver(goodLarger, target);
-  await deliver(target, goodLarger);
-}
+const expectDrop: AttackedTrio['expectDrop'] = (reason, misbehave) =>
+  trio.expectDrop(reason, misbehave);
+const expectStillWorking = (): Promise<void> => trio.expectStillWorking();
 
 beforeAll(async () => {
-  const [pa, pb, pm, pz] = await freePorts(4);
-  ports = { a: pa!, b: pb!, m: pm!, z: pz! };
-  const listen = (id: string): string => `127.0.0.1:${ports[id]}`;
-  const peers = peerList(ports);
-  target = startNode(
-    wsTransport({ listen: listen('m'), handshakeTimeoutMs: 300, frameTimeoutMs: 300 }),
-    'm',
-    peers,
+  trio = await startAttackedTrio((listen, attacked) =>
+    wsTransport(attacked ? { listen, handshakeTimeoutMs: 300, frameTimeoutMs: 300 } : { listen }),
   );
-  goodSmaller = startNode(wsTransport({ listen: listen('b') }), 'b', peers);
-  goodLarger = startNode(wsTransport({ listen: listen('z') }), 'z', peers);
-  await waitReady(target, goodSmaller, goodLarger);
-  await expectStillWorking();
+  ({ ports, target } = trio);
 });
 
 afterAll(() => {
   for (const client of sockets) client.socket.destroy();
   for (const ws of websockets) ws.terminate();
-  for (const node of [target, goodSmaller, goodLarger]) node?.stop();
+  trio?.stop();
 });
 
 describe('ws transport with bad input', () => {
@@ -223,7 +197,7 @@ describe('ws transport with bad input', () => {
 
   it('reported nothing but drops and never an error', () => {
     expect(target.errors).toEqual([]);
-    expect(goodSmaller.dropped).toEqual([]);
-    expect(goodLarger.dropped).toEqual([]);
+    expect(trio.goodSmaller.dropped).toEqual([]);
+    expect(trio.goodLarger.dropped).toEqual([]);
   });
 });
