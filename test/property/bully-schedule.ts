@@ -9,7 +9,7 @@ import {
   bullyProtocol,
   DEFAULT_BULLY_TIMING,
 } from '../../src/protocols/bully.js';
-import { type DelayDistribution, SafetyViolation, Simulation } from '../../src/sim/index.js';
+import { type DelayDistribution, Simulation } from '../../src/sim/index.js';
 import { runSchedule, type Step } from './fault-schedule.js';
 
 export type BullySimulation = Simulation<BullyOptions>;
@@ -79,21 +79,4 @@ export function views(sim: BullySimulation): string {
         `${s.id}:${s.up ? s.role : 'down'}@${s.term}->${s.leader}${s.frozen ? '(frozen)' : ''}`,
     )
     .join(' ');
-}
-
-/**
- * Runs `body` so that any failure carries the simulation's seed and trace: a violation
- * raised inside the simulation has both already; anything else gets them here.
- */
-export function explained<T>(sim: BullySimulation, body: () => T): T {
-  try {
-    return body();
-  } catch (err) {
-    if (err instanceof SafetyViolation) throw err;
-    const message = err instanceof Error ? err.message : String(err);
-    throw new Error(
-      `${message} (simulation seed ${sim.seed}, at ${sim.now}ms)\n${sim.trace.format()}`,
-      { cause: err },
-    );
-  }
 }

@@ -8,7 +8,6 @@ import {
   type BullySimulation,
   bullyContext,
   bullySimulation,
-  explained,
   highestLive,
   recoverBully,
   runBullySchedule,
@@ -17,6 +16,7 @@ import {
   views,
 } from './bully-schedule.js';
 import {
+  explained,
   PROPERTY_TIMEOUT_MS,
   propertyParameters,
   randomScenarios,

@@ -270,7 +270,7 @@ export function recover(sim: Simulation): void {
  * Runs `body` against `sim` so that any failure carries the simulation's seed and trace:
  * a violation raised inside the simulation has both already; anything else gets them here.
  */
-export function explained<T>(sim: Simulation, body: () => T): T {
+export function explained<O, T>(sim: Simulation<O>, body: () => T): T {
   try {
     return body();
   } catch (err) {
