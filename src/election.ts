@@ -2,6 +2,9 @@ import { randomInt } from 'node:crypto';
 import { type Actor, type AnyActorRef, createActor, type InspectionEvent } from 'xstate';
 import type { ProtocolEmitted, Role } from '../machines/protocol-events.js';
 import type { Tags } from '../machines/raft-messages.js';
+import { defaultMemoryStore } from '../transports/kv/memory-store.js';
+import { kvStoreActor } from '../transports/kv/store-actor.js';
+import type { KvStore } from '../transports/kv/types.js';
 import type { DropReason, TransportLogic } from '../transports/types.js';
 import { DurableStore } from './durable-store.js';
 import { EventHub } from './event-hub.js';
@@ -10,6 +13,7 @@ import { createNodeMachine, type NodeEmitted } from './node-machine.js';
 import type { ProtocolView } from './protocol-view.js';
 import { type BullyOptions, bullyProtocol } from './protocols/bully.js';
 import { type EntropyOptions, entropyProtocol } from './protocols/entropy.js';
+import { type KvOptions, kvProtocol, kvTiming } from './protocols/kv.js';
 import type { MemberSpec, ProtocolDefinition } from './protocols/protocol-definition.js';
 import { type RaftOptions, raftProtocol } from './protocols/raft.js';
 import { CallbackRunner, type StateCallbacks } from './state-callbacks.js';
@@ -59,7 +63,17 @@ export interface BullyElectionOptions extends CommonOptions, BullyOptions {
   transport: TransportLogic;
 }
 
-export type ElectionOptions = RaftElectionOptions | BullyElectionOptions | EntropyElectionOptions;
+export interface KvElectionOptions extends CommonOptions, KvOptions {
+  protocol: 'kv';
+  /** Where the key lives (default: one embedded memory store shared by this process). */
+  store?: KvStore;
+}
+
+export type ElectionOptions =
+  | KvElectionOptions
+  | RaftElectionOptions
+  | BullyElectionOptions
+  | EntropyElectionOptions;
 
 export interface MemberStatus {
   id: string;
@@ -86,6 +100,8 @@ export interface ElectionStatus {
   isLeader: boolean;
   /** Milliseconds left on the lease, when this node holds one. */
   leaseRemainingMs: number | null;
+  /** The leader's fencing token while this node leads (kv): higher for every new holder. */
+  fencingToken?: number;
   members: MemberStatus[];
   startedAt: string | null;
   /** Inbound frames thrown away, by reason. */
@@ -112,7 +128,7 @@ export type DeposeReason = 'stepped-down' | 'lease-lapsed' | 'resigned' | 'stopp
 
 export interface ElectionEvents {
   change: ChangeEvent;
-  elected: { term: number | undefined; signal: AbortSignal };
+  elected: { term: number | undefined; signal: AbortSignal; fencingToken?: number };
   deposed: { term: number | undefined; reason: DeposeReason };
   error: Error;
 }
@@ -162,6 +178,17 @@ export function createElection(options: ElectionOptions): Election {
         options.peers.map((p) => ({ id: typeof p === 'string' ? p : p.id, address: '' })),
         options.source,
       );
+    case 'kv': {
+      kvProtocol.check(options);
+      const timing = kvTiming(options);
+      const store = options.store ?? defaultMemoryStore();
+      return new NodeElection(
+        options,
+        kvProtocol,
+        [{ id: options.id, address: '' }],
+        kvStoreActor(store, { timeoutMs: timing.requestTimeoutMs }),
+      );
+    }
     default:
       throw new TypeError(
         `unknown protocol ${String((options as { protocol: unknown }).protocol)}`,
@@ -358,6 +385,7 @@ class NodeElection implements Election {
       term: view.term,
       isLeader: leading,
       leaseRemainingMs: leading ? Math.round(this.lease.expiresAt - performance.now()) : null,
+      ...(leading && view.fencingToken !== undefined ? { fencingToken: view.fencingToken } : {}),
       members: this.members(ctx?.peerTags ?? {}),
       startedAt: this.startedAt?.toISOString() ?? null,
       dropped: { ...this.counters.dropped },
@@ -556,7 +584,12 @@ class NodeElection implements Election {
     const term = this.view().term;
     if (leading) {
       this.controller = new AbortController();
-      this.emit('elected', { term, signal: this.controller.signal });
+      const token = this.view().fencingToken;
+      this.emit('elected', {
+        term,
+        signal: this.controller.signal,
+        ...(token === undefined ? {} : { fencingToken: token }),
+      });
     } else {
       this.controller?.abort(new LeadershipLostError(reason));
       this.controller = undefined;

@@ -11,6 +11,8 @@ export interface ProtocolView {
   leaderPid?: string;
   /** Every leader of the current round, for protocols that elect several (entropy). */
   leaders?: string[];
+  /** This node's fencing token while it leads, for protocols that issue one (kv). */
+  fencingToken?: number;
 }
 
 export function viewRaft(snapshot: { value: unknown; context: RaftContext }): ProtocolView {

@@ -1,0 +1,97 @@
+/**
+ * What the KV-lease machine says to its store and hears back. The store is the machine's
+ * only peer (id `STORE`): requests leave as `send` events, answers and watch events come
+ * back as `receive` events. Every request carries a `round`, and every answer names the
+ * round it answers, so an answer that arrives after the machine gave up on it is ignored.
+ */
+
+export const STORE = 'store';
+
+export interface KvHolderInfo {
+  value: string;
+  token: number;
+}
+
+export type KvRequest =
+  | {
+      type: 'acquire';
+      round: number;
+      key: string;
+      value: string;
+      ttlMs: number;
+      owner: string | null;
+    }
+  | { type: 'renew'; round: number; key: string; owner: string; ttlMs: number }
+  | { type: 'release'; round: number; key: string; owner: string }
+  | { type: 'watch'; round: number; key: string; owner: string | null }
+  | { type: 'unwatch'; round: number };
+
+export type KvOperation = KvRequest['type'];
+
+export type KvReply =
+  | { type: 'acquired'; round: number; owner: string; token: number }
+  | { type: 'taken'; round: number; holder: KvHolderInfo | null; owner: string | null }
+  | { type: 'renewed'; round: number }
+  /** The lease or key was gone when the renewal reached the store. */
+  | { type: 'lost'; round: number }
+  | { type: 'released'; round: number }
+  /** A watch event: the key's holder now (null when free). */
+  | { type: 'holder'; round: number; holder: KvHolderInfo | null }
+  | { type: 'failed'; round: number; op: KvOperation; message: string };
+
+const OPS: ReadonlySet<string> = new Set(['acquire', 'renew', 'release', 'watch', 'unwatch']);
+const MAX_TEXT = 4096;
+
+const isRound = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isToken = isRound;
+const isText = (v: unknown): v is string =>
+  typeof v === 'string' && v.length > 0 && v.length <= MAX_TEXT;
+
+function holder(raw: unknown): KvHolderInfo | null | undefined {
+  if (raw === null) return null;
+  if (typeof raw !== 'object' || raw === undefined) return undefined;
+  const h = raw as Record<string, unknown>;
+  if (typeof h.value !== 'string' || h.value.length > MAX_TEXT || !isToken(h.token)) {
+    return undefined;
+  }
+  return { value: h.value, token: h.token };
+}
+
+/** Validates what a store actor hands the machine; anything else is dropped as invalid. */
+export function decodeKvReply(raw: unknown): KvReply | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const m = raw as Record<string, unknown>;
+  if (!isRound(m.round)) return undefined;
+  const round = m.round;
+  switch (m.type) {
+    case 'acquired':
+      return isText(m.owner) && isToken(m.token)
+        ? { type: 'acquired', round, owner: m.owner, token: m.token }
+        : undefined;
+    case 'taken': {
+      const h = holder(m.holder);
+      if (h === undefined || !(m.owner === null || isText(m.owner))) return undefined;
+      return { type: 'taken', round, holder: h, owner: m.owner };
+    }
+    case 'renewed':
+    case 'lost':
+    case 'released':
+      return { type: m.type, round };
+    case 'holder': {
+      const h = holder(m.holder);
+      return h === undefined ? undefined : { type: 'holder', round, holder: h };
+    }
+    case 'failed':
+      return typeof m.op === 'string' && OPS.has(m.op) && typeof m.message === 'string'
+        ? {
+            type: 'failed',
+            round,
+            op: m.op as KvOperation,
+            message: m.message.slice(0, MAX_TEXT),
+          }
+        : undefined;
+    default:
+      return undefined;
+  }
+}

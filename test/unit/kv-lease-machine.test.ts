@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { createActor, SimulatedClock } from 'xstate';
+import { type KvLeaseInput, kvLeaseMachine, kvLeaseRole } from '../../machines/kv-lease.js';
+import { decodeKvReply, type KvReply } from '../../machines/kv-messages.js';
+
+const timing = {
+  ttlMs: 1000,
+  marginMs: 100,
+  renewMs: 300,
+  requestTimeoutMs: 200,
+  backoffMinMs: 50,
+  backoffMaxMs: 800,
+};
+
+function start(overrides: Partial<KvLeaseInput> = {}) {
+  const clock = new SimulatedClock();
+  const emitted: { type: string; [k: string]: unknown }[] = [];
+  const a = createActor(kvLeaseMachine, {
+    clock,
+    input: { id: 'a', key: 'k', campaign: true, timing, seed: 7, ...overrides },
+  });
+  a.on('*', (e) => emitted.push(e as never));
+  a.start();
+  const reply = (msg: KvReply) => a.send({ type: 'receive', from: 'store', msg });
+  const sent = () =>
+    emitted.filter((e) => e.type === 'send').map((e) => e.msg as { type: string; round: number });
+  const last = (type: string) =>
+    sent()
+      .filter((m) => m.type === type)
+      .at(-1)!;
+  const role = () => kvLeaseRole(a.getSnapshot().value);
+  return { a, clock, emitted, reply, sent, last, role };
+}
+
+describe('kvLeaseMachine', () => {
+  it('starts the lease clock before the acquire request leaves, and grants it on success', () => {
+    const { emitted, reply, last, role, a } = start();
+    const types = emitted.map((e) => e.type);
+    expect(types.indexOf('lease.start')).toBeLessThan(types.indexOf('send'));
+    const acquire = last('acquire');
+    expect(acquire).toMatchObject({ key: 'k', value: 'a', ttlMs: 1000, owner: null });
+    expect(role()).toBe('candidate');
+    reply({ type: 'acquired', round: acquire.round, owner: 'o1', token: 9 });
+    expect(role()).toBe('leader');
+    expect(emitted).toContainEqual({ type: 'lease.granted', round: acquire.round });
+    expect(a.getSnapshot().context.token).toBe(9);
+  });
+
+  it('renews every renewMs and steps down at the lapse when renewals get no answer', () => {
+    const { clock, emitted, reply, last, role } = start();
+    reply({ type: 'acquired', round: last('acquire').round, owner: 'o1', token: 1 });
+    clock.increment(300);
+    const renew = last('renew');
+    expect(renew).toMatchObject({ owner: 'o1', ttlMs: 1000 });
+    reply({ type: 'renewed', round: renew.round });
+    expect(emitted).toContainEqual({ type: 'lease.granted', round: renew.round });
+    // The store goes silent: failures only, until the lease (ttl - margin) runs out.
+    for (let t = 0; t < 900 && role() === 'leader'; t += 10) {
+      clock.increment(10);
+      const r = last('renew');
+      if (r.round > renew.round)
+        reply({ type: 'failed', round: r.round, op: 'renew', message: 'down' });
+    }
+    expect(role()).not.toBe('leader');
+    expect(emitted.filter((e) => e.type === 'lease.revoked')).toHaveLength(1);
+  });
+
+  it('ignores an answer to a request it gave up on, and releases a stray lease', () => {
+    const { reply, last, role, sent } = start();
+    const first = last('acquire');
+    reply({ type: 'failed', round: first.round, op: 'acquire', message: 'timeout' });
+    expect(role()).toBe('follower');
+    reply({ type: 'acquired', round: first.round, owner: 'late', token: 3 });
+    expect(role()).toBe('follower');
+    expect(sent().at(-1)).toMatchObject({ type: 'release', owner: 'late' });
+  });
+
+  it('backs off with seeded jitter, doubling to the cap', () => {
+    const draws = (seed: number) => {
+      const { a, clock, reply, last } = start({ seed });
+      const delays: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        reply({ type: 'failed', round: last('acquire').round, op: 'acquire', message: 'x' });
+        const ms = a.getSnapshot().context.backoffMs;
+        delays.push(ms);
+        clock.increment(ms);
+      }
+      return delays;
+    };
+    const d = draws(1);
+    expect(draws(1)).toEqual(d);
+    expect(draws(2)).not.toEqual(d);
+    for (const [i, ms] of d.entries()) {
+      const ceiling = Math.min(800, 50 * 2 ** i);
+      expect(ms).toBeGreaterThanOrEqual(ceiling / 2);
+      expect(ms).toBeLessThanOrEqual(ceiling);
+    }
+  });
+
+  it('waits on a held key and campaigns the instant the watch reports it free', () => {
+    const { reply, last, role, a } = start();
+    reply({
+      type: 'taken',
+      round: last('acquire').round,
+      holder: { value: 'b', token: 4 },
+      owner: null,
+    });
+    expect(a.getSnapshot().context.leader).toBe('b');
+    const watch = last('watch');
+    const before = last('acquire').round;
+    reply({ type: 'holder', round: watch.round, holder: null });
+    expect(role()).toBe('candidate');
+    expect(last('acquire').round).toBeGreaterThan(before);
+  });
+
+  it('resigns by releasing, then leaves the key to others for a TTL', () => {
+    const { a, clock, reply, last, role, emitted } = start();
+    reply({ type: 'acquired', round: last('acquire').round, owner: 'o1', token: 1 });
+    a.send({ type: 'resign' });
+    expect(role()).toBe('follower');
+    expect(emitted.at(-1)).toMatchObject({ type: 'send', msg: { type: 'release', owner: 'o1' } });
+    reply({ type: 'released', round: last('release').round });
+    reply({ type: 'holder', round: last('watch').round, holder: null });
+    expect(role()).toBe('follower');
+    const acquires = emitted.filter((e) => (e.msg as { type?: string })?.type === 'acquire').length;
+    clock.increment(1000);
+    expect(role()).toBe('candidate');
+    expect(emitted.filter((e) => (e.msg as { type?: string })?.type === 'acquire')).toHaveLength(
+      acquires + 1,
+    );
+  });
+
+  it('a leader whose watch shows another holder steps down at once', () => {
+    const { reply, last, role } = start();
+    reply({
+      type: 'taken',
+      round: last('acquire').round,
+      holder: { value: 'b', token: 1 },
+      owner: null,
+    });
+    const watch = last('watch');
+    reply({ type: 'holder', round: watch.round, holder: null });
+    reply({ type: 'acquired', round: last('acquire').round, owner: 'o', token: 2 });
+    expect(role()).toBe('leader');
+    reply({ type: 'holder', round: watch.round, holder: { value: 'c', token: 3 } });
+    expect(role()).not.toBe('leader');
+  });
+
+  it('a follower only watches', () => {
+    const { sent, reply, last, a } = start({ campaign: false });
+    expect(sent().map((m) => m.type)).toEqual(['watch']);
+    reply({ type: 'holder', round: last('watch').round, holder: { value: 'z', token: 5 } });
+    expect(a.getSnapshot().context.leader).toBe('z');
+    expect(a.getSnapshot().context.leaderToken).toBe(5);
+  });
+});
+
+describe('decodeKvReply', () => {
+  it('accepts well-formed replies and drops the rest', () => {
+    expect(decodeKvReply({ type: 'acquired', round: 1, owner: 'o', token: 2 })).toBeDefined();
+    expect(decodeKvReply({ type: 'holder', round: 1, holder: null })).toBeDefined();
+    expect(decodeKvReply({ type: 'acquired', round: -1, owner: 'o', token: 2 })).toBeUndefined();
+    expect(decodeKvReply({ type: 'acquired', round: 1, owner: '', token: 2 })).toBeUndefined();
+    expect(decodeKvReply({ type: 'holder', round: 1, holder: { value: 1 } })).toBeUndefined();
+    expect(decodeKvReply({ type: 'failed', round: 1, op: 'nope', message: 'x' })).toBeUndefined();
+    expect(decodeKvReply('junk')).toBeUndefined();
+  });
+});

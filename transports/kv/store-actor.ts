@@ -1,0 +1,198 @@
+import { fromCallback } from 'xstate';
+import type { KvReply, KvRequest } from '../../machines/kv-messages.js';
+import { STORE } from '../../machines/kv-messages.js';
+import type { TransportCommand, TransportEvent, TransportInput, TransportLogic } from '../types.js';
+import type { KvStore } from './types.js';
+import { withTimeout } from './types.js';
+
+export interface KvStoreActorOptions {
+  /** How long one request may take before it counts as failed (default 2000 ms). */
+  timeoutMs?: number;
+}
+
+/** Requests still under way per store, so a caller can wait for a release to land. */
+const underWay = new WeakMap<KvStore, Set<Promise<unknown>>>();
+
+/** Resolves once every request a store actor sent to `store` has settled. */
+export async function storeSettled(store: KvStore): Promise<void> {
+  const set = underWay.get(store);
+  while (set !== undefined && set.size > 0) await Promise.allSettled([...set]);
+}
+
+function track<T>(store: KvStore, promise: Promise<T>): Promise<T> {
+  let set = underWay.get(store);
+  if (set === undefined) {
+    set = new Set();
+    underWay.set(store, set);
+  }
+  const s = set;
+  s.add(promise);
+  promise.then(
+    () => s.delete(promise),
+    () => s.delete(promise),
+  );
+  return promise;
+}
+
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
+
+/**
+ * The KV-lease machine's edge: turns its requests into calls on a KvStore and the results
+ * (and watch events) into `receive` events from peer `store`. Every request gets exactly one
+ * answer within `timeoutMs`; a failure is answered as `failed` and reported once as a
+ * `transport.error`. An acquire that succeeds after its answer went out as a failure is
+ * released here, so a handle the machine never learned of cannot block the key. Stopping
+ * the actor ends its watch and releases every handle it still holds.
+ */
+export function kvStoreActor(store: KvStore, options: KvStoreActorOptions = {}): TransportLogic {
+  const timeoutMs = options.timeoutMs ?? 2000;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new RangeError(`timeoutMs must be positive, got ${timeoutMs}`);
+  }
+  return fromCallback<TransportCommand, TransportInput>(({ input, sendBack, receive }) => {
+    let stopped = false;
+    let unwatch: (() => void) | undefined;
+    /** Handles this actor was given and has not released: key → owners. */
+    const held = new Map<string, Set<string>>();
+    const hold = (key: string, owner: string) => {
+      let set = held.get(key);
+      if (set === undefined) {
+        set = new Set();
+        held.set(key, set);
+      }
+      set.add(owner);
+    };
+    const back = (e: TransportEvent) => {
+      if (!stopped) sendBack(e);
+    };
+    const reply = (raw: KvReply) => {
+      const msg = input.decode(raw);
+      if (msg === undefined) back({ type: 'transport.dropped', reason: 'invalid', from: STORE });
+      else back({ type: 'receive', from: STORE, msg });
+    };
+    const fail = (req: KvRequest, err: unknown) => {
+      const error = asError(err);
+      reply({ type: 'failed', round: req.round, op: req.type, message: error.message });
+      back({ type: 'transport.error', error });
+    };
+    const release = (key: string, owner: string) => {
+      held.get(key)?.delete(owner);
+      return track(
+        store,
+        withTimeout(store.release({ key, owner }), timeoutMs, `${store.kind} release`),
+      );
+    };
+    const run = (req: KvRequest) => {
+      switch (req.type) {
+        case 'acquire': {
+          const call = track(
+            store,
+            store.acquire({
+              key: req.key,
+              value: req.value,
+              ttlMs: req.ttlMs,
+              ...(req.owner === null ? {} : { owner: req.owner }),
+            }),
+          );
+          let answered = false;
+          call.then(
+            (result) => {
+              const owner = result.owner;
+              if (answered || stopped) {
+                // Too late: the machine has moved on and does not know this handle.
+                if (owner !== undefined && (stopped || owner !== req.owner)) {
+                  release(req.key, owner).catch(() => undefined);
+                }
+                return;
+              }
+              if (owner !== undefined) hold(req.key, owner);
+              reply(
+                result.acquired
+                  ? { type: 'acquired', round: req.round, owner: result.owner, token: result.token }
+                  : {
+                      type: 'taken',
+                      round: req.round,
+                      holder: result.holder,
+                      owner: result.owner ?? null,
+                    },
+              );
+            },
+            () => undefined,
+          );
+          withTimeout(call, timeoutMs, `${store.kind} acquire`).catch((err) => {
+            answered = true;
+            if (!stopped) fail(req, err);
+          });
+          return;
+        }
+        case 'renew':
+          track(
+            store,
+            withTimeout(
+              store.renew({ key: req.key, owner: req.owner, ttlMs: req.ttlMs }),
+              timeoutMs,
+              `${store.kind} renew`,
+            ),
+          ).then(
+            (ok) => {
+              if (!ok) held.get(req.key)?.delete(req.owner);
+              reply({ type: ok ? 'renewed' : 'lost', round: req.round });
+            },
+            (err) => fail(req, err),
+          );
+          return;
+        case 'release':
+          release(req.key, req.owner).then(
+            () => reply({ type: 'released', round: req.round }),
+            (err) => fail(req, err),
+          );
+          return;
+        case 'watch': {
+          unwatch?.();
+          let live = true;
+          const stop = store.watch(
+            req.key,
+            (event) => {
+              if (!live) return;
+              if (event.type === 'holder') {
+                reply({ type: 'holder', round: req.round, holder: event.holder });
+              } else {
+                live = false;
+                fail(req, event.error);
+              }
+            },
+            req.owner ?? undefined,
+          );
+          unwatch = () => {
+            live = false;
+            stop();
+          };
+          return;
+        }
+        case 'unwatch':
+          unwatch?.();
+          unwatch = undefined;
+          return;
+      }
+    };
+    receive((command) => {
+      if (stopped || command.type !== 'send') return;
+      const req = command.msg as KvRequest;
+      try {
+        run(req);
+      } catch (err) {
+        // A store that throws instead of rejecting is still a failed request, not a crash.
+        fail(req, err);
+      }
+    });
+    queueMicrotask(() => back({ type: 'transport.ready' }));
+    return () => {
+      stopped = true;
+      unwatch?.();
+      for (const [key, owners] of held) {
+        for (const owner of owners) release(key, owner).catch(() => undefined);
+      }
+      held.clear();
+    };
+  });
+}
