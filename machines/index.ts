@@ -15,6 +15,30 @@ export {
   type EntropyMessage,
   entropyMachine,
 } from './entropy.js';
+export {
+  compareSeniority,
+  DEFAULT_MAX_MEMBERS,
+  type LesContext,
+  type LesEmitted,
+  type LesEvent,
+  type LesInput,
+  type LesRefusal as LesRefusalReason,
+  type LesRefusedEvent,
+  type LesTiming,
+  lesMachine,
+  lesRole,
+  memberStates,
+  ownState,
+} from './les.js';
+export {
+  allowsMember,
+  decodeLesMessage,
+  decodeLesState,
+  isLesAddress,
+  isMemberRule,
+  type LesMessage,
+  type LesState,
+} from './les-messages.js';
 export type { ProtocolEmitted, ReceiveEvent, Role } from './protocol-events.js';
 export {
   type RaftContext,

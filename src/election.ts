@@ -14,6 +14,7 @@ import type { ProtocolView } from './protocol-view.js';
 import { type BullyOptions, bullyProtocol } from './protocols/bully.js';
 import { type EntropyOptions, entropyProtocol } from './protocols/entropy.js';
 import { type KvOptions, kvProtocol, kvTiming } from './protocols/kv.js';
+import { type LesOptions, lesProtocol } from './protocols/les.js';
 import type { MemberSpec, ProtocolDefinition } from './protocols/protocol-definition.js';
 import { type RaftOptions, raftProtocol } from './protocols/raft.js';
 import { CallbackRunner, type StateCallbacks } from './state-callbacks.js';
@@ -63,6 +64,24 @@ export interface BullyElectionOptions extends CommonOptions, BullyOptions {
   transport: TransportLogic;
 }
 
+export interface LesElectionOptions extends CommonOptions, LesOptions {
+  protocol: 'les';
+  /** This node's advertised `host:port`: peers reach it there and know it by it. */
+  id: string;
+  /** Addresses asked every loop whether or not they are members (this node's may be one). */
+  seeds: string[];
+  /** The HTTP transport (`httpTransport`), or any that carries LES messages. */
+  transport: TransportLogic;
+  /** Called once per address refused as a member: outside allowMembers, or the list is full. */
+  onRefused?: (refusal: LesRefusal) => void;
+}
+
+/** An address a LES node would not take as a member, and why. */
+export interface LesRefusal {
+  address: string;
+  reason: 'not-allowed' | 'max-members';
+}
+
 export interface KvElectionOptions extends CommonOptions, KvOptions {
   protocol: 'kv';
   /** Where the key lives (default: one embedded memory store shared by this process). */
@@ -73,7 +92,8 @@ export type ElectionOptions =
   | KvElectionOptions
   | RaftElectionOptions
   | BullyElectionOptions
-  | EntropyElectionOptions;
+  | EntropyElectionOptions
+  | LesElectionOptions;
 
 export interface MemberStatus {
   id: string;
@@ -189,6 +209,9 @@ export function createElection(options: ElectionOptions): Election {
         kvStoreActor(store, { timeoutMs: timing.requestTimeoutMs }),
       );
     }
+    case 'les':
+      lesProtocol.check(options);
+      return new NodeElection(options, lesProtocol, [], options.transport);
     default:
       throw new TypeError(
         `unknown protocol ${String((options as { protocol: unknown }).protocol)}`,
@@ -233,7 +256,8 @@ class NodeElection implements Election {
     if (typeof options.id !== 'string' || options.id.length === 0) {
       throw new TypeError('id must be a non-empty string');
     }
-    if (peers.length === 0 && options.protocol !== 'bully') {
+    // Bully may discover its peers on a multicast group; LES learns them from its seeds.
+    if (peers.length === 0 && options.protocol !== 'bully' && options.protocol !== 'les') {
       throw new TypeError('peers must list the cluster members');
     }
     const ids = new Set<string>();
@@ -386,7 +410,10 @@ class NodeElection implements Election {
       isLeader: leading,
       leaseRemainingMs: leading ? Math.round(this.lease.expiresAt - performance.now()) : null,
       ...(leading && view.fencingToken !== undefined ? { fencingToken: view.fencingToken } : {}),
-      members: this.members(ctx?.peerTags ?? {}),
+      members:
+        view.members === undefined
+          ? this.members(ctx?.peerTags ?? {})
+          : this.learnedMembers(view.members),
       startedAt: this.startedAt?.toISOString() ?? null,
       dropped: { ...this.counters.dropped },
       messages: { sent: this.counters.sent, received: this.counters.received },
@@ -471,8 +498,33 @@ class NodeElection implements Election {
     });
   }
 
-  private onProtocolEmitted(e: ProtocolEmitted): void {
+  /** Members as a protocol that discovers them reports them; ids are their addresses. */
+  private learnedMembers(addresses: string[]): MemberStatus[] {
+    return addresses.map((address) => {
+      const self = address === this.options.id;
+      return {
+        id: address,
+        address,
+        self,
+        voter: true,
+        tags: {},
+        lastContact: self ? null : (this.lastContact.get(address) ?? null),
+      };
+    });
+  }
+
+  private onProtocolEmitted(e: ProtocolEmitted | ({ type: 'refused' } & LesRefusal)): void {
     switch (e.type) {
+      case 'refused':
+        this.counters.dropped.refused = (this.counters.dropped.refused ?? 0) + 1;
+        if (this.options.protocol === 'les') {
+          try {
+            this.options.onRefused?.({ address: e.address, reason: e.reason });
+          } catch (err) {
+            this.fail(err as Error);
+          }
+        }
+        return;
       case 'send':
         if (this.storageFailed) return;
         this.counters.sent++;

@@ -11,6 +11,8 @@ export {
   type ElectionStatus,
   type EntropyElectionOptions,
   LeadershipLostError,
+  type LesElectionOptions,
+  type LesRefusal,
   type MemberStatus,
   type PeerConfig,
   type RaftElectionOptions,
@@ -23,5 +25,6 @@ export {
 } from './entropy/index.js';
 export type { BullyOptions } from './protocols/bully.js';
 export type { EntropyOptions } from './protocols/entropy.js';
+export type { LesOptions } from './protocols/les.js';
 export type { RaftOptions } from './protocols/raft.js';
 export { CallbackError, type StateCallbacks } from './state-callbacks.js';

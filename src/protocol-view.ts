@@ -13,6 +13,8 @@ export interface ProtocolView {
   leaders?: string[];
   /** This node's fencing token while it leads, for protocols that issue one (kv). */
   fencingToken?: number;
+  /** The members this node has learned of, for protocols that discover them (LES). */
+  members?: string[];
 }
 
 export function viewRaft(snapshot: { value: unknown; context: RaftContext }): ProtocolView {

@@ -6,6 +6,13 @@ export {
   type HttpEntropyOptions,
   httpEntropySource,
 } from './entropy-source.js';
+export {
+  ANONYMOUS_PEER,
+  type HttpTransportOptions,
+  httpTransport,
+} from './http.js';
+export { pythonJson } from './http-json.js';
+export { PUSH_PATH } from './http-push.js';
 export { MemoryNetwork, type MemoryNetworkOptions, memoryTransport } from './memory.js';
 export {
   decodeMultibully,

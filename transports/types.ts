@@ -27,7 +27,8 @@ export type DropReason =
   | 'unknown-peer' // a sender id that is not in the peer list (or forged)
   | 'invalid' // a well-formed envelope whose message fails the protocol schema
   | 'timeout' // a connection that did not finish its handshake or frame in time
-  | 'unauthenticated'; // failed authentication (bad signature, replay)
+  | 'unauthenticated' // failed authentication (bad signature, replay)
+  | 'refused'; // a member address outside the allowed hosts, or past the member limit
 
 /** Events a transport sends back to its parent (the node runtime). */
 export type TransportEvent =
