@@ -356,7 +356,9 @@ const onReceive: Handler = (step, event) => {
       const p = ctx.pending[msg.rid];
       if (p === undefined || p.kind !== 'ping' || p.target !== from) return;
       delete ctx.pending[msg.rid];
-      step.add(from);
+      // Asked at once rather than at the next loop: its state may be what an election waits for.
+      if (step.add(from) && step.pendingFor(from, 'state') === undefined)
+        step.request(from, 'state');
       step.settlePing(msg.rid);
       break;
     }

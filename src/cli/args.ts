@@ -1,7 +1,13 @@
 import { type BullyNodeConfig, bullyNodeConfig } from './bully-args.js';
 import { ELECT_FLAGS, type ElectConfig, electConfig } from './elect-args.js';
-import { type Flags, oneOf, readFlags, required, single, wholeNumber } from './flags.js';
-import { BULLY_ONLY_FLAGS, COMMON_NODE_FLAGS, RAFT_ONLY_FLAGS } from './node-flags.js';
+import { type Flags, oneOf, readFlags, refuseFlags, required, single, wholeNumber } from './flags.js';
+import { type LesNodeConfig, lesNodeConfig } from './les-args.js';
+import {
+  BULLY_ONLY_FLAGS,
+  COMMON_NODE_FLAGS,
+  LES_ONLY_FLAGS,
+  RAFT_ONLY_FLAGS,
+} from './node-flags.js';
 import { quote } from './quote.js';
 import { type RaftNodeConfig, raftNodeConfig } from './raft-args.js';
 import { UsageError } from './usage-error.js';
@@ -11,7 +17,9 @@ export type { ElectConfig } from './elect-args.js';
 export type { LogFormat, TlsFiles, TransportName } from './node-flags.js';
 export type { RaftNodeConfig } from './raft-args.js';
 
-export type NodeConfig = RaftNodeConfig | BullyNodeConfig;
+export type { LesNodeConfig } from './les-args.js';
+
+export type NodeConfig = RaftNodeConfig | BullyNodeConfig | LesNodeConfig;
 
 export interface DemoConfig {
   nodes: number;
@@ -26,11 +34,16 @@ export type CliCommand =
 
 // Every protocol's flags are read first; each protocol then refuses the others' by name,
 // which says more than "unknown flag".
-const NODE_FLAGS = { ...COMMON_NODE_FLAGS, ...RAFT_ONLY_FLAGS, ...BULLY_ONLY_FLAGS };
+const NODE_FLAGS = {
+  ...COMMON_NODE_FLAGS,
+  ...RAFT_ONLY_FLAGS,
+  ...BULLY_ONLY_FLAGS,
+  ...LES_ONLY_FLAGS,
+};
 const DEMO_FLAGS = { nodes: 'value' } as const;
 
 /** Named by the design but not built yet: they get their own message, not "unknown". */
-const PLANNED_PROTOCOLS = new Set(['les', 'kv']);
+const PLANNED_PROTOCOLS = new Set(['kv']);
 
 const MAX_DEMO_NODES = 25;
 
@@ -60,11 +73,13 @@ export function parseArgs(argv: readonly string[]): CliCommand {
 function nodeConfig(flags: Flags): NodeConfig {
   const protocol = oneOf(
     'protocol',
-    required(flags, 'protocol', '(raft or bully)'),
-    ['raft', 'bully'] as const,
+    required(flags, 'protocol', '(raft, bully or les)'),
+    ['raft', 'bully', 'les'] as const,
     PLANNED_PROTOCOLS,
     'protocol',
   );
+  if (protocol === 'les') return lesNodeConfig(flags);
+  refuseFlags(flags, Object.keys(LES_ONLY_FLAGS), 'applies only to --protocol les');
   return protocol === 'raft' ? raftNodeConfig(flags) : bullyNodeConfig(flags);
 }
 

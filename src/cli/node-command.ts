@@ -5,6 +5,7 @@ import type { NodeConfig, RaftNodeConfig } from './args.js';
 import { bullyElection } from './bully-election.js';
 import { type LogSink, logElection } from './change-log.js';
 import { errorMessage } from './error-message.js';
+import { lesElection } from './les-election.js';
 import { quote } from './quote.js';
 import { shutdownSignal } from './shutdown-signal.js';
 import { streamTransport } from './stream-transport.js';
@@ -46,7 +47,8 @@ function raftElection(config: RaftNodeConfig): Election {
   }
 }
 
-function buildElection(config: NodeConfig): Election {
+function buildElection(config: NodeConfig, sink: LogSink): Election {
+  if (config.protocol === 'les') return lesElection(config, sink);
   return config.protocol === 'raft' ? raftElection(config) : bullyElection(config);
 }
 
@@ -61,7 +63,7 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
 /** Runs one member until SIGTERM or SIGINT; resolves with the exit code. */
 export async function runNode(config: NodeConfig, sink: LogSink): Promise<number> {
   const signal = shutdownSignal();
-  const election = buildElection(config);
+  const election = buildElection(config, sink);
   logElection(election, config.id, config.log, sink, {
     leaderDetails: config.protocol === 'bully',
   });

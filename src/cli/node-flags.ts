@@ -64,6 +64,20 @@ export const BULLY_ONLY_FLAGS: Record<string, FlagKind> = {
   'secret-file': 'value',
 };
 
+/** Flags only `--protocol les` takes; the names are the reference implementation's. */
+export const LES_ONLY_FLAGS: Record<string, FlagKind> = {
+  'bind-interface': 'value',
+  'bind-port': 'value',
+  'advertise-addr': 'value',
+  seeds: 'repeatable',
+  'loop-rate': 'value',
+  'allow-members': 'repeatable',
+  'max-members': 'value',
+  push: 'switch',
+  'no-push': 'switch',
+  alone: 'switch',
+};
+
 /** Flags that only mean something on a point-to-point (TCP or WebSocket) transport. */
 export const STREAM_FLAGS = ['listen', 'peers', 'tls-ca', 'tls-cert', 'tls-key', 'tls-mutual'];
 

@@ -7,13 +7,15 @@ Usage:
                   [--iface ADDR] [options]
   electorate node --protocol bully --pid N --transport tcp|ws --listen HOST:PORT
                   --peers ID=HOST:PORT,... [options]
+  electorate node --protocol les --advertise-addr HOST:PORT --seeds HOST:PORT,...
+                  [--bind-port N] [--bind-interface ADDR] [options]
   electorate elect --peers ID,... --leaders N --entropy STR
                    [--strategy rendezvous|chainpoint]
   electorate demo [--nodes N]
   electorate --help | --version
 
 electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
-  --protocol raft|bully         election protocol (les, kv: not yet)
+  --protocol raft|bully|les     election protocol (kv: not yet)
   --id ID                       this member's id (bully: default ADDRESS:PID)
   --listen HOST:PORT            where peers reach this member (tcp, ws)
   --peers ID=HOST:PORT,...      the other members (this one may be listed)
@@ -55,6 +57,22 @@ electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
                                 sign datagrams and accept only signed ones (udp)
   --compat multibully           speak the Go multibully wire format (udp; it has
                                 no authentication, so no --secret or --cluster)
+
+  les (Leader Election by Seniority: the member that started first leads; speaks
+  the HTTP API of the reference implementation, /ping, /state, /state/ADDR, /diag):
+  --advertise-addr HOST:PORT    where other members reach this one; also its id
+  --seeds HOST:PORT,...         asked every loop, members or not (this node's
+                                own address may be listed)
+  --bind-port N                 port to serve on (default 4000)
+  --bind-interface ADDR         address to serve on (default: 127.0.0.1 and ::1
+                                when advertised on a loopback name, else 0.0.0.0)
+  --loop-rate SECONDS           how often members are polled (default 1; may be
+                                fractional)
+  --allow-members HOST|CIDR,... only these may become members (default: any)
+  --max-members N               most members kept, this one included (default 64)
+  --push | --no-push            publish state changes over WebSocket to other
+                                electorate members (default on)
+  --alone                       a member that hears from nobody leads alone
 
 electorate elect: print the leaders every holder of the same peers and entropy
   elects, as a JSON array, with no messages exchanged.

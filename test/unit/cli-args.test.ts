@@ -208,17 +208,22 @@ describe('parseArgs: every bad flag is one clear UsageError', () => {
     [
       'a missing --protocol',
       baseWith('--protocol', undefined),
-      'missing --protocol (raft or bully)',
+      'missing --protocol (raft, bully or les)',
     ],
     ['a missing --id', baseWith('--id', undefined), 'missing --id ID'],
     ['a missing --listen', baseWith('--listen', undefined), 'missing --listen HOST:PORT'],
     ['missing --peers', baseWith('--peers', undefined), 'missing --peers ID=HOST:PORT,...'],
-    ['a planned protocol', baseWith('--protocol', 'les'), "protocol 'les' is not available yet"],
+    [
+      'raft flags for les',
+      baseWith('--protocol', 'les'),
+      '--id does not apply to --protocol les (use --advertise-addr, --bind-port and --seeds)',
+    ],
+    ['a les flag for raft', [...BASE, '--seeds', 'a:1'], '--seeds applies only to --protocol les'],
     ['a planned kv protocol', baseWith('--protocol', 'kv'), "protocol 'kv' is not available yet"],
     [
       'an unknown protocol',
       baseWith('--protocol', 'paxos'),
-      "--protocol must be one of raft, bully, got 'paxos'",
+      "--protocol must be one of raft, bully, les, got 'paxos'",
     ],
     [
       'a planned transport',
