@@ -7,6 +7,14 @@ export {
   httpEntropySource,
 } from './entropy-source.js';
 export {
+  type FaultPolicy,
+  faultLink,
+  type LinkFaultCounts,
+  LinkFaults,
+  type LinkRule,
+  type LinkVerdict,
+} from './fault-link.js';
+export {
   ANONYMOUS_PEER,
   type HttpTransportOptions,
   httpTransport,

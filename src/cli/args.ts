@@ -1,6 +1,8 @@
 import { type BullyNodeConfig, bullyNodeConfig } from './bully-args.js';
+import { DEMO_FLAGS, type DemoConfig, demoConfig } from './demo-args.js';
+import { type DiagramConfig, diagramConfig } from './diagram-args.js';
 import { ELECT_FLAGS, type ElectConfig, electConfig } from './elect-args.js';
-import { type Flags, oneOf, readFlags, refuseFlags, required, single, wholeNumber } from './flags.js';
+import { type Flags, oneOf, readFlags, refuseFlags, required } from './flags.js';
 import { type LesNodeConfig, lesNodeConfig } from './les-args.js';
 import {
   BULLY_ONLY_FLAGS,
@@ -13,6 +15,7 @@ import { type RaftNodeConfig, raftNodeConfig } from './raft-args.js';
 import { UsageError } from './usage-error.js';
 
 export type { BullyNodeConfig, StreamLink, UdpLink } from './bully-args.js';
+export type { DemoConfig } from './demo-args.js';
 export type { ElectConfig } from './elect-args.js';
 export type { LogFormat, TlsFiles, TransportName } from './node-flags.js';
 export type { RaftNodeConfig } from './raft-args.js';
@@ -21,15 +24,12 @@ export type { LesNodeConfig } from './les-args.js';
 
 export type NodeConfig = RaftNodeConfig | BullyNodeConfig | LesNodeConfig;
 
-export interface DemoConfig {
-  nodes: number;
-}
-
 export type CliCommand =
   | { command: 'help' }
   | { command: 'version' }
   | { command: 'node'; config: NodeConfig }
   | { command: 'demo'; config: DemoConfig }
+  | { command: 'diagram'; config: DiagramConfig }
   | { command: 'elect'; config: ElectConfig };
 
 // Every protocol's flags are read first; each protocol then refuses the others' by name,
@@ -40,12 +40,9 @@ const NODE_FLAGS = {
   ...BULLY_ONLY_FLAGS,
   ...LES_ONLY_FLAGS,
 };
-const DEMO_FLAGS = { nodes: 'value' } as const;
 
 /** Named by the design but not built yet: they get their own message, not "unknown". */
 const PLANNED_PROTOCOLS = new Set(['kv']);
-
-const MAX_DEMO_NODES = 25;
 
 /** Parses the command line (without the node and script paths). Throws UsageError. */
 export function parseArgs(argv: readonly string[]): CliCommand {
@@ -63,6 +60,8 @@ export function parseArgs(argv: readonly string[]): CliCommand {
       return { command: 'demo', config: demoConfig(readFlags('demo', rest, DEMO_FLAGS)) };
     case 'elect':
       return { command: 'elect', config: electConfig(readFlags('elect', rest, ELECT_FLAGS)) };
+    case 'diagram':
+      return { command: 'diagram', config: diagramConfig(rest) };
   }
   if (first.startsWith('-')) {
     throw new UsageError(`unknown flag ${quote(first)} (see electorate --help)`);
@@ -81,11 +80,4 @@ function nodeConfig(flags: Flags): NodeConfig {
   if (protocol === 'les') return lesNodeConfig(flags);
   refuseFlags(flags, Object.keys(LES_ONLY_FLAGS), 'applies only to --protocol les');
   return protocol === 'raft' ? raftNodeConfig(flags) : bullyNodeConfig(flags);
-}
-
-function demoConfig(flags: Flags): DemoConfig {
-  const nodesText = single(flags, 'nodes');
-  return {
-    nodes: nodesText === undefined ? 3 : wholeNumber('nodes', nodesText, MAX_DEMO_NODES, ''),
-  };
 }

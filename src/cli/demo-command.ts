@@ -1,66 +1,85 @@
-import { tcpTransport } from '../../transports/index.js';
+import { spawn } from 'node:child_process';
+import { type DashboardServer, startDashboardServer } from '../dashboard/dashboard-server.js';
+import { DemoCluster } from '../dashboard/demo-cluster.js';
 import { type DiagServer, startDiagServer } from '../diag-server.js';
-import { createElection, type Election } from '../election.js';
-import type { DemoConfig } from './args.js';
+import { toSvg } from '../diagram/index.js';
+import { protocolChart } from '../diagram/protocol-charts.js';
+import type { Election } from '../election.js';
 import { type LogSink, logElection } from './change-log.js';
 import { clusterSummary } from './cluster-summary.js';
+import type { DemoConfig } from './demo-args.js';
+import { clusterRecipe } from './demo-recipes.js';
 import { errorMessage } from './error-message.js';
-import { freePorts } from './free-ports.js';
 import { shutdownSignal } from './shutdown-signal.js';
 
 const HOST = '127.0.0.1';
 const SUMMARY_EVERY_MS = 1000;
 
-async function stopAll(elections: Election[], diags: DiagServer[]): Promise<void> {
-  for (const diag of diags) diag.markStopping();
-  await Promise.all(elections.map((e) => e.stop()));
-  await Promise.all(diags.map((d) => d.close()));
+/** Opens the page in the system browser if there is one; a demo never fails for want of it. */
+function openBrowser(url: string, sink: LogSink): void {
+  try {
+    const child = spawn('xdg-open', [url], { stdio: 'ignore', detached: true });
+    child.on('error', () => sink.out(`demo: no xdg-open here; open ${url} yourself`));
+    child.unref();
+  } catch {
+    sink.out(`demo: could not start a browser; open ${url} yourself`);
+  }
 }
 
-/** A whole raft cluster in this process, each node on its own loopback port; ends on a signal. */
+/**
+ * A whole cluster in this process on loopback, with a live dashboard in the browser and a
+ * summary line each second on the terminal; ends on a signal.
+ */
 export async function runDemo(config: DemoConfig, sink: LogSink): Promise<number> {
   const signal = shutdownSignal();
-  const ports = await freePorts(config.nodes, HOST);
-  const peers = ports.map((port, i) => ({ id: `n${i + 1}`, address: `${HOST}:${port}` }));
-  const elections = peers.map((p) =>
-    createElection({
-      protocol: 'raft',
-      id: p.id,
-      peers,
-      transport: tcpTransport({ listen: p.address }),
-    }),
-  );
+  const chart = protocolChart(config.protocol);
+  const recipe = await clusterRecipe(config.protocol, config.nodes);
+  const cluster = new DemoCluster(recipe, {
+    id: chart?.id ?? config.protocol,
+    svg: chart === undefined ? '' : toSvg(chart, { labels: false }),
+  });
+  cluster.onStarted((id, election) => logElection(election, id, 'text', sink));
   const diags: DiagServer[] = [];
+  let dashboard: DashboardServer | undefined;
+  const stopAll = async () => {
+    for (const diag of diags) diag.markStopping();
+    await dashboard?.close();
+    await cluster.stop();
+    await Promise.all(diags.map((d) => d.close()));
+  };
   try {
-    for (const election of elections) {
-      diags.push(await startDiagServer(election, { listen: `${HOST}:0` }));
-    }
-    sink.out(`demo: ${config.nodes} raft nodes over TCP on ${HOST}, Ctrl-C to stop`);
-    peers.forEach((p, i) => {
-      sink.out(
-        `demo: ${p.id} listens on ${p.address}, diag http://${HOST}:${diags[i]!.address.port}/diag`,
+    await cluster.start();
+    // Each member keeps its diag endpoint across kills and restarts: it reads whichever
+    // election currently stands for that member.
+    for (const id of recipe.ids) {
+      const current = (): Election => cluster.election(id)!;
+      diags.push(
+        await startDiagServer(
+          { status: () => current().status(), resign: () => current().resign() },
+          { listen: `${HOST}:0` },
+        ),
       );
+    }
+    dashboard = await startDashboardServer(cluster, { host: HOST, port: config.port });
+    sink.out(
+      `demo: ${config.nodes} ${recipe.protocol} nodes over ${recipe.network}, Ctrl-C to stop`,
+    );
+    recipe.ids.forEach((id, i) => {
+      const where = recipe.addresses[i] ? `listens on ${recipe.addresses[i]}, ` : '';
+      sink.out(`demo: ${id} ${where}diag http://${HOST}:${diags[i]!.address.port}/diag`);
     });
-    sink.out("demo: POST to a leader's /resign (curl -X POST .../resign) to watch a handover");
-    elections.forEach((e, i) => {
-      logElection(e, peers[i]!.id, 'text', sink);
-    });
-    await Promise.all(elections.map((e) => e.start()));
+    sink.out(`demo: dashboard ${dashboard.url}`);
   } catch (err) {
     sink.err(`electorate: ${errorMessage(err)}`);
-    await stopAll(elections, diags);
+    await stopAll();
     return 1;
   }
+  if (config.open) openBrowser(dashboard.url, sink);
   const timer = setInterval(() => {
-    sink.out(
-      clusterSummary(
-        new Date(),
-        elections.map((e) => e.status()),
-      ),
-    );
+    sink.out(clusterSummary(new Date(), cluster.liveStatuses()));
   }, SUMMARY_EVERY_MS);
   await signal;
   clearInterval(timer);
-  await stopAll(elections, diags);
+  await stopAll();
   return 0;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type CliCommand, parseArgs } from './args.js';
 import { type LogSink, processSink } from './change-log.js';
 import { runDemo } from './demo-command.js';
+import { runDiagram } from './diagram-command.js';
 import { runElect } from './elect-command.js';
 import { errorMessage } from './error-message.js';
 import { runNode } from './node-command.js';
@@ -31,6 +32,8 @@ async function execute(command: CliCommand, sink: LogSink): Promise<number> {
       return runDemo(command.config, sink);
     case 'elect':
       return runElect(command.config, sink);
+    case 'diagram':
+      return runDiagram(command.config, sink);
   }
 }
 

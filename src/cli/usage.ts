@@ -11,7 +11,8 @@ Usage:
                   [--bind-port N] [--bind-interface ADDR] [options]
   electorate elect --peers ID,... --leaders N --entropy STR
                    [--strategy rendezvous|chainpoint]
-  electorate demo [--nodes N]
+  electorate demo [--protocol raft|bully|entropy] [--nodes N] [--port N] [--open]
+  electorate diagram PROTOCOL [--format mermaid|svg|json]
   electorate --help | --version
 
 electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
@@ -84,8 +85,18 @@ electorate elect: print the leaders every holder of the same peers and entropy
                                 rendezvous (default) is fair; chainpoint matches
                                 the Go chainpoint library (needs 7+ bytes)
 
-electorate demo: a raft cluster in this process over TCP on 127.0.0.1, one diag
-  server per node; prints every change and a summary each second until Ctrl-C.
-  --nodes N                     cluster size (default 3)
+electorate demo: a cluster in this process on 127.0.0.1 with a live dashboard
+  in the browser (kill, restart, partition, heal, resign, slow or lossy links);
+  prints its URL, every change and a summary each second until Ctrl-C.
+  --protocol raft|bully|entropy cluster protocol (default raft; les, kv: not in
+                                this build)
+  --nodes N                     cluster size, 1-25 (default 5)
+  --port N                      dashboard port on 127.0.0.1 (default 0: any free)
+  --open                        open the dashboard with xdg-open
+
+electorate diagram: print a protocol's statechart, drawn from its machine.
+  PROTOCOL                      raft, bully or entropy
+  --format mermaid|svg|json     Mermaid stateDiagram-v2 (default), a standalone
+                                SVG, or the states and transitions as JSON
 
 Bad flags print one line to stderr and exit with code 2.`;

@@ -76,16 +76,54 @@ describe('parseArgs: commands', () => {
     expect(usageError(['--verbose'])).toBe("unknown flag '--verbose' (see electorate --help)");
   });
 
-  it('parses demo with a default and a bounded --nodes', () => {
-    expect(parseArgs(['demo'])).toEqual({ command: 'demo', config: { nodes: 3 } });
-    expect(parseArgs(['demo', '--nodes', '5'])).toEqual({ command: 'demo', config: { nodes: 5 } });
-    expect(parseArgs(['demo', '--nodes=7'])).toEqual({ command: 'demo', config: { nodes: 7 } });
+  it('parses demo with defaults, a bounded --nodes, --protocol, --port and --open', () => {
+    const demo = (config: object) => ({
+      command: 'demo',
+      config: { protocol: 'raft', nodes: 5, port: 0, open: false, ...config },
+    });
+    expect(parseArgs(['demo'])).toEqual(demo({}));
+    expect(parseArgs(['demo', '--nodes', '3'])).toEqual(demo({ nodes: 3 }));
+    expect(parseArgs(['demo', '--nodes=7'])).toEqual(demo({ nodes: 7 }));
+    expect(parseArgs(['demo', '--protocol', 'bully', '--port', '8080', '--open'])).toEqual(
+      demo({ protocol: 'bully', port: 8080, open: true }),
+    );
+    expect(parseArgs(['demo', '--protocol=entropy'])).toEqual(demo({ protocol: 'entropy' }));
     expect(usageError(['demo', '--nodes', '0'])).toBe("--nodes must be between 1 and 25, got '0'");
     expect(usageError(['demo', '--nodes', 'many'])).toBe(
       "--nodes must be a whole number, got 'many'",
     );
+    expect(usageError(['demo', '--port', '70000'])).toBe(
+      "--port must be between 0 and 65535, got '70000'",
+    );
+    expect(usageError(['demo', '--protocol', 'paxos'])).toBe(
+      "--protocol must be one of raft, bully, entropy, got 'paxos'",
+    );
+    expect(usageError(['demo', '--open=yes'])).toBe('--open takes no value');
     expect(usageError(['demo', '--id', 'n1'])).toBe(
       "unknown flag '--id' for 'demo' (see electorate --help)",
+    );
+  });
+
+  it('parses diagram with a protocol and a format', () => {
+    expect(parseArgs(['diagram', 'raft'])).toEqual({
+      command: 'diagram',
+      config: { protocol: 'raft', format: 'mermaid' },
+    });
+    expect(parseArgs(['diagram', '--format', 'svg', 'bully'])).toEqual({
+      command: 'diagram',
+      config: { protocol: 'bully', format: 'svg' },
+    });
+    expect(parseArgs(['diagram', 'entropy', '--format=json'])).toEqual({
+      command: 'diagram',
+      config: { protocol: 'entropy', format: 'json' },
+    });
+    expect(usageError(['diagram'])).toMatch(/^diagram needs a protocol \(raft, bully, entropy/);
+    expect(usageError(['diagram', 'raft', 'bully'])).toBe("unexpected argument 'bully'");
+    expect(usageError(['diagram', 'raft', '--format', 'png'])).toBe(
+      "--format must be one of mermaid, svg, json, got 'png'",
+    );
+    expect(usageError(['diagram', 'raft', '--colour'])).toBe(
+      "unknown flag '--colour' for 'diagram' (see electorate --help)",
     );
   });
 });

@@ -1,0 +1,44 @@
+import { type Flags, oneOf, single, wholeNumber } from './flags.js';
+import { quote } from './quote.js';
+import { UsageError } from './usage-error.js';
+
+export type DemoProtocol = 'raft' | 'bully' | 'entropy';
+
+export interface DemoConfig {
+  protocol: DemoProtocol;
+  nodes: number;
+  /** Dashboard port on 127.0.0.1 (0: any free one). */
+  port: number;
+  /** Open the dashboard in the system browser. */
+  open: boolean;
+}
+
+export const DEMO_FLAGS = {
+  protocol: 'value',
+  nodes: 'value',
+  port: 'value',
+  open: 'switch',
+} as const;
+
+const DEMO_PROTOCOLS = ['raft', 'bully', 'entropy'] as const;
+/** Protocols of the design this build cannot run as a demo yet. */
+const NOT_IN_THIS_BUILD = new Set(['les', 'kv']);
+export const MAX_DEMO_NODES = 25;
+const DEFAULT_NODES = 5;
+
+export function demoConfig(flags: Flags): DemoConfig {
+  const protocolText = single(flags, 'protocol') ?? 'raft';
+  if (NOT_IN_THIS_BUILD.has(protocolText)) {
+    throw new UsageError(`demo: protocol ${quote(protocolText)} is not available in this build`);
+  }
+  const protocol = oneOf('protocol', protocolText, DEMO_PROTOCOLS, new Set(), 'protocol');
+  const nodesText = single(flags, 'nodes');
+  const portText = single(flags, 'port');
+  return {
+    protocol,
+    nodes:
+      nodesText === undefined ? DEFAULT_NODES : wholeNumber('nodes', nodesText, MAX_DEMO_NODES, ''),
+    port: portText === undefined ? 0 : wholeNumber('port', portText, 65535, '', 0),
+    open: flags.has('open'),
+  };
+}

@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import { entropySource, faultLink, tcpTransport } from '../../transports/index.js';
+import type { ClusterRecipe } from '../dashboard/demo-cluster.js';
+import { createElection } from '../election.js';
+import type { DemoProtocol } from './demo-args.js';
+import { freePorts } from './free-ports.js';
+
+const HOST = '127.0.0.1';
+const STREAM_CONTROLS = ['kill', 'restart', 'resign', 'partition', 'heal', 'link'] as const;
+/** A new entropy round every this many ms, so the leader visibly rotates. */
+const ENTROPY_ROUND_MS = 3000;
+
+const memberIds = (nodes: number): string[] => Array.from({ length: nodes }, (_, i) => `n${i + 1}`);
+
+async function raftRecipe(nodes: number): Promise<ClusterRecipe> {
+  const ids = memberIds(nodes);
+  const ports = await freePorts(nodes, HOST);
+  const peers = ids.map((id, i) => ({ id, address: `${HOST}:${ports[i]}` }));
+  return {
+    protocol: 'raft',
+    network: `TCP on ${HOST}`,
+    ids,
+    addresses: peers.map((p) => p.address),
+    controls: STREAM_CONTROLS,
+    createNode: ({ index, faults, inspect }) =>
+      createElection({
+        protocol: 'raft',
+        id: peers[index]!.id,
+        peers,
+        transport: faultLink(tcpTransport({ listen: peers[index]!.address }), faults),
+        inspect,
+      }),
+  };
+}
+
+async function bullyRecipe(nodes: number): Promise<ClusterRecipe> {
+  const ids = memberIds(nodes);
+  const ports = await freePorts(nodes, HOST);
+  const peers = ids.map((id, i) => ({ id, address: `${HOST}:${ports[i]}` }));
+  return {
+    protocol: 'bully',
+    network: `TCP on ${HOST}`,
+    ids,
+    addresses: peers.map((p) => p.address),
+    controls: STREAM_CONTROLS,
+    createNode: ({ index, faults, inspect }) =>
+      createElection({
+        protocol: 'bully',
+        id: peers[index]!.id,
+        // The highest-numbered live member leads.
+        pid: index + 1,
+        address: peers[index]!.address,
+        peers,
+        transport: faultLink(tcpTransport({ listen: peers[index]!.address }), faults),
+        inspect,
+      }),
+  };
+}
+
+/** A beacon every member reads alike: the round from the clock, its value a hash of it. */
+function demoBeacon(began: number) {
+  return () => {
+    const round = Math.floor((Date.now() - began) / ENTROPY_ROUND_MS) + 1;
+    return { round, value: createHash('sha256').update(`electorate demo ${round}`).digest('hex') };
+  };
+}
+
+function entropyRecipe(nodes: number): ClusterRecipe {
+  const ids = memberIds(nodes);
+  const read = demoBeacon(Date.now());
+  return {
+    protocol: 'entropy',
+    network: 'a shared beacon (no messages between members)',
+    ids,
+    addresses: ids.map(() => ''),
+    controls: ['kill', 'restart', 'partition', 'heal'],
+    createNode: ({ id, faults, inspect }) =>
+      createElection({
+        protocol: 'entropy',
+        id,
+        peers: ids,
+        source: faultLink(entropySource(read, { intervalMs: 250 }), faults),
+        inspect,
+      }),
+  };
+}
+
+/** The cluster recipe for a protocol: adding a protocol to the demo is one more case here. */
+export async function clusterRecipe(protocol: DemoProtocol, nodes: number): Promise<ClusterRecipe> {
+  switch (protocol) {
+    case 'raft':
+      return raftRecipe(nodes);
+    case 'bully':
+      return bullyRecipe(nodes);
+    case 'entropy':
+      return entropyRecipe(nodes);
+  }
+}

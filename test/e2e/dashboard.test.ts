@@ -1,0 +1,186 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliProcess, ensureBuilt, killSpawned, startCli } from '../integration/cli-process.js';
+import { waitFor } from '../integration/wait-for.js';
+import {
+  artifactPath,
+  type Browser,
+  launchBrowser,
+  MISSING_CHROMIUM,
+  skipBrowser,
+} from './browser.js';
+
+const DASHBOARD_LINE = /demo: dashboard (http:\/\/127\.0\.0\.1:\d+\/)/;
+
+async function startDemo(args: string[]): Promise<{ proc: CliProcess; url: string }> {
+  const proc = startCli(['demo', '--port', '0', ...args]);
+  await waitFor(
+    () => DASHBOARD_LINE.test(proc.stdout) || proc.exited,
+    30_000,
+    'the demo to print its dashboard URL',
+  );
+  const url = DASHBOARD_LINE.exec(proc.stdout)?.[1];
+  if (url === undefined) throw new Error(`demo did not start: ${proc.stderr}`);
+  return { proc, url };
+}
+
+async function stopDemo(proc: CliProcess): Promise<void> {
+  if (proc.exited) return;
+  process.kill(proc.pid, 'SIGINT');
+  await waitFor(() => proc.exited, 15_000, 'the demo to exit');
+}
+
+/** What each card says: alive, role and the leader it follows. */
+async function cardsOf(page: Page) {
+  return page.$$eval('article.card', (cards) =>
+    cards.map((c) => ({
+      id: c.getAttribute('data-node') ?? '',
+      alive: c.getAttribute('data-alive') === 'true',
+      leading: c.getAttribute('data-leading') === 'true',
+      role: c.querySelector('.role')?.textContent ?? '',
+      leader: c.querySelector('.leader-of')?.textContent ?? '',
+      active: [...c.querySelectorAll('rect.active')].map((r) => r.getAttribute('data-state')),
+    })),
+  );
+}
+
+type Card = Awaited<ReturnType<typeof cardsOf>>[number];
+
+/** The leader every live card names, once they all agree on one that leads. */
+async function agreedLeader(page: Page, among?: readonly string[]): Promise<string | null> {
+  const cards = (await cardsOf(page)).filter(
+    (c) => c.alive && (among === undefined || among.includes(c.id)),
+  );
+  const leader = cards[0]?.leader;
+  if (leader === undefined || leader === 'none') return null;
+  const holder = cards.find((c: Card) => c.id === leader);
+  if (holder === undefined || !holder.leading) return null;
+  return cards.every((c) => c.leader === leader) ? leader : null;
+}
+
+async function waitForLeader(page: Page, among?: readonly string[], not?: string): Promise<string> {
+  let leader: string | null = null;
+  await waitFor(
+    async () => {
+      leader = await agreedLeader(page, among);
+      return leader !== null && leader !== not;
+    },
+    30_000,
+    `every live card${among ? ` of ${among.join(', ')}` : ''} to name a new leader`,
+    100,
+  );
+  return leader!;
+}
+
+describe.skipIf(skipBrowser)('dashboard in Chromium', () => {
+  let browser: Browser;
+
+  beforeAll(async () => {
+    ensureBuilt();
+    browser = await launchBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await killSpawned();
+  });
+
+  it('shows a 5-node raft cluster: kill the leader, partition, heal', async () => {
+    const { proc, url } = await startDemo(['--nodes', '5']);
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(url);
+      await page.waitForSelector('article.card[data-node="n5"]');
+      const first = await waitForLeader(page);
+      // The leader's statechart highlights its leader state; a follower's its follower state.
+      const cards = await cardsOf(page);
+      expect(cards.find((c) => c.id === first)?.active).toContain('raft.leader');
+      expect(cards.find((c) => c.id !== first)?.active).toContain('raft.follower');
+      await page.screenshot({ path: artifactPath('raft-5-leader.png'), fullPage: true });
+
+      await page.click(`article.card[data-node="${first}"] button[data-act="kill"]`);
+      await waitFor(
+        async () => !(await cardsOf(page)).find((c) => c.id === first)!.alive,
+        15_000,
+        `the card of ${first} to show it down`,
+      );
+      const second = await waitForLeader(page, undefined, first);
+      expect(second).not.toBe(first);
+      await page.screenshot({ path: artifactPath('raft-5-after-kill.png'), fullPage: true });
+      await page.waitForSelector('#timeline li[data-kind="fault"]');
+
+      // Bring the old leader back, then cut two nodes off from the other three.
+      await page.click(`article.card[data-node="${first}"] button[data-act="restart"]`);
+      await waitFor(
+        async () => (await cardsOf(page)).every((c) => c.alive),
+        15_000,
+        'every card to show its node up',
+      );
+      const ids = ['n1', 'n2', 'n3', 'n4', 'n5'];
+      const leaderNow = await waitForLeader(page);
+      // The minority holds the current leader, so the majority must elect another.
+      const minority = [leaderNow, ids.find((id) => id !== leaderNow)!];
+      const majority = ids.filter((id) => !minority.includes(id));
+      for (const id of minority) await page.click(`#partition-nodes .chip[data-node="${id}"]`);
+      await page.click('#partition-apply');
+      await waitFor(
+        async () =>
+          (await cardsOf(page))
+            .filter((c) => minority.includes(c.id))
+            .every((c) => !c.leading && c.leader === 'none'),
+        30_000,
+        'the minority side to lose its leader',
+        100,
+      );
+      const majorityLeader = await waitForLeader(page, majority);
+      expect(majority).toContain(majorityLeader);
+      await page.screenshot({ path: artifactPath('raft-5-partitioned.png'), fullPage: true });
+
+      await page.click('#heal');
+      await waitFor(
+        async () => (await agreedLeader(page)) !== null,
+        30_000,
+        'all five to agree on one leader after healing',
+        100,
+      );
+      expect(await page.textContent('#reply')).toBe('healed');
+      // Messages flowed, and the page kept up: frames keep coming.
+      const stats = await page.evaluate(
+        () => (globalThis as unknown as { __dashboard: { frames: number } }).__dashboard,
+      );
+      expect(stats.frames).toBeGreaterThan(10);
+      expect(await page.$$eval('#messages li', (l) => l.length)).toBeGreaterThan(0);
+    } finally {
+      await page.close();
+      await stopDemo(proc);
+    }
+    expect(proc.code).toBe(0);
+  });
+
+  it('renders 25 cards and keeps updating them', async () => {
+    const { proc, url } = await startDemo(['--nodes', '25']);
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(url);
+      await page.waitForSelector('article.card[data-node="n25"]');
+      expect(await page.$$eval('article.card', (c) => c.length)).toBe(25);
+      await waitForLeader(page);
+      const framesAt = async () =>
+        page.evaluate(
+          () => (globalThis as unknown as { __dashboard: { frames: number } }).__dashboard.frames,
+        );
+      const before = await framesAt();
+      await waitFor(async () => (await framesAt()) >= before + 10, 20_000, 'ten more frames', 100);
+      await page.screenshot({ path: artifactPath('raft-25.png'), fullPage: true });
+    } finally {
+      await page.close();
+      await stopDemo(proc);
+    }
+  });
+});
+
+if (skipBrowser) {
+  describe('dashboard in Chromium', () => {
+    it.skip(MISSING_CHROMIUM, () => {});
+  });
+}
