@@ -1,4 +1,4 @@
-import { createActor, fromCallback, sendTo, setup } from 'xstate';
+import { createActor, emit, fromCallback, sendTo, setup } from 'xstate';
 import type { TransportCommand, TransportEvent, TransportInput, TransportLogic } from './types.js';
 
 /** What happens to one message on one directed link. */
@@ -178,7 +178,10 @@ export function faultLink(inner: TransportLogic, policy: FaultPolicy): Transport
     // to it (its parent) to be judged, and stopping it stops the child the usual way.
     const host = createActor(
       setup({
-        types: { events: {} as OuterSend | TransportEvent },
+        types: {
+          events: {} as OuterSend | TransportEvent,
+          emitted: {} as { type: 'inner'; event: TransportEvent },
+        },
         actors: { inner },
       }).createMachine({
         invoke: { id: 'inner', src: 'inner', input },
@@ -190,10 +193,16 @@ export function faultLink(inner: TransportLogic, policy: FaultPolicy): Transport
               msg: (event as OuterSend).msg,
             })),
           },
-          '*': { actions: ({ event }) => onInner(event as TransportEvent) },
+          // Emitted rather than handled in a custom action: listeners run after the step,
+          // so the runtime's reaction to the event is not nested inside this machine's.
+          '*': {
+            actions: emit(({ event }) => ({ type: 'inner', event: event as TransportEvent })),
+          },
         },
       }),
-    ).start();
+    );
+    host.on('inner', ({ event }) => onInner(event));
+    host.start();
     const transport = {
       send: (cmd: TransportCommand) =>
         host.send({ type: 'fault-link.send', to: cmd.to, msg: cmd.msg }),

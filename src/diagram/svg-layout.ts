@@ -19,8 +19,8 @@ const CHAR_WIDTH = 7;
 const LEAF_HEIGHT = 26;
 const HEADER = 20;
 const PAD = 10;
-const GAP_X = 46;
-const GAP_Y = 16;
+const GAP_X = 80;
+const GAP_Y = 28;
 
 interface Size {
   width: number;
