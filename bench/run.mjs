@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { bullyPart } from './bully-part.mjs';
 import { closeConnections } from './diag-client.mjs';
 import { electPart } from './elect-part.mjs';
+import { lesPart } from './les-part.mjs';
 import { raftPart } from './raft-part.mjs';
 import { markdownTable, writeJson } from './report.mjs';
 
@@ -14,9 +15,10 @@ const PARTS = {
   raft: (runs, log) => raftPart(runs, log),
   bully: (runs, log) => bullyPart(runs, log),
   elect: (_runs, log) => electPart(log),
+  les: (runs, log) => lesPart(runs, log),
 };
 const USAGE =
-  'usage: node bench/run.mjs [--runs N] [--only PART,...] (N from 1 to 1000; parts raft, bully, elect)';
+  'usage: node bench/run.mjs [--runs N] [--only PART,...] (N from 1 to 1000; parts raft, bully, elect, les)';
 
 function usage(problem) {
   console.error(`bench: ${USAGE}, got ${problem}`);
