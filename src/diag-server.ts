@@ -1,11 +1,17 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type HostPort, parseHostPort } from '../transports/address.js';
+import { dashboardAsset } from './dashboard/dashboard-assets.js';
+import { isLoopback } from './dashboard/dashboard-server.js';
+import { type DashboardSocket, dashboardSocket } from './dashboard/dashboard-socket.js';
+import { NodeSource } from './dashboard/node-source.js';
 import type { Election, ElectionStatus } from './election.js';
 
 export interface DiagServerOptions {
   /** `HOST:PORT` to serve on; port 0 picks a free one (read it from `address`). */
   listen: string;
+  /** Also serve the live dashboard of this node at `/` (its WebSocket at `/ws`). */
+  dashboard?: boolean;
 }
 
 export interface DiagServer {
@@ -42,7 +48,7 @@ export function diagDocument(status: ElectionStatus): Record<string, unknown> {
   };
 }
 
-type DiagElection = Pick<Election, 'status' | 'resign'>;
+type DiagElection = Pick<Election, 'status' | 'resign'> & Partial<Pick<Election, 'actor' | 'on'>>;
 
 interface Reply {
   status: number;
@@ -124,9 +130,24 @@ export async function startDiagServer(
 ): Promise<DiagServer> {
   const { host, port } = listenAddress(options.listen);
   let stopping = false;
+  const socket: DashboardSocket | undefined = options.dashboard
+    ? dashboardSocket(new NodeSource(election), { loopback: isLoopback(host) })
+    : undefined;
   const server = http.createServer((request, response) => {
     // Bodies are never read; draining them keeps keep-alive connections usable.
     request.resume();
+    const asset =
+      socket !== undefined && (request.method === 'GET' || request.method === 'HEAD')
+        ? dashboardAsset(requestPath(request.url))
+        : undefined;
+    if (asset !== undefined) {
+      reply(response, {
+        status: 200,
+        body: request.method === 'HEAD' ? '' : asset.body.toString('utf8'),
+        type: asset.type,
+      });
+      return;
+    }
     let answer: Reply;
     try {
       answer = route(request, election, stopping);
@@ -139,9 +160,14 @@ export async function startDiagServer(
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();
   });
+  server.on('upgrade', (request, stream, head) => {
+    if (socket === undefined || !socket.handleUpgrade(request, stream, head)) stream.destroy();
+  });
   return await new Promise((resolve, reject) => {
-    const failed = (error: Error) =>
+    const failed = (error: Error) => {
+      socket?.close();
       reject(new Error(`diag server cannot listen on ${options.listen}`, { cause: error }));
+    };
     server.once('error', failed);
     server.listen({ host, port }, () => {
       server.off('error', failed);
@@ -156,6 +182,7 @@ export async function startDiagServer(
         close: () =>
           new Promise<void>((done) => {
             stopping = true;
+            socket?.close();
             server.close(() => done());
             server.closeAllConnections();
           }),

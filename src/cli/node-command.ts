@@ -76,7 +76,7 @@ export async function runNode(config: NodeConfig, sink: LogSink): Promise<number
   let diag: DiagServer | undefined;
   if (config.http !== undefined) {
     try {
-      diag = await startDiagServer(election, { listen: config.http });
+      diag = await startDiagServer(election, { listen: config.http, dashboard: true });
     } catch (err) {
       sink.err(`electorate: ${errorMessage(err)}`);
       await election.stop();
