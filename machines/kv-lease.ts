@@ -245,7 +245,15 @@ export const kvLeaseMachine = setup({
       if (context.watchRound >= 0 && context.watchOwner === context.owner) return;
       const round = context.round + 1;
       enqueue.assign({ round, watchRound: round, watchOwner: context.owner });
-      enqueue.emit(request({ type: 'watch', round, key: context.key, owner: context.owner }));
+      enqueue.emit(
+        request({
+          type: 'watch',
+          round,
+          key: context.key,
+          owner: context.owner,
+          checkMs: context.timing.ttlMs,
+        }),
+      );
     }),
     watchBroke: assign({ watchRound: -1, watchOwner: null }),
     noteFailure: assign(({ context, event }) => {

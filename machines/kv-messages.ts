@@ -23,7 +23,14 @@ export type KvRequest =
     }
   | { type: 'renew'; round: number; key: string; owner: string; ttlMs: number }
   | { type: 'release'; round: number; key: string; owner: string }
-  | { type: 'watch'; round: number; key: string; owner: string | null }
+  | {
+      type: 'watch';
+      round: number;
+      key: string;
+      owner: string | null;
+      /** Read the key this often too, to notice a store that stopped answering. */
+      checkMs?: number;
+    }
   | { type: 'unwatch'; round: number };
 
 export type KvOperation = KvRequest['type'];

@@ -161,7 +161,10 @@ export function kvStoreActor(store: KvStore, options: KvStoreActorOptions = {}):
                 fail(req, event.error);
               }
             },
-            req.owner ?? undefined,
+            {
+              ...(req.owner === null ? {} : { owner: req.owner }),
+              ...(req.checkMs === undefined ? {} : { checkMs: req.checkMs }),
+            },
           );
           unwatch = () => {
             live = false;

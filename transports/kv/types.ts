@@ -39,6 +39,16 @@ export type KvWatchEvent =
   /** The watch broke (the store went away); it delivers nothing more. Watch again to resume. */
   | { type: 'error'; error: Error };
 
+export interface WatchOptions {
+  /** A queueing store (ZooKeeper) then watches only the candidate just ahead of this one. */
+  owner?: string;
+  /**
+   * Also read the key this often: catches an event the watch missed, and turns a store that
+   * stopped answering (frozen, unreachable) into an error even when no connection broke.
+   */
+  checkMs?: number;
+}
+
 export interface KvStore {
   /** 'memory', 'etcd', 'zookeeper' or 'redis': for messages and status. */
   readonly kind: string;
@@ -50,11 +60,10 @@ export interface KvStore {
   release(request: { key: string; owner: string }): Promise<void>;
   read(key: string): Promise<KvHolder | null>;
   /**
-   * Reports the key's holder now, then every change (put, delete, expiry). `owner` lets a
-   * queueing store (ZooKeeper) watch only the candidate just ahead of this one. Returns a
+   * Reports the key's holder now, then every change (put, delete, expiry). Returns a
    * function that ends the watch.
    */
-  watch(key: string, listener: (event: KvWatchEvent) => void, owner?: string): () => void;
+  watch(key: string, listener: (event: KvWatchEvent) => void, options?: WatchOptions): () => void;
   /** Closes the client, after the requests under way have settled. */
   close(): Promise<void>;
 }

@@ -1,0 +1,209 @@
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import {
+  type Candidate,
+  createCandidate,
+  createFollower,
+  type Follower,
+} from '../../src/kv/index.js';
+import type { KvStore } from '../../transports/kv/types.js';
+import {
+  describeWithServer,
+  type StoreKind,
+  StoreServer,
+  type StoreServerOptions,
+} from './store-servers.js';
+import { waitFor } from './wait-for.js';
+
+/**
+ * The same fault tests against every real store: one server per file (ZooKeeper's JVM is
+ * slow to start), fresh keys per test, each candidate on its own client connection.
+ */
+export interface KvSuiteOptions {
+  kind: StoreKind;
+  name: string;
+  /** A new client of the server at `url` (one per candidate, as separate processes would have). */
+  connect: (server: StoreServer) => KvStore;
+  /** The lease; at least the store's own minimum (etcd grants whole seconds, 2 s at least). */
+  ttlMs: number;
+  server?: StoreServerOptions;
+  /** Counts the handles the store holds under `key` (leases, znodes), to catch leaks. */
+  handles?: (server: StoreServer, key: string) => Promise<number>;
+}
+
+/** When each candidate led, on this process's monotonic clock. */
+class LeadershipLog {
+  readonly intervals: { id: string; from: number; to: number }[] = [];
+  private open = new Map<string, number>();
+
+  watch(c: Candidate): void {
+    c.election.on('elected', () => this.open.set(c.node, performance.now()));
+    c.election.on('deposed', () => this.close(c.node));
+  }
+
+  close(id: string): void {
+    const from = this.open.get(id);
+    if (from === undefined) return;
+    this.open.delete(id);
+    this.intervals.push({ id, from, to: performance.now() });
+  }
+
+  /** Fails if two candidates ever led at the same instant. */
+  checkNoOverlap(): void {
+    const now = performance.now();
+    const all = [
+      ...this.intervals,
+      ...[...this.open].map(([id, from]) => ({ id, from, to: now })),
+    ].sort((a, b) => a.from - b.from);
+    for (let i = 1; i < all.length; i++) {
+      const prev = all[i - 1]!;
+      const cur = all[i]!;
+      if (cur.from < prev.to) {
+        throw new Error(
+          `${prev.id} and ${cur.id} led at once: [${prev.from.toFixed(1)}, ${prev.to.toFixed(1)}] and [${cur.from.toFixed(1)}, ${cur.to.toFixed(1)}]`,
+        );
+      }
+    }
+  }
+}
+
+/** Each candidate's role, leader and lease, for failure messages. */
+function describe(cs: Candidate[]): string {
+  return JSON.stringify(
+    cs.map((c) => {
+      const s = c.status();
+      return { id: c.node, role: s.role, leader: s.leader, isLeader: s.isLeader };
+    }),
+  );
+}
+
+export function kvFaultSuite(options: KvSuiteOptions): void {
+  const { ttlMs } = options;
+  describeWithServer(options.kind, options.name, () => {
+    let server: StoreServer;
+    let keyNumber = 0;
+    let key = '';
+    const stores: KvStore[] = [];
+    const running: { stop(): Promise<void> }[] = [];
+    let log: LeadershipLog;
+
+    beforeAll(async () => {
+      server = await StoreServer.start(options.kind, options.server ?? {});
+    }, 120_000);
+    afterAll(async () => {
+      await server?.dispose();
+    });
+    afterEach(async () => {
+      if (server.running) server.resume();
+      else await server.start();
+      await Promise.all(running.splice(0).map((r) => r.stop().catch(() => undefined)));
+      await Promise.all(stores.splice(0).map((s) => s.close().catch(() => undefined)));
+      log.checkNoOverlap();
+    });
+
+    const fresh = () => {
+      key = `electorate/test-${process.pid}-${++keyNumber}`;
+      log = new LeadershipLog();
+    };
+    const store = () => {
+      const s = options.connect(server);
+      stores.push(s);
+      return s;
+    };
+    const candidate = (id: string) => {
+      const c = createCandidate(store(), key, id, { ttl: ttlMs, seed: keyNumber * 7 + id.length });
+      running.push(c);
+      log.watch(c);
+      return c;
+    };
+    const follower = () => {
+      const f = createFollower(store(), key, { ttl: ttlMs });
+      running.push(f);
+      return f;
+    };
+    const leaders = (cs: Candidate[]) => cs.filter((c) => c.isLeader);
+    const oneLeader = (cs: Candidate[], timeoutMs: number, what: string) =>
+      waitFor(() => leaders(cs).length === 1, timeoutMs, what);
+
+    it('elects one of three candidates; a follower on the empty election names it', async () => {
+      fresh();
+      const f: Follower = follower();
+      const named: string[] = [];
+      f.on('leader', ({ leader }) => {
+        if (leader !== null) named.push(leader);
+      });
+      await f.ready;
+      const cs = ['a', 'b', 'c'].map(candidate);
+      await oneLeader(cs, 10_000, 'a leader');
+      const winner = leaders(cs)[0]!;
+      await waitFor(() => f.leader === winner.node, 5000, 'the follower to name the winner');
+      expect(named[0]).toBe(winner.node);
+      expect(winner.status().fencingToken).toBeGreaterThan(0);
+      for (const c of cs) await waitFor(() => c.status().leader === winner.node, 5000, 'all agree');
+    });
+
+    it('hands over on resign, and the fencing token grows', async () => {
+      fresh();
+      const cs = ['a', 'b'].map(candidate);
+      await oneLeader(cs, 10_000, 'a leader');
+      const first = leaders(cs)[0]!;
+      const other = cs.find((c) => c !== first)!;
+      await waitFor(() => other.status().leader === first.node, 5000, 'the other to see it');
+      const token = first.fencingToken!;
+      await first.resign();
+      await waitFor(() => other.isLeader, ttlMs, 'the other to lead');
+      expect(other.fencingToken).toBeGreaterThan(token);
+    });
+
+    it('a leader cut off by a frozen store steps down by its deadline, reports an error, and the election recovers', async () => {
+      fresh();
+      const cs = ['a', 'b'].map(candidate);
+      const errors: Error[] = [];
+      for (const c of cs) c.on('error', (e) => errors.push(e));
+      await oneLeader(cs, 10_000, 'a leader');
+      const leader = leaders(cs)[0]!;
+      server.pause();
+      const frozenAt = performance.now();
+      // Every renewal that succeeded was sent before the freeze; a lease counts from its send.
+      const lease = ttlMs - Math.max(10, Math.round(ttlMs / 10));
+      await waitFor(() => performance.now() > frozenAt + lease + 5, 3 * ttlMs, 'the deadline');
+      expect(leader.isLeader).toBe(false);
+      expect(leaders(cs)).toHaveLength(0);
+      await waitFor(() => performance.now() > frozenAt + 2 * ttlMs, 3 * ttlMs, 'twice the TTL');
+      await waitFor(() => errors.length > 0, 2 * ttlMs, 'an error event');
+      server.resume();
+      await oneLeader(cs, 6 * ttlMs + 10_000, 'a leader after the thaw');
+      if (options.handles !== undefined) {
+        await waitFor(
+          async () => (await options.handles!(server, key)) <= cs.length,
+          3 * ttlMs,
+          'no leaked handles',
+        );
+      }
+    });
+
+    it('survives a store restart on the same data directory with exactly one leader', async () => {
+      fresh();
+      const cs = ['a', 'b', 'c'].map(candidate);
+      await oneLeader(cs, 10_000, 'a leader');
+      await server.restart();
+      // Wait out every lease given before the restart, then insist on one stable leader.
+      await waitFor(() => leaders(cs).length === 1, 6 * ttlMs + 15_000, 'a leader after restart');
+      const leader = leaders(cs)[0]!;
+      for (const c of cs) {
+        await waitFor(() => c.status().leader === leader.node, 4 * ttlMs, 'all to agree').catch(
+          (err: Error) => {
+            throw new Error(`${err.message}: ${describe(cs)}`);
+          },
+        );
+      }
+      expect(leaders(cs)).toEqual([leader]);
+      if (options.handles !== undefined) {
+        await waitFor(
+          async () => (await options.handles!(server, key)) <= cs.length,
+          3 * ttlMs,
+          'no leaked handles',
+        );
+      }
+    });
+  });
+}

@@ -1,0 +1,311 @@
+import { randomBytes } from 'node:crypto';
+import type { Client, State } from 'node-zookeeper-client';
+import type {
+  AcquireRequest,
+  AcquireResult,
+  KvHolder,
+  KvStore,
+  KvWatchEvent,
+  WatchOptions,
+} from './types.js';
+import { loadClient, withTimeout } from './types.js';
+import { WatchFeed } from './watch-feed.js';
+
+export interface ZookeeperStoreOptions {
+  /** `host:port[,host:port…]`. */
+  connect: string;
+  /** Deadline of each call and of connecting (default 2000 ms). */
+  timeoutMs?: number;
+  /** The session timeout to ask for (default: the first lease's TTL). */
+  sessionTimeoutMs?: number;
+}
+
+type ZkModule = typeof import('node-zookeeper-client');
+
+const NO_NODE = -101;
+const PREFIX = 'n_';
+
+const codeOf = (err: unknown): number | undefined =>
+  typeof (err as { getCode?: unknown })?.getCode === 'function'
+    ? (err as { getCode(): number }).getCode()
+    : undefined;
+
+/** Candidates' znodes in queue order (by their sequence suffix). */
+function queue(children: string[]): string[] {
+  return children.filter((c) => c.startsWith(PREFIX)).sort((a, b) => sequence(a) - sequence(b));
+}
+
+function sequence(name: string): number {
+  return Number(name.slice(-10));
+}
+
+/** Fencing tokens start at 1: the first znode's sequence is 0. */
+const tokenOf = (name: string) => sequence(name) + 1;
+
+/**
+ * ZooKeeper through the npm package `node-zookeeper-client`, loaded when first needed.
+ * The key is a directory; each candidate adds an ephemeral sequential znode to it holding
+ * its value, and the lowest leads. A waiting candidate watches only the znode just ahead
+ * of it, so a departure wakes one candidate, not all. A lease is the client's session:
+ * it ends when the server stops hearing from the client for the session timeout, which
+ * must be at least the election's TTL. The fencing token is the winning znode's sequence.
+ */
+export class ZookeeperStore implements KvStore {
+  readonly kind = 'zookeeper';
+  private session: Promise<Client> | undefined;
+  private readonly timeoutMs: number;
+  private readonly feeds = new Set<WatchFeed>();
+  /** Names this store's znodes, so a create whose answer was lost can be found. */
+  private readonly tag = randomBytes(6).toString('hex');
+
+  constructor(private readonly options: ZookeeperStoreOptions) {
+    this.timeoutMs = options.timeoutMs ?? 2000;
+  }
+
+  async acquire({ key, value, ttlMs, owner }: AcquireRequest): Promise<AcquireResult> {
+    const client = await this.client(ttlMs);
+    const granted = client.getSessionTimeout();
+    if (granted < ttlMs) {
+      throw new Error(
+        `ZooKeeper granted a session timeout of ${granted} ms, below the ttl of ${ttlMs} ms: lower the ttl or raise the server's maxSessionTimeout`,
+      );
+    }
+    const dir = pathOf(key);
+    let mine = owner;
+    if (
+      mine !== undefined &&
+      (await this.call<unknown>((cb) => client.exists(mine!, cb))) === null
+    ) {
+      mine = undefined;
+    }
+    if (mine === undefined) {
+      await this.call((cb) => client.mkdirp(dir, cb));
+      mine = await this.adopt(client, dir, value);
+    }
+    if (mine === undefined) {
+      const zk = await this.zk();
+      mine = await this.call<string>((cb) =>
+        client.create(
+          `${dir}/${PREFIX}${this.tag}_`,
+          Buffer.from(value),
+          zk.CreateMode.EPHEMERAL_SEQUENTIAL,
+          cb,
+        ),
+      );
+    }
+    const name = mine.slice(dir.length + 1);
+    const children = queue(await this.children(client, dir));
+    if (children[0] === name) return { acquired: true, owner: mine, token: tokenOf(name) };
+    if (!children.includes(name)) return { acquired: false, holder: null };
+    return { acquired: false, holder: await this.lowest(client, dir), owner: mine };
+  }
+
+  async renew({ owner }: { key: string; owner: string }): Promise<boolean> {
+    const client = await this.client();
+    return (await this.call<unknown>((cb) => client.exists(owner, cb))) !== null;
+  }
+
+  async release({ owner }: { key: string; owner: string }): Promise<void> {
+    const client = await this.client();
+    try {
+      await this.call<void>((cb) => client.remove(owner, -1, (e) => cb(e, undefined)));
+    } catch (err) {
+      if (codeOf(err) !== NO_NODE) throw err;
+    }
+  }
+
+  async read(key: string): Promise<KvHolder | null> {
+    return this.lowest(await this.client(), pathOf(key));
+  }
+
+  watch(key: string, listener: (event: KvWatchEvent) => void, options: WatchOptions = {}) {
+    const feed = new WatchFeed(listener, () => this.read(key), this.timeoutMs);
+    this.feeds.add(feed);
+    feed.onEnd(() => this.feeds.delete(feed));
+    const dir = pathOf(key);
+    const rerun = () => {
+      if (feed.active) void run().catch((err) => feed.fail(err));
+    };
+    const run = async () => {
+      const client = await this.client();
+      const children = queue(await this.children(client, dir));
+      const name = options.owner?.slice(dir.length + 1);
+      const at = name === undefined ? -1 : children.indexOf(name);
+      if (at > 0) {
+        // Queued: only the znode just ahead matters to this candidate.
+        feed.push(await this.lowest(client, dir));
+        const ahead = `${dir}/${children[at - 1]}`;
+        const stat = await this.call<unknown>((cb) => client.exists(ahead, () => rerun(), cb));
+        if (stat === null) rerun();
+        return;
+      }
+      // A follower, the queue's head, or a candidate whose znode is gone: watch the queue.
+      const watched = await this.children(client, dir, () => rerun());
+      feed.push(await this.lowest(client, dir, queue(watched)));
+    };
+    rerun();
+    feed.every(options.checkMs);
+    return () => feed.end();
+  }
+
+  async close(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    if (session !== undefined) (await session.catch(() => undefined))?.close();
+  }
+
+  private zk(): Promise<ZkModule> {
+    return loadClient<ZkModule & { default?: ZkModule }>('node-zookeeper-client', 'zookeeper').then(
+      (mod) => mod.default ?? mod,
+    );
+  }
+
+  private client(ttlMs?: number): Promise<Client> {
+    if (this.session !== undefined) return this.session;
+    const session = (async () => {
+      const zk = await this.zk();
+      const sessionTimeout = this.options.sessionTimeoutMs ?? ttlMs ?? 5000;
+      const client = zk.createClient(this.options.connect, { sessionTimeout, spinDelay: 100 });
+      guardFrames(client);
+      client.on('state', (state: State) => {
+        if (state === zk.State.DISCONNECTED || state === zk.State.EXPIRED) {
+          for (const feed of [...this.feeds]) feed.fail(new Error(`zookeeper ${state.name}`));
+          forgetWatches(client);
+        }
+        // An expired session never comes back: the next call opens a new one.
+        if (state === zk.State.EXPIRED && this.session === session) {
+          this.session = undefined;
+          client.close();
+        }
+      });
+      try {
+        await withTimeout(
+          new Promise<void>((resolve) => {
+            client.once('connected', () => resolve());
+            client.connect();
+          }),
+          // The client keeps trying servers until then; the first session takes a while.
+          Math.max(this.timeoutMs, sessionTimeout),
+          'zookeeper connect',
+        );
+      } catch (err) {
+        client.close();
+        throw err;
+      }
+      return client;
+    })();
+    this.session = session;
+    session.catch(() => {
+      if (this.session === session) this.session = undefined;
+    });
+    return session;
+  }
+
+  private async children(client: Client, dir: string, watcher?: () => void): Promise<string[]> {
+    try {
+      return await this.call<string[]>((cb) =>
+        watcher === undefined ? client.getChildren(dir, cb) : client.getChildren(dir, watcher, cb),
+      );
+    } catch (err) {
+      if (codeOf(err) !== NO_NODE) throw err;
+      if (watcher !== undefined) {
+        // No candidate yet: wake when the directory appears.
+        const stat = await this.call<unknown>((cb) => client.exists(dir, watcher, cb));
+        if (stat !== null) watcher();
+      }
+      return [];
+    }
+  }
+
+  /** The head of the queue (the leader), or null if the queue is empty. */
+  private async lowest(client: Client, dir: string, known?: string[]): Promise<KvHolder | null> {
+    let children = known ?? queue(await this.children(client, dir));
+    for (let attempt = 0; attempt < 5 && children.length > 0; attempt++) {
+      const head = children[0]!;
+      try {
+        const data = await this.call<Buffer>((cb) => client.getData(`${dir}/${head}`, cb));
+        return { value: data?.toString() ?? '', token: tokenOf(head) };
+      } catch (err) {
+        // The head left between the listing and the read: list again.
+        if (codeOf(err) !== NO_NODE) throw err;
+        children = queue(await this.children(client, dir));
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A create whose answer was lost (connection loss, timeout) may still have made a znode;
+   * this store's tag in the name finds it again instead of queueing a second one.
+   */
+  private async adopt(client: Client, dir: string, value: string): Promise<string | undefined> {
+    const mark = `${PREFIX}${this.tag}_`;
+    for (const name of await this.children(client, dir)) {
+      if (!name.startsWith(mark)) continue;
+      try {
+        const data = await this.call<Buffer>((cb) => client.getData(`${dir}/${name}`, cb));
+        if (data?.toString() === value) return `${dir}/${name}`;
+      } catch (err) {
+        if (codeOf(err) !== NO_NODE) throw err;
+      }
+    }
+    return undefined;
+  }
+
+  private call<T>(start: (cb: (err: unknown, result: T) => void) => void): Promise<T> {
+    return withTimeout(
+      new Promise<T>((resolve, reject) => {
+        start((err, result) => (err ? reject(err) : resolve(result)));
+      }),
+      this.timeoutMs,
+      'zookeeper call',
+    );
+  }
+}
+
+/**
+ * node-zookeeper-client throws from its socket handler on a frame it cannot parse (seen
+ * after a server restart), which would crash the process. Its own answer to other bad
+ * frames is to drop the connection and reconnect; do the same for this one.
+ */
+function guardFrames(client: Client): void {
+  const manager = (client as unknown as { connectionManager?: Record<string, unknown> })
+    .connectionManager;
+  const original = manager?.onSocketData;
+  if (manager === undefined || typeof original !== 'function') return;
+  manager.onSocketData = function (this: typeof manager, buffer: Buffer) {
+    try {
+      return original.call(this, buffer);
+    } catch {
+      this.pendingBuffer = null;
+      (this.socket as { destroy(): void } | undefined)?.destroy();
+    }
+  };
+}
+
+/**
+ * Every watch ends when the connection drops (the election watches again once it is back),
+ * so the client need not re-register them. It would: and against a restarted server, the
+ * client cannot read the answer to that re-registration and reconnects forever.
+ */
+function forgetWatches(client: Client): void {
+  const manager = (client as unknown as { connectionManager?: { watcherManager?: unknown } })
+    .connectionManager;
+  const watchers = manager?.watcherManager as Record<string, unknown> | undefined;
+  if (watchers === undefined) return;
+  watchers.dataWatchers = {};
+  watchers.childWatchers = {};
+  watchers.existenceWatchers = {};
+}
+
+/** `service/leader` → `/service/leader`. */
+function pathOf(key: string): string {
+  const path = `/${key.replace(/^\/+|\/+$/g, '')}`;
+  if (path === '/' || path.includes('//')) throw new RangeError(`'${key}' is not a usable key`);
+  return path;
+}
+
+/** ZooKeeper as the election's store (npm package `node-zookeeper-client`). */
+export function zookeeperStore(options: ZookeeperStoreOptions): ZookeeperStore {
+  return new ZookeeperStore(options);
+}
