@@ -16,6 +16,21 @@ export {
   entropyMachine,
 } from './entropy.js';
 export {
+  type KvLeaseContext,
+  type KvLeaseEvent,
+  type KvLeaseInput,
+  type KvTiming,
+  kvLeaseMachine,
+  kvLeaseRole,
+} from './kv-lease.js';
+export {
+  decodeKvReply,
+  type KvHolderInfo,
+  type KvReply,
+  type KvRequest,
+  STORE,
+} from './kv-messages.js';
+export {
   compareSeniority,
   DEFAULT_MAX_MEMBERS,
   type LesContext,

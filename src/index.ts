@@ -1,6 +1,16 @@
 export type { ProtocolEmitted, Role } from '../machines/protocol-events.js';
 export type { Tags } from '../machines/raft-messages.js';
 export {
+  etcdStore,
+  type KvHolder,
+  type KvStore,
+  MissingStoreClientError,
+  memoryStore,
+  redisStore,
+  storeFromUrl,
+  zookeeperStore,
+} from '../transports/kv/index.js';
+export {
   type BullyElectionOptions,
   type ChangeEvent,
   createElection,
@@ -10,6 +20,7 @@ export {
   type ElectionOptions,
   type ElectionStatus,
   type EntropyElectionOptions,
+  type KvElectionOptions,
   LeadershipLostError,
   type LesElectionOptions,
   type LesRefusal,
@@ -23,8 +34,19 @@ export {
   type ElectLeadersOptions,
   electLeaders,
 } from './entropy/index.js';
+export {
+  Candidate,
+  type CandidateOptions,
+  createCandidate,
+  createFollower,
+  type ElectedEvent,
+  Follower,
+  type FollowerOptions,
+  type LeaderEvent,
+} from './kv/index.js';
 export type { BullyOptions } from './protocols/bully.js';
 export type { EntropyOptions } from './protocols/entropy.js';
+export type { KvOptions } from './protocols/kv.js';
 export type { LesOptions } from './protocols/les.js';
 export type { RaftOptions } from './protocols/raft.js';
 export { CallbackError, type StateCallbacks } from './state-callbacks.js';

@@ -21,6 +21,7 @@ export {
 } from './http.js';
 export { pythonJson } from './http-json.js';
 export { PUSH_PATH } from './http-push.js';
+export * from './kv/index.js';
 export { MemoryNetwork, type MemoryNetworkOptions, memoryTransport } from './memory.js';
 export {
   decodeMultibully,

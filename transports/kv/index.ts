@@ -1,0 +1,21 @@
+export { EtcdStore, type EtcdStoreOptions, etcdStore } from './etcd-store.js';
+export {
+  defaultMemoryStore,
+  MemoryStore,
+  type MemoryStoreOptions,
+  memoryStore,
+  type StoreClock,
+} from './memory-store.js';
+export { RedisStore, type RedisStoreOptions, redisStore } from './redis-store.js';
+export { type KvStoreActorOptions, kvStoreActor, storeSettled } from './store-actor.js';
+export { type StoreUrlOptions, storeFromUrl } from './store-url.js';
+export {
+  type AcquireRequest,
+  type AcquireResult,
+  type KvHolder,
+  type KvStore,
+  type KvWatchEvent,
+  MissingStoreClientError,
+  type WatchOptions,
+} from './types.js';
+export { ZookeeperStore, type ZookeeperStoreOptions, zookeeperStore } from './zookeeper-store.js';
