@@ -1,8 +1,6 @@
 import { type Flags, oneOf, single, wholeNumber } from './flags.js';
-import { quote } from './quote.js';
-import { UsageError } from './usage-error.js';
 
-export type DemoProtocol = 'raft' | 'bully' | 'entropy';
+export type DemoProtocol = 'raft' | 'bully' | 'les' | 'kv' | 'entropy';
 
 export interface DemoConfig {
   protocol: DemoProtocol;
@@ -20,17 +18,12 @@ export const DEMO_FLAGS = {
   open: 'switch',
 } as const;
 
-const DEMO_PROTOCOLS = ['raft', 'bully', 'entropy'] as const;
-/** Protocols of the design this build cannot run as a demo yet. */
-const NOT_IN_THIS_BUILD = new Set(['les', 'kv']);
+const DEMO_PROTOCOLS = ['raft', 'bully', 'les', 'kv', 'entropy'] as const;
 export const MAX_DEMO_NODES = 25;
 const DEFAULT_NODES = 5;
 
 export function demoConfig(flags: Flags): DemoConfig {
   const protocolText = single(flags, 'protocol') ?? 'raft';
-  if (NOT_IN_THIS_BUILD.has(protocolText)) {
-    throw new UsageError(`demo: protocol ${quote(protocolText)} is not available in this build`);
-  }
   const protocol = oneOf('protocol', protocolText, DEMO_PROTOCOLS, new Set(), 'protocol');
   const nodesText = single(flags, 'nodes');
   const portText = single(flags, 'port');

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { entropySource, faultLink, tcpTransport } from '../../transports/index.js';
+import {
+  entropySource,
+  faultLink,
+  httpTransport,
+  memoryStore,
+  tcpTransport,
+} from '../../transports/index.js';
 import type { ClusterRecipe } from '../dashboard/demo-cluster.js';
 import { createElection } from '../election.js';
 import type { DemoProtocol } from './demo-args.js';
@@ -57,6 +63,49 @@ async function bullyRecipe(nodes: number): Promise<ClusterRecipe> {
   };
 }
 
+/**
+ * Leader Election by Seniority over HTTP: members are known by their address, every one a
+ * seed; the longest-running member leads, so a restarted one comes back junior.
+ */
+async function lesRecipe(nodes: number): Promise<ClusterRecipe> {
+  const ports = await freePorts(nodes, HOST);
+  const ids = ports.map((port) => `${HOST}:${port}`);
+  return {
+    protocol: 'les',
+    network: `HTTP on ${HOST}`,
+    ids,
+    addresses: ids,
+    controls: STREAM_CONTROLS,
+    createNode: ({ id, faults, inspect }) =>
+      createElection({
+        protocol: 'les',
+        id,
+        seeds: ids,
+        loopMs: 500,
+        transport: faultLink(httpTransport({ listen: id }), faults),
+        inspect,
+      }),
+  };
+}
+
+/**
+ * KV-lease election on one embedded memory store: whoever holds the key leads. The store is
+ * the only party the members talk to, so the link controls do not apply.
+ */
+function kvRecipe(nodes: number): ClusterRecipe {
+  const ids = memberIds(nodes);
+  const store = memoryStore();
+  return {
+    protocol: 'kv',
+    network: 'an embedded memory store',
+    ids,
+    addresses: ids.map(() => ''),
+    controls: ['kill', 'restart', 'resign'],
+    createNode: ({ id, inspect }) =>
+      createElection({ protocol: 'kv', id, key: 'demo/leader', ttlMs: 2000, store, inspect }),
+  };
+}
+
 /** A beacon every member reads alike: the round from the clock, its value a hash of it. */
 function demoBeacon(began: number) {
   return () => {
@@ -92,6 +141,10 @@ export async function clusterRecipe(protocol: DemoProtocol, nodes: number): Prom
       return raftRecipe(nodes);
     case 'bully':
       return bullyRecipe(nodes);
+    case 'les':
+      return lesRecipe(nodes);
+    case 'kv':
+      return kvRecipe(nodes);
     case 'entropy':
       return entropyRecipe(nodes);
   }

@@ -36,9 +36,6 @@ export function diagramConfig(args: readonly string[]): DiagramConfig {
   }
   if (extra !== undefined) throw new UsageError(`unexpected argument ${quote(extra)}`);
   if (!CHARTED_PROTOCOLS.includes(protocol)) {
-    if (protocol === 'les' || protocol === 'kv') {
-      throw new UsageError(`protocol ${quote(protocol)} is not available in this build`);
-    }
     throw new UsageError(
       `diagram: protocol must be one of ${CHARTED_PROTOCOLS.join(', ')}, got ${quote(protocol)}`,
     );

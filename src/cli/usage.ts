@@ -9,14 +9,18 @@ Usage:
                   --peers ID=HOST:PORT,... [options]
   electorate node --protocol les --advertise-addr HOST:PORT --seeds HOST:PORT,...
                   [--bind-port N] [--bind-interface ADDR] [options]
+  electorate node --protocol kv --id ID --key KEY
+                  --store etcd://HOST:PORT|zk://HOST:PORT|redis://HOST:PORT|memory
+                  [--ttl 5s] [options]
   electorate elect --peers ID,... --leaders N --entropy STR
                    [--strategy rendezvous|chainpoint]
-  electorate demo [--protocol raft|bully|entropy] [--nodes N] [--port N] [--open]
+  electorate demo [--protocol raft|bully|les|kv|entropy] [--nodes N] [--port N]
+                  [--open]
   electorate diagram PROTOCOL [--format mermaid|svg|json]
   electorate --help | --version
 
 electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
-  --protocol raft|bully|les     election protocol (kv: not yet)
+  --protocol raft|bully|les|kv  election protocol
   --id ID                       this member's id (bully: default ADDRESS:PID)
   --listen HOST:PORT            where peers reach this member (tcp, ws)
   --peers ID=HOST:PORT,...      the other members (this one may be listed)
@@ -75,6 +79,16 @@ electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
                                 electorate members (default on)
   --alone                       a member that hears from nobody leads alone
 
+  kv (candidates race to create a key under a lease on a store; the holder leads
+  and renews; change lines give term=FENCING-TOKEN):
+  --store URL                   etcd://HOST:PORT[,...], zk://HOST:PORT[,...],
+                                redis://[USER:PASS@]HOST:PORT[/DB], or memory
+                                (this process alone: only a demo)
+  --key KEY                     the election key, like service/leader
+  --ttl DURATION                the key's lease, like 5s or 500ms (default 5s);
+                                a leader that cannot renew stops leading before
+                                the store could expire it
+
 electorate elect: print the leaders every holder of the same peers and entropy
   elects, as a JSON array, with no messages exchanged.
   --peers ID,...                the candidates
@@ -88,14 +102,15 @@ electorate elect: print the leaders every holder of the same peers and entropy
 electorate demo: a cluster in this process on 127.0.0.1 with a live dashboard
   in the browser (kill, restart, partition, heal, resign, slow or lossy links);
   prints its URL, every change and a summary each second until Ctrl-C.
-  --protocol raft|bully|entropy cluster protocol (default raft; les, kv: not in
-                                this build)
+  --protocol raft|bully|les|kv|entropy
+                                cluster protocol (default raft); raft and bully
+                                over TCP, les over HTTP, kv on an embedded store
   --nodes N                     cluster size, 1-25 (default 5)
   --port N                      dashboard port on 127.0.0.1 (default 0: any free)
   --open                        open the dashboard with xdg-open
 
 electorate diagram: print a protocol's statechart, drawn from its machine.
-  PROTOCOL                      raft, bully or entropy
+  PROTOCOL                      raft, bully, les, kv or entropy
   --format mermaid|svg|json     Mermaid stateDiagram-v2 (default), a standalone
                                 SVG, or the states and transitions as JSON
 

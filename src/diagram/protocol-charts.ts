@@ -1,6 +1,8 @@
 import type { AnyStateMachine } from 'xstate';
 import { bullyProtocol } from '../protocols/bully.js';
 import { entropyProtocol } from '../protocols/entropy.js';
+import { kvProtocol } from '../protocols/kv.js';
+import { lesProtocol } from '../protocols/les.js';
 import { raftProtocol } from '../protocols/raft.js';
 import { type Statechart, statechartOf } from './statechart.js';
 
@@ -8,6 +10,8 @@ import { type Statechart, statechartOf } from './statechart.js';
 const MACHINES: Record<string, AnyStateMachine> = {
   raft: raftProtocol.logic,
   bully: bullyProtocol.logic,
+  les: lesProtocol.logic,
+  kv: kvProtocol.logic,
   entropy: entropyProtocol.logic,
 };
 

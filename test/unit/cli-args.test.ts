@@ -88,6 +88,8 @@ describe('parseArgs: commands', () => {
       demo({ protocol: 'bully', port: 8080, open: true }),
     );
     expect(parseArgs(['demo', '--protocol=entropy'])).toEqual(demo({ protocol: 'entropy' }));
+    expect(parseArgs(['demo', '--protocol', 'les'])).toEqual(demo({ protocol: 'les' }));
+    expect(parseArgs(['demo', '--protocol', 'kv'])).toEqual(demo({ protocol: 'kv' }));
     expect(usageError(['demo', '--nodes', '0'])).toBe("--nodes must be between 1 and 25, got '0'");
     expect(usageError(['demo', '--nodes', 'many'])).toBe(
       "--nodes must be a whole number, got 'many'",
@@ -96,7 +98,7 @@ describe('parseArgs: commands', () => {
       "--port must be between 0 and 65535, got '70000'",
     );
     expect(usageError(['demo', '--protocol', 'paxos'])).toBe(
-      "--protocol must be one of raft, bully, entropy, got 'paxos'",
+      "--protocol must be one of raft, bully, les, kv, entropy, got 'paxos'",
     );
     expect(usageError(['demo', '--open=yes'])).toBe('--open takes no value');
     expect(usageError(['demo', '--id', 'n1'])).toBe(
@@ -117,7 +119,9 @@ describe('parseArgs: commands', () => {
       command: 'diagram',
       config: { protocol: 'entropy', format: 'json' },
     });
-    expect(usageError(['diagram'])).toMatch(/^diagram needs a protocol \(raft, bully, entropy/);
+    expect(usageError(['diagram'])).toMatch(
+      /^diagram needs a protocol \(raft, bully, les, kv, entropy/,
+    );
     expect(usageError(['diagram', 'raft', 'bully'])).toBe("unexpected argument 'bully'");
     expect(usageError(['diagram', 'raft', '--format', 'png'])).toBe(
       "--format must be one of mermaid, svg, json, got 'png'",
@@ -246,7 +250,7 @@ describe('parseArgs: every bad flag is one clear UsageError', () => {
     [
       'a missing --protocol',
       baseWith('--protocol', undefined),
-      'missing --protocol (raft, bully or les)',
+      'missing --protocol (raft, bully, les or kv)',
     ],
     ['a missing --id', baseWith('--id', undefined), 'missing --id ID'],
     ['a missing --listen', baseWith('--listen', undefined), 'missing --listen HOST:PORT'],
@@ -257,11 +261,16 @@ describe('parseArgs: every bad flag is one clear UsageError', () => {
       '--id does not apply to --protocol les (use --advertise-addr, --bind-port and --seeds)',
     ],
     ['a les flag for raft', [...BASE, '--seeds', 'a:1'], '--seeds applies only to --protocol les'],
-    ['a planned kv protocol', baseWith('--protocol', 'kv'), "protocol 'kv' is not available yet"],
+    [
+      'raft flags for kv',
+      baseWith('--protocol', 'kv'),
+      '--listen does not apply to --protocol kv (candidates meet at the --store)',
+    ],
+    ['a kv flag for raft', [...BASE, '--store', 'memory'], '--store applies only to --protocol kv'],
     [
       'an unknown protocol',
       baseWith('--protocol', 'paxos'),
-      "--protocol must be one of raft, bully, les, got 'paxos'",
+      "--protocol must be one of raft, bully, les, kv, got 'paxos'",
     ],
     [
       'a planned transport',
