@@ -3,10 +3,12 @@ import { DEMO_FLAGS, type DemoConfig, demoConfig } from './demo-args.js';
 import { type DiagramConfig, diagramConfig } from './diagram-args.js';
 import { ELECT_FLAGS, type ElectConfig, electConfig } from './elect-args.js';
 import { type Flags, oneOf, readFlags, refuseFlags, required } from './flags.js';
+import { type KvNodeConfig, kvNodeConfig } from './kv-args.js';
 import { type LesNodeConfig, lesNodeConfig } from './les-args.js';
 import {
   BULLY_ONLY_FLAGS,
   COMMON_NODE_FLAGS,
+  KV_ONLY_FLAGS,
   LES_ONLY_FLAGS,
   RAFT_ONLY_FLAGS,
 } from './node-flags.js';
@@ -17,12 +19,13 @@ import { UsageError } from './usage-error.js';
 export type { BullyNodeConfig, StreamLink, UdpLink } from './bully-args.js';
 export type { DemoConfig } from './demo-args.js';
 export type { ElectConfig } from './elect-args.js';
+export type { KvNodeConfig } from './kv-args.js';
 export type { LogFormat, TlsFiles, TransportName } from './node-flags.js';
 export type { RaftNodeConfig } from './raft-args.js';
 
 export type { LesNodeConfig } from './les-args.js';
 
-export type NodeConfig = RaftNodeConfig | BullyNodeConfig | LesNodeConfig;
+export type NodeConfig = RaftNodeConfig | BullyNodeConfig | LesNodeConfig | KvNodeConfig;
 
 export type CliCommand =
   | { command: 'help' }
@@ -39,10 +42,11 @@ const NODE_FLAGS = {
   ...RAFT_ONLY_FLAGS,
   ...BULLY_ONLY_FLAGS,
   ...LES_ONLY_FLAGS,
+  ...KV_ONLY_FLAGS,
 };
 
 /** Named by the design but not built yet: they get their own message, not "unknown". */
-const PLANNED_PROTOCOLS = new Set(['kv']);
+const PLANNED_PROTOCOLS = new Set<string>();
 
 /** Parses the command line (without the node and script paths). Throws UsageError. */
 export function parseArgs(argv: readonly string[]): CliCommand {
@@ -72,11 +76,13 @@ export function parseArgs(argv: readonly string[]): CliCommand {
 function nodeConfig(flags: Flags): NodeConfig {
   const protocol = oneOf(
     'protocol',
-    required(flags, 'protocol', '(raft, bully or les)'),
-    ['raft', 'bully', 'les'] as const,
+    required(flags, 'protocol', '(raft, bully, les or kv)'),
+    ['raft', 'bully', 'les', 'kv'] as const,
     PLANNED_PROTOCOLS,
     'protocol',
   );
+  if (protocol === 'kv') return kvNodeConfig(flags);
+  refuseFlags(flags, ['store', 'key'], 'applies only to --protocol kv');
   if (protocol === 'les') return lesNodeConfig(flags);
   refuseFlags(flags, Object.keys(LES_ONLY_FLAGS), 'applies only to --protocol les');
   return protocol === 'raft' ? raftNodeConfig(flags) : bullyNodeConfig(flags);

@@ -1,7 +1,8 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { type DiagServer, startDiagServer } from '../diag-server.js';
 import { createElection, type Election } from '../election.js';
-import type { NodeConfig, RaftNodeConfig } from './args.js';
+import { createStoreElection } from '../kv/store-election.js';
+import type { KvNodeConfig, NodeConfig, RaftNodeConfig } from './args.js';
 import { bullyElection } from './bully-election.js';
 import { type LogSink, logElection } from './change-log.js';
 import { errorMessage } from './error-message.js';
@@ -47,8 +48,18 @@ function raftElection(config: RaftNodeConfig): Election {
   }
 }
 
+function kvElection(config: KvNodeConfig, sink: LogSink): Election {
+  if (config.store === 'memory') {
+    sink.err(
+      'electorate: --store memory lives in this process alone: a demo, not an election between processes',
+    );
+  }
+  return createStoreElection(config.store, { id: config.id, key: config.key, ttlMs: config.ttlMs });
+}
+
 function buildElection(config: NodeConfig, sink: LogSink): Election {
   if (config.protocol === 'les') return lesElection(config, sink);
+  if (config.protocol === 'kv') return kvElection(config, sink);
   return config.protocol === 'raft' ? raftElection(config) : bullyElection(config);
 }
 

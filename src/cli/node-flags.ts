@@ -65,6 +65,13 @@ export const BULLY_ONLY_FLAGS: Record<string, FlagKind> = {
 };
 
 /** Flags only `--protocol les` takes; the names are the reference implementation's. */
+/** `ttl` is shared with Bully (multicast hops there, the key's lease here). */
+export const KV_ONLY_FLAGS: Record<string, FlagKind> = {
+  store: 'value',
+  key: 'value',
+  ttl: 'value',
+};
+
 export const LES_ONLY_FLAGS: Record<string, FlagKind> = {
   'bind-interface': 'value',
   'bind-port': 'value',

@@ -14,23 +14,48 @@ export interface StoreUrlOptions {
  * `redis://[user:pass@]host:port[/db]`, or `memory` (this process only).
  */
 export function storeFromUrl(url: string, options: StoreUrlOptions = {}): KvStore {
-  if (url === 'memory' || url === 'memory://') return memoryStore();
+  const { scheme, rest } = checkStoreUrl(url);
+  const timeout = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
+  switch (scheme) {
+    case 'memory':
+      return memoryStore();
+    case 'etcd':
+      return etcdStore({ hosts: hostList(url, rest), ...timeout });
+    case 'zk':
+      return zookeeperStore({ connect: hostList(url, rest).join(','), ...timeout });
+    case 'redis':
+      return redisStore({ url, ...timeout });
+  }
+}
+
+/** Checks a store URL without connecting; throws a RangeError naming what is wrong. */
+export function checkStoreUrl(url: string): {
+  scheme: 'memory' | 'etcd' | 'zk' | 'redis';
+  rest: string;
+} {
+  if (url === 'memory' || url === 'memory://') return { scheme: 'memory', rest: '' };
   const match = /^([a-z0-9+]+):\/\/(.+)$/i.exec(url);
   if (match === null) {
     throw new RangeError(`store must be etcd://, zk://, redis:// or memory, got '${url}'`);
   }
   const scheme = match[1]!.toLowerCase();
   const rest = match[2]!;
-  const timeout = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
   switch (scheme) {
     case 'etcd':
-      return etcdStore({ hosts: hostList(url, rest), ...timeout });
+      hostList(url, rest);
+      return { scheme: 'etcd', rest };
     case 'zk':
     case 'zookeeper':
-      return zookeeperStore({ connect: hostList(url, rest).join(','), ...timeout });
+      hostList(url, rest);
+      return { scheme: 'zk', rest };
     case 'redis':
     case 'rediss':
-      return redisStore({ url, ...timeout });
+      try {
+        new URL(url);
+      } catch {
+        throw new RangeError(`store ${url} is not a valid redis URL`);
+      }
+      return { scheme: 'redis', rest };
     default:
       throw new RangeError(`store must be etcd://, zk://, redis:// or memory, got '${url}'`);
   }
