@@ -96,6 +96,10 @@ export class HttpClient {
             }
           });
           res.on('error', () => settle({ ok: false, failure: 'unreachable' }));
+          // A connection that drops mid-body ends the response without 'end'.
+          res.on('close', () => {
+            if (!res.complete) settle({ ok: false, failure: 'unreachable' });
+          });
         });
       };
       attempt(true);

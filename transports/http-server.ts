@@ -90,7 +90,7 @@ export function handleLesRequest(
 }
 
 export interface LesServers {
-  /** Where each server listens (port 0 resolved). */
+  /** Where each server listens. */
   addresses: HostPort[];
   close(): void;
 }
@@ -116,11 +116,8 @@ export async function startLesServers(
     }
     for (const socket of sockets) socket.destroy();
   };
-  let port = 0;
   for (const [i, text] of listen.entries()) {
     const at = parseHostPort(text);
-    // A second address without its own port shares the first one's (port 0 resolved).
-    const wanted = at.port === 0 && i > 0 ? port : at.port;
     const server = http.createServer({ requestTimeout: 10_000, headersTimeout: 10_000 });
     server.keepAliveTimeout = 30_000;
     server.maxHeadersCount = 64;
@@ -141,7 +138,7 @@ export async function startLesServers(
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen({ host: at.host, port: wanted }, () => {
+        server.listen({ host: at.host, port: at.port }, () => {
           server.off('error', reject);
           resolve();
         });
@@ -154,9 +151,7 @@ export async function startLesServers(
     // Once listening, errors are transient accept failures: keep serving.
     server.on('error', () => {});
     servers.push(server);
-    const bound = server.address() as net.AddressInfo;
-    if (i === 0) port = bound.port;
-    addresses.push({ host: at.host, port: bound.port });
+    addresses.push(at);
   }
   return { addresses, close };
 }

@@ -56,11 +56,19 @@ describe('electorate node --protocol les', () => {
     }
     const [first, second] = ports.map((p) => `localhost:${p}`);
     await waitFor(() => agree(procs, first!), 20_000, 'the first node to lead');
-    const diag = (await (await fetch(`http://127.0.0.1:${httpPort}/diag`)).json()) as {
+    interface Diag {
       protocol: string;
       leader: string;
       members: { id: string }[];
-    };
+    }
+    const readDiag = async () =>
+      (await (await fetch(`http://127.0.0.1:${httpPort}/diag`)).json()) as Diag;
+    await waitFor(
+      async () => (await readDiag()).members.length === 3,
+      20_000,
+      'the third node to list every member',
+    );
+    const diag = await readDiag();
     expect(diag.protocol).toBe('les');
     expect(diag.leader).toBe(first);
     expect(diag.members.map((m) => m.id).sort()).toEqual(seeds.split(',').sort());
