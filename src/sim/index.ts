@@ -2,6 +2,7 @@ export { EventQueue } from './event-queue.js';
 export { type DelayDistribution, type NetworkFaults, NetworkModel } from './network-model.js';
 export { SeededGenerator } from './seeded-generator.js';
 export {
+  type HeldMessage,
   SafetyViolation,
   type SimNodeState,
   Simulation,

@@ -25,6 +25,19 @@ export interface SimulationOptions<TOptions = RaftOptions> {
   network?: Partial<NetworkFaults>;
   /** Entries kept in the trace ring (default 2000; 0 turns tracing off). */
   traceLimit?: number;
+  /**
+   * Nothing happens by itself: messages wait in flight and timers wait until a step
+   * (`deliver`, `drop`, `duplicate`, `fire`, `run`) says otherwise. For replaying a path
+   * found by the model checker, one explicit step at a time.
+   */
+  manual?: boolean;
+}
+
+/** A message held in flight by a manual simulation. */
+export interface HeldMessage {
+  from: string;
+  to: string;
+  msg: unknown;
 }
 
 export interface SimNodeState extends ProtocolView {
@@ -85,9 +98,14 @@ export class Simulation<TOptions = RaftOptions> {
    * and rethrow it on a later macrotask while the run went on, so it waits for the event's end.
    */
   private pendingViolation: string | undefined;
+  private readonly manual: boolean;
+  /** Manual mode: timers are parked here, where no clock ever reaches them. */
+  private readonly parked = new EventQueue();
+  private manualInFlight: HeldMessage[] = [];
 
   constructor(options: SimulationOptions<TOptions>) {
     this.seed = options.seed;
+    this.manual = options.manual === true;
     this.rng = new SeededGenerator(options.seed);
     this.network = new NetworkModel(options.network);
     this.trace = new Trace(options.traceLimit ?? 2000);
@@ -263,6 +281,79 @@ export class Simulation<TOptions = RaftOptions> {
     this.dispatch(n, () => n.actor?.send(event));
   }
 
+  /** Manual mode: the messages in flight, oldest first. */
+  inFlight(): readonly HeldMessage[] {
+    return this.manualInFlight;
+  }
+
+  /** Manual mode: delivers one held copy of this message; false if none is in flight. */
+  deliver(from: string, to: string, msg: unknown): boolean {
+    if (!this.release(from, to, msg)) return false;
+    const target = this.get(to);
+    this.trace.add(this.time, to, `<- ${from}`, msg);
+    this.dispatch(target, () => {
+      this.stats.delivered++;
+      target.actor?.send({ type: 'receive', from, msg });
+    });
+    return true;
+  }
+
+  /** Manual mode: loses one held copy of this message. */
+  drop(from: string, to: string, msg: unknown): boolean {
+    if (!this.release(from, to, msg)) return false;
+    this.stats.lost++;
+    this.trace.add(this.time, to, `lost from ${from}`, msg);
+    return true;
+  }
+
+  /** Manual mode: the network copies a held message. */
+  duplicate(from: string, to: string, msg: unknown): boolean {
+    if (this.find(from, to, msg) < 0) return false;
+    this.stats.duplicated++;
+    this.manualInFlight.push({ from, to, msg });
+    return true;
+  }
+
+  /** Manual mode: fires the node's pending timer with this XState id now. */
+  fire(id: string, timer: string): boolean {
+    const n = this.get(id);
+    const actor = n.actor;
+    if (actor === undefined) return false;
+    const system = actor.system as unknown as ActorSystemTimers;
+    const entry = Object.values(system.getSnapshot()._scheduledEvents).find(
+      (e) => e.source === actor && e.id === timer,
+    );
+    if (entry === undefined) return false;
+    this.trace.add(this.time, id, `timer ${timer}`);
+    system.scheduler.cancel(actor, timer);
+    this.dispatch(n, () => actor.send(entry.event));
+    return true;
+  }
+
+  /** Manual mode: the XState ids of the node's pending timers. */
+  pendingTimers(id: string): string[] {
+    const actor = this.get(id).actor;
+    if (actor === undefined) return [];
+    const system = actor.system as unknown as ActorSystemTimers;
+    return Object.values(system.getSnapshot()._scheduledEvents)
+      .filter((e) => e.source === actor)
+      .map((e) => e.id);
+  }
+
+  private find(from: string, to: string, msg: unknown): number {
+    const json = JSON.stringify(msg);
+    return this.manualInFlight.findIndex(
+      (h) => h.from === from && h.to === to && JSON.stringify(h.msg) === json,
+    );
+  }
+
+  private release(from: string, to: string, msg: unknown): boolean {
+    const at = this.find(from, to, msg);
+    if (at < 0) return false;
+    this.manualInFlight.splice(at, 1);
+    return true;
+  }
+
   private get(id: string): SimNode {
     const n = this.nodes.get(id);
     if (n === undefined) throw new Error(`no node ${id} in this simulation`);
@@ -272,7 +363,7 @@ export class Simulation<TOptions = RaftOptions> {
   private boot(n: SimNode): void {
     n.incarnation++;
     const clock = new VirtualClock(
-      this.queue,
+      this.manual ? this.parked : this.queue,
       () => this.time,
       (run) => this.dispatch(n, run),
     );
@@ -336,6 +427,10 @@ export class Simulation<TOptions = RaftOptions> {
 
   private transmit(from: string, to: string, msg: unknown): void {
     this.stats.sent++;
+    if (this.manual) {
+      this.manualInFlight.push({ from, to, msg });
+      return;
+    }
     if (!this.network.connected(from, to)) {
       this.stats.lost++;
       return;
@@ -383,6 +478,14 @@ export class Simulation<TOptions = RaftOptions> {
   private violation(message: string): never {
     throw new SafetyViolation(`at ${this.time}ms: ${message}`, this.seed, this.trace.format());
   }
+}
+
+/** What XState's actor system exposes about delayed events (not in its public types). */
+interface ActorSystemTimers {
+  getSnapshot(): {
+    _scheduledEvents: Record<string, { source: unknown; id: string; event: { type: string } }>;
+  };
+  scheduler: { cancel(source: unknown, id: string): void };
 }
 
 function nodeOptions(spec: MemberSpec): Record<string, unknown> {

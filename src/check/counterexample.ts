@@ -1,0 +1,124 @@
+import type { CheckBounds } from './model.js';
+import { type CheckStep, describeMessage, describeStep } from './steps.js';
+
+/**
+ * A violated invariant and the shortest path that breaks it, as written to a file for
+ * `electorate check --replay`.
+ */
+export interface Counterexample {
+  /** The shipped protocol model it was found in (the name a replay looks up). */
+  protocol: string;
+  bounds: CheckBounds;
+  invariant: string;
+  message: string;
+  steps: CheckStep[];
+}
+
+export const COUNTEREXAMPLE_FORMAT = 'electorate-counterexample/1';
+
+export function counterexampleJson(c: Counterexample): string {
+  return `${JSON.stringify({ format: COUNTEREXAMPLE_FORMAT, ...c }, null, 2)}\n`;
+}
+
+/** Reads a counterexample file's text; throws a TypeError saying what is wrong. */
+export function parseCounterexample(text: string): Counterexample {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new TypeError(`not JSON: ${(err as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null) throw new TypeError('not a counterexample object');
+  const c = raw as Record<string, unknown>;
+  if (c.format !== COUNTEREXAMPLE_FORMAT) {
+    throw new TypeError(`format must be ${COUNTEREXAMPLE_FORMAT}, got ${JSON.stringify(c.format)}`);
+  }
+  if (typeof c.protocol !== 'string') throw new TypeError('protocol must be a string');
+  if (typeof c.invariant !== 'string') throw new TypeError('invariant must be a string');
+  if (typeof c.bounds !== 'object' || c.bounds === null) throw new TypeError('bounds missing');
+  if (!Array.isArray(c.steps) || !c.steps.every(isStep)) {
+    throw new TypeError('steps must be a list of steps');
+  }
+  return {
+    protocol: c.protocol,
+    bounds: c.bounds as CheckBounds,
+    invariant: c.invariant,
+    message: typeof c.message === 'string' ? c.message : '',
+    steps: c.steps as CheckStep[],
+  };
+}
+
+function isStep(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const s = v as Record<string, unknown>;
+  switch (s.kind) {
+    case 'deliver':
+    case 'drop':
+    case 'duplicate':
+      return typeof s.from === 'string' && typeof s.to === 'string' && 'msg' in s;
+    case 'timer':
+      return typeof s.node === 'string' && typeof s.timer === 'string';
+    case 'crash':
+    case 'restart':
+      return typeof s.node === 'string';
+    case 'tick':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Numbered steps, one per line, then the violation. */
+export function formatSteps(c: Counterexample, describe = describeMessage): string {
+  const width = String(c.steps.length).length;
+  const lines = c.steps.map(
+    (s, i) => `${String(i + 1).padStart(width)}. ${describeStep(s, describe)}`,
+  );
+  if (lines.length === 0) lines.push('(the initial state)');
+  return [...lines, `violated: ${c.invariant}: ${c.message}`].join('\n');
+}
+
+/** The same path as a Mermaid sequence diagram; ticks are folded into notes of elapsed time. */
+export function mermaidDiagram(c: Counterexample, describe = describeMessage): string {
+  const nodes = Array.from({ length: c.bounds.nodes }, (_, i) => `n${i + 1}`);
+  const hasEnv = c.steps.some((s) => 'from' in s && s.from === 'env');
+  const lines = ['sequenceDiagram'];
+  if (hasEnv) lines.push('  participant env');
+  for (const n of nodes) lines.push(`  participant ${n}`);
+  const text = (s: string) => s.replace(/[;#]/g, ' ');
+  let ticks = 0;
+  const flush = () => {
+    if (ticks === 0) return;
+    lines.push(`  Note over ${nodes[0]},${nodes[nodes.length - 1]}: clock +${ticks}`);
+    ticks = 0;
+  };
+  c.steps.forEach((s, i) => {
+    if (s.kind === 'tick') {
+      ticks++;
+      return;
+    }
+    flush();
+    const n = i + 1;
+    switch (s.kind) {
+      case 'deliver':
+        lines.push(`  ${s.from}->>${s.to}: ${n}. ${text(describe(s.msg))}`);
+        break;
+      case 'drop':
+        lines.push(`  ${s.from}-x${s.to}: ${n}. lost ${text(describe(s.msg))}`);
+        break;
+      case 'duplicate':
+        lines.push(`  Note over ${s.from},${s.to}: ${n}. copied ${text(describe(s.msg))}`);
+        break;
+      case 'timer':
+        lines.push(`  Note over ${s.node}: ${n}. ${text(s.event)}`);
+        break;
+      case 'crash':
+      case 'restart':
+        lines.push(`  Note over ${s.node}: ${n}. ${s.kind}`);
+        break;
+    }
+  });
+  flush();
+  lines.push(`  Note over ${nodes[0]},${nodes[nodes.length - 1]}: violated - ${text(c.invariant)}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,75 @@
+import type { Counterexample } from './counterexample.js';
+import { type ExploreOptions, type ExploreResult, explore } from './explorer.js';
+import type { CheckBounds, ProtocolModel } from './model.js';
+import { protocolModel } from './models/index.js';
+
+export {
+  type Counterexample,
+  counterexampleJson,
+  formatSteps,
+  mermaidDiagram,
+  parseCounterexample,
+} from './counterexample.js';
+export {
+  DEADLOCK,
+  type ExploreOptions,
+  type ExploreResult,
+  explore,
+  type Progress,
+} from './explorer.js';
+export {
+  type CheckBounds,
+  type ClusterView,
+  DEFAULT_BOUNDS,
+  type FaultKinds,
+  type InFlightView,
+  type Invariant,
+  type NodeInputArgs,
+  type NodeView,
+  type ProtocolModel,
+  type Rename,
+} from './model.js';
+export { PROTOCOL_MODELS, protocolModel } from './models/index.js';
+export { type RaftModelOptions, raftModel } from './models/raft.js';
+export { type ReplayResult, replay } from './replay.js';
+export { type CheckStep, describeMessage, describeStep } from './steps.js';
+
+export interface ModelCheckOptions extends Partial<CheckBounds> {
+  onProgress?: ExploreOptions['onProgress'];
+  /** Set false to turn symmetry reduction off. */
+  symmetry?: boolean;
+}
+
+export interface ModelCheckResult extends ExploreResult {
+  /** The shortest path to the violation, ready to print, save or replay. */
+  counterexample?: Counterexample;
+}
+
+/**
+ * Explores every state of a small cluster running `protocol` (a shipped protocol's name,
+ * or a model of any machine) within the bounds, checking every invariant in every state.
+ */
+export function modelCheck(
+  protocol: string | ProtocolModel,
+  options: ModelCheckOptions = {},
+): ModelCheckResult {
+  const model = typeof protocol === 'string' ? protocolModel(protocol) : protocol;
+  if (model === undefined) throw new RangeError(`no model of protocol ${JSON.stringify(protocol)}`);
+  const { onProgress, symmetry, ...bounds } = options;
+  const result = explore(model, {
+    bounds,
+    ...(onProgress === undefined ? {} : { onProgress }),
+    ...(symmetry === undefined ? {} : { symmetry }),
+  });
+  if (result.violation === undefined) return result;
+  return {
+    ...result,
+    counterexample: {
+      protocol: model.name,
+      bounds: result.bounds,
+      invariant: result.violation.invariant,
+      message: result.violation.message,
+      steps: result.violation.steps,
+    },
+  };
+}

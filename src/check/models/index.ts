@@ -1,0 +1,11 @@
+import type { ProtocolModel } from '../model.js';
+import { raftModel } from './raft.js';
+
+/** The shipped protocols' models, by the name `electorate check` takes. */
+export const PROTOCOL_MODELS: Record<string, () => ProtocolModel> = {
+  raft: () => raftModel(),
+};
+
+export function protocolModel(name: string): ProtocolModel | undefined {
+  return Object.hasOwn(PROTOCOL_MODELS, name) ? PROTOCOL_MODELS[name]!() : undefined;
+}

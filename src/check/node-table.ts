@@ -1,0 +1,377 @@
+import { type AnyMachineSnapshot, type EventObject, initialTransition, transition } from 'xstate';
+import type { DurableState } from '../protocols/protocol-definition.js';
+import type { CheckBounds, NodeView, PendingTimer, ProtocolModel, Rename } from './model.js';
+
+/**
+ * Every distinct state of every node, interned: a cluster state is then a handful of
+ * numbers, and a node's next state depends only on its own state and the event, so each
+ * (node state, event) pair runs through XState's `transition` once and is looked up after.
+ */
+
+/** A lease as a leader's clock keeps it, in ticks from now. */
+interface LeaseTrack {
+  /** Ticks left on the granted lease (0: none). */
+  remaining: number;
+  /** Rounds started and not yet granted: round and the lease it would give, from now. */
+  starts: [number, number][];
+}
+
+export interface NodeRecord {
+  id: number;
+  /** The node's position in the cluster. */
+  index: number;
+  up: boolean;
+  snapshot: AnyMachineSnapshot | undefined;
+  timers: PendingTimer[];
+  durable: DurableState | undefined;
+  lease: LeaseTrack;
+  ghost: unknown;
+  withinBounds: boolean;
+  key: string;
+  view: NodeView;
+  /** Event key → outcome, filled as the search meets them. */
+  memo: Map<string, StepOutcome>;
+  /** Timed mode: this state one tick later. */
+  ticked?: number;
+  /** Message id → whether it is obsolete for this receiver. */
+  obsolete: Map<number, boolean>;
+}
+
+export interface StepOutcome {
+  next: number;
+  /** Messages sent, by interned id. */
+  sends: number[];
+}
+
+export interface MessageRecord {
+  id: number;
+  /** Sender's position, or -1 for the environment. */
+  from: number;
+  to: number;
+  msg: unknown;
+  json: string;
+}
+
+export const ENVIRONMENT = 'env';
+
+const NO_LEASE: LeaseTrack = { remaining: 0, starts: [] };
+
+type Action = { type: string; params?: Record<string, unknown> };
+
+const identity: Rename = (id) => id;
+
+export class NodeTable {
+  readonly records: NodeRecord[] = [];
+  readonly messages: MessageRecord[] = [];
+  private byKey = new Map<string, number>();
+  private messageByKey = new Map<string, number>();
+  private indexOf = new Map<string, number>();
+  private boots = new Map<string, StepOutcome>();
+  /** Calls into XState's `transition`, the cost the memo saves. */
+  transitions = 0;
+
+  constructor(
+    readonly model: ProtocolModel,
+    readonly ids: readonly string[],
+    readonly bounds: CheckBounds,
+  ) {
+    ids.forEach((id, i) => {
+      this.indexOf.set(id, i);
+    });
+  }
+
+  /** A node's first state, or its state after a restart with what it kept on disk. */
+  boot(index: number, durable: DurableState | undefined, ghost: unknown): StepOutcome {
+    const memoKey = JSON.stringify([index, durable ?? null, ghost ?? null]);
+    const known = this.boots.get(memoKey);
+    if (known !== undefined) return known;
+    const out = this.bootFresh(index, durable, ghost);
+    this.boots.set(memoKey, out);
+    return out;
+  }
+
+  private bootFresh(index: number, durable: DurableState | undefined, ghost: unknown): StepOutcome {
+    const id = this.ids[index]!;
+    const input = this.model.input({
+      id,
+      ids: this.ids,
+      persisted: durable,
+      timed: this.bounds.timed,
+    });
+    this.transitions++;
+    const [snapshot, actions] = initialTransition(this.model.logic, input);
+    return this.settle(
+      index,
+      snapshot,
+      [],
+      durable,
+      NO_LEASE,
+      ghost,
+      actions as Action[],
+      undefined,
+    );
+  }
+
+  down(rec: NodeRecord): number {
+    return this.intern({
+      index: rec.index,
+      up: false,
+      snapshot: undefined,
+      timers: [],
+      durable: rec.durable,
+      lease: NO_LEASE,
+      ghost: rec.ghost,
+    });
+  }
+
+  /** The node receives a message (one to a node that is down is simply lost). */
+  deliver(rec: NodeRecord, msg: MessageRecord): StepOutcome {
+    const key = `m${msg.id}`;
+    const known = rec.memo.get(key);
+    if (known !== undefined) return known;
+    let out: StepOutcome;
+    if (!rec.up || rec.snapshot === undefined) {
+      out = { next: rec.id, sends: [] };
+    } else {
+      const from = msg.from < 0 ? ENVIRONMENT : this.ids[msg.from]!;
+      const event = { type: 'receive', from, msg: msg.msg } as EventObject;
+      out = this.run(rec, rec.timers, event, msg.msg);
+    }
+    rec.memo.set(key, out);
+    return out;
+  }
+
+  fire(rec: NodeRecord, timer: PendingTimer): StepOutcome {
+    const key = `t${timer.id}`;
+    const known = rec.memo.get(key);
+    if (known !== undefined) return known;
+    const rest = rec.timers.filter((t) => t !== timer);
+    const out = this.run(rec, rest, timer.event, undefined);
+    rec.memo.set(key, out);
+    return out;
+  }
+
+  /** Timed mode: every timer and the lease move one tick closer. */
+  tick(rec: NodeRecord): number {
+    if (rec.ticked !== undefined) return rec.ticked;
+    const timers = rec.timers.map((t) => ({ ...t, remaining: t.remaining - 1 }));
+    const lease: LeaseTrack = {
+      remaining: Math.max(0, rec.lease.remaining - 1),
+      starts: rec.lease.starts
+        .map(([round, left]): [number, number] => [round, left - 1])
+        .filter(([, left]) => left > 0),
+    };
+    const next = this.intern({ ...rec, timers, lease });
+    rec.ticked = next;
+    return next;
+  }
+
+  /** Whether `msg`, addressed to the node in state `rec`, can never matter again. */
+  isObsolete(rec: NodeRecord, msg: number): boolean {
+    const check = this.model.obsolete;
+    if (check === undefined) return false;
+    let known = rec.obsolete.get(msg);
+    if (known === undefined) {
+      known = check(this.messages[msg]!.msg as never, rec);
+      rec.obsolete.set(msg, known);
+    }
+    return known;
+  }
+
+  message(from: number, to: number, msg: unknown): number {
+    const json = JSON.stringify(msg);
+    const key = `${from}>${to}:${json}`;
+    const known = this.messageByKey.get(key);
+    if (known !== undefined) return known;
+    const id = this.messages.length;
+    this.messages.push({ id, from, to, msg, json });
+    this.messageByKey.set(key, id);
+    return id;
+  }
+
+  /** A message's canonical text with node ids renamed (for symmetry reduction). */
+  messageKey(msg: MessageRecord, perm: readonly number[]): string {
+    const from = msg.from < 0 ? -1 : perm[msg.from]!;
+    return `${from}>${perm[msg.to]}:${msg.json}`;
+  }
+
+  /** A node state's canonical text with ids renamed; its position is left to the caller. */
+  nodeKey(rec: NodeRecord, rename: Rename): string {
+    const { model, bounds } = this;
+    const timers = rec.timers.map((t) => (bounds.timed ? `${t.id}@${t.remaining}` : t.id));
+    const ghost =
+      model.ghost?.rename === undefined
+        ? rec.ghost
+        : model.ghost.rename(rec.ghost as never, rename);
+    const durable =
+      rec.durable === undefined
+        ? null
+        : [rec.durable.term, rec.durable.votedFor === null ? null : rename(rec.durable.votedFor)];
+    if (!rec.up || rec.snapshot === undefined) {
+      return JSON.stringify([0, durable, ghost]);
+    }
+    const snap = rec.snapshot;
+    const abstract =
+      model.abstract === undefined
+        ? [snap.value, snap.context]
+        : model.abstract(snap as never, rename, bounds.timed);
+    const lease = bounds.timed && model.leased ? [rec.lease.remaining, rec.lease.starts] : 0;
+    return JSON.stringify([1, abstract, timers, durable, ghost, lease]);
+  }
+
+  private run(
+    rec: NodeRecord,
+    timers: PendingTimer[],
+    event: EventObject,
+    received: unknown,
+  ): StepOutcome {
+    this.transitions++;
+    const [snapshot, actions] = transition(this.model.logic, rec.snapshot!, event);
+    return this.settle(
+      rec.index,
+      snapshot,
+      timers,
+      rec.durable,
+      rec.lease,
+      rec.ghost,
+      actions as Action[],
+      received,
+    );
+  }
+
+  /** Applies what the machine asked for: timers set and cancelled, messages, disk, lease. */
+  private settle(
+    index: number,
+    snapshot: AnyMachineSnapshot,
+    timersBefore: PendingTimer[],
+    durableBefore: DurableState | undefined,
+    leaseBefore: LeaseTrack,
+    ghostBefore: unknown,
+    actions: Action[],
+    received: unknown,
+  ): StepOutcome {
+    let timers = timersBefore;
+    let durable = durableBefore;
+    let lease = leaseBefore;
+    const sends: number[] = [];
+    const leased = this.bounds.timed && this.model.leased === true;
+    for (const action of actions) {
+      const p = action.params ?? {};
+      if (action.type === 'xstate.cancel') {
+        timers = timers.filter((t) => t.id !== p.sendId);
+      } else if (action.type === 'xstate.raise' && typeof p.delay === 'number') {
+        // A timer raised again under the same id replaces the old one; machines cancel
+        // before they re-arm, and XState cancels `after` timers when a state is left.
+        const id = String(p.id);
+        timers = timers.filter((t) => t.id !== id);
+        timers.push({ id, event: p.event as EventObject, remaining: Math.ceil(p.delay) });
+      } else if (action.type === 'xstate.emit') {
+        const e = p.event as { type: string } & Record<string, unknown>;
+        if (e.type === 'send') this.send(index, e.to as string, e.msg, sends);
+        else if (e.type === 'persist') {
+          durable = { term: e.term as number, votedFor: e.votedFor as string | null };
+        } else if (leased) lease = leaseAfter(lease, e);
+      }
+    }
+    timers.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const ghost =
+      this.model.ghost === undefined
+        ? undefined
+        : this.model.ghost.update(ghostBefore as never, snapshot as never, received);
+    const next = this.intern({ index, up: true, snapshot, timers, durable, lease, ghost });
+    return { next, sends };
+  }
+
+  private send(from: number, to: string, msg: unknown, out: number[]): void {
+    if (to === '*') {
+      for (let i = 0; i < this.ids.length; i++)
+        if (i !== from) out.push(this.message(from, i, msg));
+      return;
+    }
+    const at = this.indexOf.get(to);
+    if (at !== undefined) out.push(this.message(from, at, msg));
+  }
+
+  private intern(
+    r: Pick<NodeRecord, 'index' | 'up' | 'snapshot' | 'timers' | 'durable' | 'lease' | 'ghost'>,
+  ): number {
+    const partial = r as NodeRecord;
+    const key = `${r.index}:${this.nodeKey(partial, identity)}`;
+    const known = this.byKey.get(key);
+    if (known !== undefined) return known;
+    const id = this.records.length;
+    const view = this.viewOf(r);
+    const withinBounds =
+      !r.up ||
+      this.model.withinBounds === undefined ||
+      this.model.withinBounds(r.snapshot as never, this.bounds);
+    this.records.push({
+      id,
+      index: r.index,
+      up: r.up,
+      snapshot: r.snapshot,
+      timers: r.timers,
+      durable: r.durable,
+      lease: r.lease,
+      ghost: r.ghost,
+      withinBounds,
+      key,
+      view,
+      memo: new Map(),
+      obsolete: new Map(),
+    });
+    this.byKey.set(key, id);
+    return id;
+  }
+
+  private viewOf(
+    r: Pick<NodeRecord, 'index' | 'up' | 'snapshot' | 'lease' | 'ghost' | 'durable'>,
+  ): NodeView {
+    const id = this.ids[r.index]!;
+    if (!r.up || r.snapshot === undefined) {
+      return {
+        id,
+        up: false,
+        snapshot: undefined,
+        role: 'follower',
+        leader: null,
+        term: r.durable?.term,
+        leaseValid: false,
+        ghost: r.ghost,
+      };
+    }
+    const v = this.model.view(r.snapshot as never);
+    return {
+      id,
+      up: true,
+      snapshot: r.snapshot,
+      role: v.role,
+      leader: v.leader,
+      term: v.term,
+      leaseValid: v.role === 'leader' && r.lease.remaining > 0,
+      ghost: r.ghost,
+    };
+  }
+}
+
+/** The same bookkeeping as the runtime's lease clock, counted in ticks from now. */
+function leaseAfter(lease: LeaseTrack, e: { type: string } & Record<string, unknown>): LeaseTrack {
+  switch (e.type) {
+    case 'lease.start':
+      return {
+        remaining: lease.remaining,
+        starts: [...lease.starts, [e.round as number, e.durationMs as number]],
+      };
+    case 'lease.granted': {
+      const round = e.round as number;
+      const start = lease.starts.find(([r]) => r === round);
+      const starts = lease.starts.filter(([r]) => r > round);
+      const remaining = start === undefined ? lease.remaining : Math.max(lease.remaining, start[1]);
+      return { remaining, starts };
+    }
+    case 'lease.revoked':
+      return NO_LEASE;
+    default:
+      return lease;
+  }
+}

@@ -1,0 +1,36 @@
+/** One move of the world in a path the checker found: the unit of counterexamples and replay. */
+export type CheckStep =
+  | { kind: 'deliver' | 'drop' | 'duplicate'; from: string; to: string; msg: unknown }
+  | { kind: 'timer'; node: string; timer: string; event: string }
+  | { kind: 'crash' | 'restart'; node: string }
+  /** Timed mode: the global clock advances by one tick (one millisecond of machine time). */
+  | { kind: 'tick' };
+
+/** A message's short form for step lists and diagrams: its type and scalar fields. */
+export function describeMessage(msg: unknown): string {
+  if (typeof msg !== 'object' || msg === null) return JSON.stringify(msg);
+  const m = msg as Record<string, unknown>;
+  const fields = Object.entries(m)
+    .filter(([k, v]) => k !== 'type' && v !== undefined)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  return [String(m.type ?? '?'), ...fields].join(' ');
+}
+
+export function describeStep(step: CheckStep, describe = describeMessage): string {
+  switch (step.kind) {
+    case 'deliver':
+      return `${step.from} -> ${step.to}: ${describe(step.msg)}`;
+    case 'drop':
+      return `${step.from} -> ${step.to}: ${describe(step.msg)} (dropped)`;
+    case 'duplicate':
+      return `${step.from} -> ${step.to}: ${describe(step.msg)} (duplicated)`;
+    case 'timer':
+      return `${step.node}: timer ${step.timer} fires (${step.event})`;
+    case 'crash':
+      return `${step.node} crashes`;
+    case 'restart':
+      return `${step.node} restarts`;
+    case 'tick':
+      return 'clock +1';
+  }
+}

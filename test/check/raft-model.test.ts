@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { raftMachine } from '../../machines/raft.js';
+import {
+  formatSteps,
+  mermaidDiagram,
+  modelCheck,
+  raftModel,
+  replay,
+} from '../../src/check/index.js';
+
+/** A Raft node that grants any vote of a current or newer term, even after voting. */
+const votesTwice = raftMachine.provide({
+  guards: {
+    grantableVote: ({ context, event }) => {
+      const m = event.type === 'receive' ? event.msg : undefined;
+      return m?.type === 'vote' && m.term >= context.term && context.leader !== context.config.id;
+    },
+  },
+});
+
+describe('model checking raft', () => {
+  it('holds every invariant over the whole bounded space', () => {
+    const result = modelCheck('raft', { maxTerm: 2, maxFaults: 1, maxInFlight: 2 });
+    expect(result.violation).toBeUndefined();
+    expect(result.ok).toBe(true);
+    expect(result.complete).toBe(true);
+    expect(result.states).toBeGreaterThan(1000);
+    // Elections finished inside the bounds: some state had a leader in term 2.
+    expect(result.depth).toBeGreaterThan(20);
+  });
+
+  it('finds the same verdict with and without symmetry reduction, in fewer states with it', () => {
+    const bounds = { maxTerm: 1, maxFaults: 0, maxInFlight: 2 };
+    const reduced = modelCheck('raft', bounds);
+    const full = modelCheck('raft', { ...bounds, symmetry: false });
+    expect(reduced.ok && full.ok).toBe(true);
+    expect(reduced.symmetry).toBe(true);
+    expect(full.symmetry).toBe(false);
+    expect(reduced.states).toBeLessThan(full.states);
+    expect(reduced.states * 6).toBeGreaterThanOrEqual(full.states);
+  });
+
+  it('catches a node that votes twice in a term, and the path replays in the simulator', () => {
+    const model = raftModel({ logic: votesTwice, name: 'raft-votes-twice' });
+    const result = modelCheck(model, { maxTerm: 2, maxFaults: 0, maxInFlight: 3 });
+    expect(result.ok).toBe(false);
+    const cex = result.counterexample!;
+    expect(cex.invariant).toBe('a vote never changes within a term');
+    expect(cex.steps.length).toBeGreaterThan(0);
+    const text = formatSteps(cex);
+    expect(text).toMatch(/^ 1\. /);
+    expect(text).toContain('violated: a vote never changes within a term');
+    expect(mermaidDiagram(cex)).toMatch(/^sequenceDiagram\n/);
+
+    const replayed = replay(model, cex);
+    expect(replayed.diverged).toBeUndefined();
+    expect(replayed.reproduced).toBe(true);
+    expect(replayed.invariant).toBe(cex.invariant);
+    expect(replayed.steps).toBe(cex.steps.length);
+  });
+
+  it('does not reproduce a counterexample on the correct machine', () => {
+    const broken = raftModel({ logic: votesTwice, name: 'raft-votes-twice' });
+    const cex = modelCheck(broken, { maxTerm: 2, maxFaults: 0, maxInFlight: 3 }).counterexample!;
+    const replayed = replay(raftModel(), cex);
+    expect(replayed.reproduced).toBe(false);
+  });
+});
