@@ -99,6 +99,8 @@ export interface LesContext {
   deferred: Deferred[];
   /** Times the leader changed. */
   changes: number;
+  /** Times this node took the lead itself. */
+  elections: number;
   refused: Record<LesRefusal, number>;
 }
 
@@ -298,6 +300,7 @@ class Step {
     ctx.leader = leader;
     ctx.elected = true;
     ctx.changes++;
+    if (leader === ctx.address) ctx.elections++;
   }
 
   /** Emits role and leader changes and, when our state changed, pushes it to every member. */
@@ -454,6 +457,7 @@ export const lesMachine = setup({
     pending: {},
     deferred: [],
     changes: 0,
+    elections: 0,
     refused: { 'not-allowed': 0, 'max-members': 0 },
   }),
   on: { receive: { actions: { type: 'apply', params: { op: 'receive' } } } },
