@@ -4,6 +4,7 @@
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { bullyPart } from './bully-part.mjs';
+import { dashboardPart } from './dashboard-part.mjs';
 import { closeConnections } from './diag-client.mjs';
 import { electPart } from './elect-part.mjs';
 import { lesPart } from './les-part.mjs';
@@ -16,9 +17,10 @@ const PARTS = {
   bully: (runs, log) => bullyPart(runs, log),
   elect: (_runs, log) => electPart(log),
   les: (runs, log) => lesPart(runs, log),
+  dashboard: (runs, log) => dashboardPart(runs, log),
 };
 const USAGE =
-  'usage: node bench/run.mjs [--runs N] [--only PART,...] (N from 1 to 1000; parts raft, bully, elect, les)';
+  'usage: node bench/run.mjs [--runs N] [--only PART,...] (N from 1 to 1000; parts raft, bully, elect, les, dashboard)';
 
 function usage(problem) {
   console.error(`bench: ${USAGE}, got ${problem}`);

@@ -26,7 +26,14 @@ function setAttr(node, name, value) {
 }
 
 // Figures the end-to-end test and the benchmark read.
-const stats = { frames: 0, lastFrameAt: 0, frameLatencyMs: [], leaderLagMs: [], hello: null };
+const stats = {
+  frames: 0,
+  lastFrameAt: 0,
+  frameLatencyMs: [],
+  renderMs: [],
+  leaderLagMs: [],
+  hello: null,
+};
 window.__dashboard = stats;
 
 let hello = null;
@@ -382,8 +389,12 @@ function connect() {
   socket.addEventListener('message', (event) => {
     const message = JSON.parse(event.data);
     if (message.type === 'hello') onHello(message);
-    else if (message.type === 'frame' && hello) onFrame(message);
-    else if (message.type === 'ok') showReply(message.text, false);
+    else if (message.type === 'frame' && hello) {
+      const began = performance.now();
+      onFrame(message);
+      stats.renderMs.push(performance.now() - began);
+      if (stats.renderMs.length > 1000) stats.renderMs.shift();
+    } else if (message.type === 'ok') showReply(message.text, false);
     else if (message.type === 'error') showReply(message.error, true);
   });
 }
