@@ -20,10 +20,9 @@ export type { BullyNodeConfig, StreamLink, UdpLink } from './bully-args.js';
 export type { DemoConfig } from './demo-args.js';
 export type { ElectConfig } from './elect-args.js';
 export type { KvNodeConfig } from './kv-args.js';
+export type { LesNodeConfig } from './les-args.js';
 export type { LogFormat, TlsFiles, TransportName } from './node-flags.js';
 export type { RaftNodeConfig } from './raft-args.js';
-
-export type { LesNodeConfig } from './les-args.js';
 
 export type NodeConfig = RaftNodeConfig | BullyNodeConfig | LesNodeConfig | KvNodeConfig;
 
