@@ -36,7 +36,14 @@ export function lesNode(address: string, seeds: string[], options: LesNodeOption
         loopMs: 200,
         ...options,
         startTime: node.startTime,
-        transport: httpTransport({ listen: address, push: options.push !== false }),
+        transport: httpTransport({
+          listen: address,
+          push: options.push !== false,
+          ...(options.stateTimeoutMs === undefined
+            ? {}
+            : { stateTimeoutMs: options.stateTimeoutMs }),
+          ...(options.pingTimeoutMs === undefined ? {} : { pingTimeoutMs: options.pingTimeoutMs }),
+        }),
       });
       await election.start();
       node.running = true;
