@@ -7,6 +7,7 @@ import { bullyPart } from './bully-part.mjs';
 import { dashboardPart } from './dashboard-part.mjs';
 import { closeConnections } from './diag-client.mjs';
 import { electPart } from './elect-part.mjs';
+import { kvPart } from './kv-part.mjs';
 import { lesPart } from './les-part.mjs';
 import { raftPart } from './raft-part.mjs';
 import { markdownTable, writeJson } from './report.mjs';
@@ -17,10 +18,11 @@ const PARTS = {
   bully: (runs, log) => bullyPart(runs, log),
   elect: (_runs, log) => electPart(log),
   les: (runs, log) => lesPart(runs, log),
+  kv: (runs, log) => kvPart(runs, log),
   dashboard: (runs, log) => dashboardPart(runs, log),
 };
 const USAGE =
-  'usage: node bench/run.mjs [--runs N] [--only PART,...] (N from 1 to 1000; parts raft, bully, elect, les, dashboard)';
+  'usage: node bench/run.mjs [--runs N] [--only PART,...] (N from 1 to 1000; parts raft, bully, elect, les, kv, dashboard)';
 
 function usage(problem) {
   console.error(`bench: ${USAGE}, got ${problem}`);
