@@ -27,11 +27,15 @@ function follower(store: KvStore): Follower {
   return f;
 }
 
-/** A memory store that can be cut off: every call fails while `down`. */
+/** A memory store that can be cut off: every call fails while `down`, and is counted. */
 class FlakyStore extends MemoryStore {
   down = false;
+  failures = 0;
   private check() {
-    if (this.down) throw new Error('store unreachable');
+    if (this.down) {
+      this.failures++;
+      throw new Error('store unreachable');
+    }
   }
   override async acquire(r: Parameters<MemoryStore['acquire']>[0]) {
     this.check();
@@ -151,6 +155,27 @@ describe('KV election on the memory store', () => {
     expect(errors[0]!.message).toMatch(/unreachable/);
     store.down = false;
     await waitFor(() => c.isLeader, 5000, 'a leads again');
+  });
+
+  it('reports each failed request once, and never elects on a campaign that failed', async () => {
+    const store = new FlakyStore();
+    store.down = true;
+    const c = candidate(store, 'a', 600);
+    // Each event with the campaign (acquire request) it happened in.
+    const events: { type: 'error' | 'elected'; campaign: number }[] = [];
+    c.on('error', () => events.push({ type: 'error', campaign: c.status().elections }));
+    c.on('elected', ({ elected }) => {
+      if (elected) events.push({ type: 'elected', campaign: c.status().elections });
+    });
+    await waitFor(() => store.failures >= 4, 5000, 'a few failed campaigns');
+    store.down = false;
+    await waitFor(() => c.isLeader, 5000, 'a leads');
+    const errors = events.filter((e) => e.type === 'error');
+    expect(errors).toHaveLength(store.failures);
+    // Backoff between campaigns: one campaign per failure, not two.
+    expect(c.status().elections).toBeLessThanOrEqual(store.failures + 1);
+    const elected = events.find((e) => e.type === 'elected')!;
+    expect(errors.some((e) => e.campaign === elected.campaign)).toBe(false);
   });
 
   it('names the package when an optional store client is missing', async () => {
