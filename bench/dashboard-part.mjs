@@ -13,7 +13,8 @@ import { median, percentile } from './stats.mjs';
 
 const CLI = fileURLToPath(new URL('../bin/electorate.js', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
-const SIZES = [5, 25];
+// DASHBOARD_SIZES=25 measures one size alone.
+const SIZES = (process.env.DASHBOARD_SIZES ?? '5,25').split(',').map(Number);
 const WATCH_SECONDS = 10;
 const HANDOVERS = 5;
 const CLK_TCK = 100;
