@@ -299,7 +299,7 @@ export const kvLeaseMachine = setup({
     elections: 0,
     lastError: null,
   }),
-  initial: 'starting',
+  initial: 'idle',
   on: {
     receive: [
       { guard: 'strayAcquire', actions: 'releaseStray' },
@@ -308,7 +308,8 @@ export const kvLeaseMachine = setup({
     ],
   },
   states: {
-    starting: {
+    // A candidate campaigns at once; a follower only watches.
+    idle: {
       always: [{ guard: 'isCandidate', target: 'campaigning' }, { target: 'following' }],
     },
     campaigning: {

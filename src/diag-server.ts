@@ -39,6 +39,7 @@ export function diagDocument(status: ElectionStatus): Record<string, unknown> {
     startedAt: status.startedAt,
     ...(status.leaderAddress === undefined ? {} : { leaderAddress: status.leaderAddress }),
     ...(status.leaderPid === undefined ? {} : { leaderPid: status.leaderPid }),
+    ...(status.fencingToken === undefined ? {} : { fencingToken: status.fencingToken }),
     isLeader: status.isLeader,
     leaseRemainingMs: status.leaseRemainingMs,
     messages: status.messages,

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { diagDocument } from '../../src/diag-server.js';
 import { createElection, type Election } from '../../src/election.js';
 import {
   type Candidate,
@@ -64,6 +65,7 @@ describe('KV election on the memory store', () => {
     expect(status.fencingToken).toBeGreaterThan(0);
     expect(leader!.fencingToken).toBe(status.fencingToken);
     for (const c of cs) expect(c.status().leader).toBe(leader!.node);
+    expect(diagDocument(status).fencingToken).toBe(status.fencingToken);
   });
 
   it('streams elected false first, then true with token and signal', async () => {
