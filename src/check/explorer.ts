@@ -368,8 +368,9 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
       }
     }
 
-    // Timed mode: the clock moves on, unless a timer would pass its latest firing time.
-    if (bounds.timed && clockMayAdvance) {
+    // Timed mode: the clock moves on once the network is empty (every message arrives, or
+    // is lost, within the tick it was sent in) unless a timer would pass its latest time.
+    if (bounds.timed && clockMayAdvance && s.msgs.length === 0) {
       const nodes = s.nodes.map((n) => {
         const rec = table.records[n]!;
         return rec.up ? table.tick(rec) : n;

@@ -18,9 +18,15 @@ const votesTwice = raftMachine.provide({
   },
 });
 
+/** Timed models in ticks: heartbeats rarely enough that two lost ones let contact lapse. */
+const slowBeats = (leaseMs: number) =>
+  ({ heartbeatMs: 5, electionTimeoutMinMs: 6, electionTimeoutMaxMs: 8, leaseMs }) as const;
+const TIMED = { timed: true, maxTerm: 2, maxFaults: 2, maxInFlight: 2, drift: 1 } as const;
+
 describe('model checking raft', () => {
-  it('holds every invariant over the whole bounded space', () => {
-    const result = modelCheck('raft', { maxTerm: 2, maxFaults: 1, maxInFlight: 2 });
+  it('holds every invariant over the whole space within its default bounds', () => {
+    const result = modelCheck('raft');
+    expect(result.bounds).toMatchObject({ nodes: 3, maxTerm: 3, maxFaults: 1 });
     expect(result.violation).toBeUndefined();
     expect(result.ok).toBe(true);
     expect(result.complete).toBe(true);
@@ -64,5 +70,28 @@ describe('model checking raft', () => {
     const cex = modelCheck(broken, { maxTerm: 2, maxFaults: 0, maxInFlight: 3 }).counterexample!;
     const replayed = replay(raftModel(), cex);
     expect(replayed.reproduced).toBe(false);
+  });
+
+  it('keeps at most one valid lease in timed mode', () => {
+    const result = modelCheck('raft', { timed: true, maxTerm: 2, maxFaults: 0, maxInFlight: 2 });
+    expect(result.violation).toBeUndefined();
+    expect(result.complete).toBe(true);
+  });
+
+  it('catches a lease that outlives the election timeout, and the path replays', () => {
+    // Only drops: two lost heartbeats are the whole story, and the search stays small.
+    const model = {
+      ...raftModel({ timedTiming: slowBeats(9), name: 'raft-long-lease' }),
+      faults: { duplicate: false, crash: false },
+    };
+    const result = modelCheck(model, TIMED);
+    expect(result.ok).toBe(false);
+    const cex = result.counterexample!;
+    expect(cex.invariant).toBe('at most one valid lease');
+    expect(cex.steps.some((s) => s.kind === 'tick')).toBe(true);
+    expect(cex.steps.filter((s) => s.kind === 'drop').length).toBeGreaterThan(0);
+    const replayed = replay(model, cex);
+    expect(replayed.diverged).toBeUndefined();
+    expect(replayed.reproduced).toBe(true);
   });
 });

@@ -37,8 +37,12 @@ export const TIMED_RAFT_TIMING: RaftTiming = raftTiming({
   leaseMs: 5,
 });
 
-/** Heartbeat rounds a leader may send per term before the search stops following it. */
-export const MAX_ROUNDS = 2;
+/**
+ * Heartbeat rounds a leader may send per term before the search stops following it.
+ * Timed, the clock cannot pass a leader's next heartbeat once it is out of rounds, so a
+ * lease check needs enough of them to outlast an election timeout.
+ */
+export const MAX_ROUNDS = { untimed: 2, timed: 5 };
 
 interface RaftGhost {
   /** Terms this node led in. */
@@ -136,6 +140,8 @@ export interface RaftModelOptions {
   timedTiming?: RaftTiming;
   preVote?: boolean;
   name?: string;
+  /** Heartbeat rounds per term (see MAX_ROUNDS). */
+  maxRounds?: number;
 }
 
 export function raftModel(options: RaftModelOptions = {}): ProtocolModel {
@@ -158,7 +164,9 @@ export function raftModel(options: RaftModelOptions = {}): ProtocolModel {
     }),
     abstract: abstractRaft,
     withinBounds: (s: RaftSnapshot, bounds) =>
-      s.context.term <= bounds.maxTerm && s.context.lead.round <= MAX_ROUNDS,
+      s.context.term <= bounds.maxTerm &&
+      s.context.lead.round <=
+        (options.maxRounds ?? (bounds.timed ? MAX_ROUNDS.timed : MAX_ROUNDS.untimed)),
     obsolete: (msg: RaftMessage, receiver) => {
       const isResponse =
         msg.type === 'preVoteResponse' ||
