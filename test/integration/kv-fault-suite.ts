@@ -159,8 +159,12 @@ export function kvFaultSuite(options: KvSuiteOptions): void {
       const cs = ['a', 'b'].map(candidate);
       const errors: Error[] = [];
       for (const c of cs) c.on('error', (e) => errors.push(e));
+      const f = follower();
+      const followerErrors: Error[] = [];
+      f.on('error', (e) => followerErrors.push(e));
       await oneLeader(cs, 10_000, 'a leader');
       const leader = leaders(cs)[0]!;
+      await waitFor(() => f.leader === leader.node, 5000, 'the follower to name the leader');
       server.pause();
       const frozenAt = performance.now();
       // Every renewal that succeeded was sent before the freeze; a lease counts from its send.
@@ -170,8 +174,11 @@ export function kvFaultSuite(options: KvSuiteOptions): void {
       expect(leaders(cs)).toHaveLength(0);
       await waitFor(() => performance.now() > frozenAt + 2 * ttlMs, 3 * ttlMs, 'twice the TTL');
       await waitFor(() => errors.length > 0, 2 * ttlMs, 'an error event');
+      await waitFor(() => followerErrors.length > 0, 2 * ttlMs, 'an error event at the follower');
       server.resume();
       await oneLeader(cs, 6 * ttlMs + 10_000, 'a leader after the thaw');
+      const back = leaders(cs)[0]!;
+      await waitFor(() => f.leader === back.node, 4 * ttlMs, 'the follower to name it');
       if (options.handles !== undefined) {
         await waitFor(
           async () => (await options.handles!(server, key)) <= cs.length,

@@ -85,7 +85,7 @@ export class EtcdStore implements KvStore {
       await etcd.leaseClient.leaseRevoke({ ID: owner });
     } catch (err) {
       // Already expired or revoked: the key is gone either way.
-      if ((err as Error).name !== 'EtcdLeaseInvalidError') throw err;
+      if (!leaseGone(err)) throw err;
     }
   }
 
@@ -168,6 +168,14 @@ export class EtcdStore implements KvStore {
       stream.end();
     }
   }
+}
+
+/** etcd3 turns "requested lease not found" into EtcdLeaseInvalidError (which keeps Error's name). */
+function leaseGone(err: unknown): boolean {
+  return (
+    (err as object)?.constructor?.name === 'EtcdLeaseInvalidError' ||
+    /lease not found|expired or revoked/.test((err as Error)?.message ?? '')
+  );
 }
 
 function holderOf(kv: IKeyValue): KvHolder {
