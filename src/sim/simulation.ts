@@ -270,7 +270,12 @@ export class Simulation<TOptions = RaftOptions> {
       this.trace.add(this.time, id, 'thaw');
       const held = n.held;
       n.held = [];
-      for (const run of held) run();
+      // Each held event is a step of its own: a check between them sees what the node
+      // decided before the next one arrived, as it would had the node not been frozen.
+      for (const run of held) {
+        run();
+        this.runChecks();
+      }
     });
   }
 
@@ -468,6 +473,10 @@ export class Simulation<TOptions = RaftOptions> {
     if (ev.cancelled) return;
     this.stats.events++;
     ev.run();
+    this.runChecks();
+  }
+
+  private runChecks(): void {
     if (this.pendingViolation !== undefined) this.violation(this.pendingViolation);
     for (const check of this.checks) {
       const problem = check(this);

@@ -30,10 +30,6 @@ import {
  */
 const SETTLE_MS = 2 * (STATE_TIMEOUT_MS + 3 * LOOP_MS);
 
-/** Runs that exercise the whole simulator; PROPERTY_RUNS raises or lowers the count. */
-function parameters<T>(): fc.Parameters<T> {
-  return { ...propertyParameters<T>(), numRuns: Number(process.env.PROPERTY_RUNS ?? 300) };
-}
 
 const scenarios = randomScenarios({ ids: LES_IDS, volatileRestarts: true, maxFaults: 8 });
 /** First start times in whole seconds from a small range, so that ties happen often. */
@@ -110,7 +106,7 @@ describe('les under random faults', () => {
             expect(agreesOnSenior(sim), views(sim)).toBe(true);
           });
         }),
-        parameters(),
+        propertyParameters(),
       );
     },
     PROPERTY_TIMEOUT_MS,
@@ -129,7 +125,7 @@ describe('les under random faults', () => {
             sim.run(SETTLE_MS);
           });
         }),
-        parameters(),
+        propertyParameters(),
       );
     },
     PROPERTY_TIMEOUT_MS,
