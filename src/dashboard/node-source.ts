@@ -35,10 +35,17 @@ export class NodeSource implements DashboardSource {
       svg: chart ? toSvg(chart, { labels: false }) : '',
     };
     election.on?.('change', (change) => {
+      const what =
+        change.role !== 'leader'
+          ? `is ${change.role}, leader ${change.leader ?? 'none'}`
+          : change.isLeader
+            ? 'leads'
+            : 'is leader without a lease (it may not act)';
+      const term = change.term === undefined ? '' : ` (term ${change.term})`;
       this.timeline.add(
         change.role === 'leader' ? 'leader' : 'role',
         this.id,
-        `${this.id} is ${change.role}, leader ${change.leader ?? 'none'}${change.term === undefined ? '' : ` (term ${change.term})`}`,
+        `${this.id} ${what}${term}`,
       );
     });
     election.on?.('error', (error) => this.timeline.add('error', this.id, error.message));

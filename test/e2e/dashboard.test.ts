@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliProcess, ensureBuilt, killSpawned, startCli } from '../integration/cli-process.js';
+import { freePorts } from '../integration/free-port.js';
 import { waitFor } from '../integration/wait-for.js';
 import {
   artifactPath,
@@ -155,6 +156,119 @@ describe.skipIf(skipBrowser)('dashboard in Chromium', () => {
       await stopDemo(proc);
     }
     expect(proc.code).toBe(0);
+  });
+
+  it('runs bully too: the highest live pid leads, and a slowed link is reported', async () => {
+    const { proc, url } = await startDemo(['--nodes', '4', '--protocol', 'bully']);
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(url);
+      await page.waitForSelector('article.card[data-node="n4"]');
+      expect(await waitForLeader(page)).toBe('n4');
+      const cards = await cardsOf(page);
+      expect(cards.find((c) => c.id === 'n4')?.active).toContain('bully.leader');
+      await page.click('article.card[data-node="n4"] button[data-act="kill"]');
+      expect(await waitForLeader(page, undefined, 'n4')).toBe('n3');
+      await page.selectOption('#link-from', 'n3');
+      await page.selectOption('#link-to', 'n1');
+      await page.fill('#link-loss', '0');
+      await page.fill('#link-delay', '40');
+      await page.click('#link-apply');
+      await waitFor(
+        async () => (await page.textContent('#reply')) === 'link n3 → n1: 0% loss, 40 ms delay',
+        10_000,
+        'the link change to be confirmed',
+      );
+      await page.waitForSelector('#timeline li[data-kind="fault"]');
+      await page.screenshot({ path: artifactPath('bully-4.png'), fullPage: true });
+    } finally {
+      await page.close();
+      await stopDemo(proc);
+    }
+  });
+
+  it("serves one member's dashboard from electorate node --http, with resign", async () => {
+    const ports = await freePorts(6);
+    const ids = ['n1', 'n2', 'n3'];
+    const peers = ids.map((id, i) => `${id}=127.0.0.1:${ports[i]}`).join(',');
+    const nodes = ids.map((id, i) =>
+      startCli([
+        'node',
+        '--protocol',
+        'raft',
+        '--id',
+        id,
+        '--listen',
+        `127.0.0.1:${ports[i]}`,
+        '--peers',
+        peers,
+        '--http',
+        `127.0.0.1:${ports[i + 3]}`,
+      ]),
+    );
+    const pages = await Promise.all(ids.map(() => browser.context.newPage()));
+    try {
+      await Promise.all(
+        pages.map(async (page, i) => {
+          await waitFor(
+            async () =>
+              (await fetch(`http://127.0.0.1:${ports[i + 3]}/healthz`).catch(() => null))?.ok ===
+              true,
+            20_000,
+            'the node to serve',
+          );
+          await page.goto(`http://127.0.0.1:${ports[i + 3]}/`);
+          await page.waitForSelector(`article.card[data-node="${ids[i]}"]`);
+        }),
+      );
+      // Each page shows its own node alone, and only the resign control.
+      for (const page of pages) {
+        expect(await page.$$eval('article.card', (c) => c.length)).toBe(1);
+        expect(await page.isVisible('#partition-controls')).toBe(false);
+        expect(await page.$$eval('article.card button[data-act="kill"]', (b) => b.length)).toBe(0);
+      }
+      const leading = async () => {
+        for (const [i, page] of pages.entries()) {
+          if ((await cardsOf(page))[0]?.leading) return i;
+        }
+        return -1;
+      };
+      await waitFor(
+        async () => (await leading()) >= 0,
+        30_000,
+        'a page to show its node leading',
+        100,
+      );
+      const first = await leading();
+      const leaderId = ids[first]!;
+      for (const page of pages) {
+        await waitFor(
+          async () => (await cardsOf(page))[0]?.leader === leaderId,
+          20_000,
+          'every page to name the leader',
+          100,
+        );
+      }
+      await pages[first]!.screenshot({
+        path: artifactPath('node-http-leader.png'),
+        fullPage: true,
+      });
+      await pages[first]!.click('#resign-leader');
+      await waitFor(
+        async () => {
+          const now = await leading();
+          return now >= 0 && now !== first;
+        },
+        30_000,
+        'another page to show its node leading',
+        100,
+      );
+      expect((await cardsOf(pages[first]!))[0]?.leading).toBe(false);
+    } finally {
+      await Promise.all(pages.map((p) => p.close()));
+      for (const node of nodes) if (!node.exited) process.kill(node.pid, 'SIGTERM');
+      await Promise.all(nodes.map((n) => waitFor(() => n.exited, 15_000, 'the node to exit')));
+    }
   });
 
   it('renders 25 cards and keeps updating them', async () => {

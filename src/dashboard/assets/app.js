@@ -259,6 +259,23 @@ function updateNetwork(frame, groupOf, seconds) {
   }
 }
 
+/** A single node's page: its members around it, a line to each it heard from lately. */
+function showPeers(node) {
+  if (!node) return;
+  const ids = [node.id, ...node.peers.map((p) => p.id)];
+  if (positions.size !== ids.length || !ids.every((id) => positions.has(id))) buildNetwork(ids);
+  for (const peer of node.peers) {
+    const line = lines.get(pairKeyOf(ids, node.id, peer.id));
+    if (!line) continue;
+    const fresh = peer.silentMs !== null && peer.silentMs < 1000;
+    setAttr(line, 'stroke-width', fresh ? '2' : '0');
+  }
+}
+
+function pairKeyOf(ids, a, b) {
+  return ids.indexOf(a) < ids.indexOf(b) ? `${a} ${b}` : `${b} ${a}`;
+}
+
 function appendLog(list, items, max) {
   for (const item of items) list.prepend(item);
   while (list.childElementCount > max) list.lastElementChild.remove();
@@ -330,7 +347,8 @@ function onFrame(frame) {
         !node.alive ? 'node dead' : node.role === 'leader' ? 'node leader' : 'node',
       );
   }
-  updateNetwork(frame, groupOf, seconds);
+  if (hello.mode === 'node') showPeers(frame.nodes[0]);
+  else updateNetwork(frame, groupOf, seconds);
   const live = frame.nodes.filter((n) => n.alive);
   setText(
     $('#summary'),
