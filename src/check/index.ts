@@ -36,6 +36,8 @@ export { type CheckStep, describeMessage, describeStep } from './steps.js';
 
 export interface ModelCheckOptions extends Partial<CheckBounds> {
   onProgress?: ExploreOptions['onProgress'];
+  /** States between progress calls (default 50,000). */
+  progressEvery?: number;
   /** Set false to turn symmetry reduction off. */
   symmetry?: boolean;
 }
@@ -55,9 +57,10 @@ export function modelCheck(
 ): ModelCheckResult {
   const model = typeof protocol === 'string' ? protocolModel(protocol) : protocol;
   if (model === undefined) throw new RangeError(`no model of protocol ${JSON.stringify(protocol)}`);
-  const { onProgress, symmetry, ...bounds } = options;
+  const { onProgress, progressEvery, symmetry, ...bounds } = options;
   const result = explore(model, {
     bounds,
+    ...(progressEvery === undefined ? {} : { progressEvery }),
     ...(onProgress === undefined ? {} : { onProgress }),
     ...(symmetry === undefined ? {} : { symmetry }),
   });

@@ -1,4 +1,5 @@
 import { type BullyNodeConfig, bullyNodeConfig } from './bully-args.js';
+import { type CheckConfig, checkConfig } from './check-args.js';
 import { DEMO_FLAGS, type DemoConfig, demoConfig } from './demo-args.js';
 import { type DiagramConfig, diagramConfig } from './diagram-args.js';
 import { ELECT_FLAGS, type ElectConfig, electConfig } from './elect-args.js';
@@ -17,6 +18,7 @@ import { type RaftNodeConfig, raftNodeConfig } from './raft-args.js';
 import { UsageError } from './usage-error.js';
 
 export type { BullyNodeConfig, StreamLink, UdpLink } from './bully-args.js';
+export type { CheckConfig } from './check-args.js';
 export type { DemoConfig } from './demo-args.js';
 export type { ElectConfig } from './elect-args.js';
 export type { KvNodeConfig } from './kv-args.js';
@@ -32,6 +34,7 @@ export type CliCommand =
   | { command: 'node'; config: NodeConfig }
   | { command: 'demo'; config: DemoConfig }
   | { command: 'diagram'; config: DiagramConfig }
+  | { command: 'check'; config: CheckConfig }
   | { command: 'elect'; config: ElectConfig };
 
 // Every protocol's flags are read first; each protocol then refuses the others' by name,
@@ -65,6 +68,8 @@ export function parseArgs(argv: readonly string[]): CliCommand {
       return { command: 'elect', config: electConfig(readFlags('elect', rest, ELECT_FLAGS)) };
     case 'diagram':
       return { command: 'diagram', config: diagramConfig(rest) };
+    case 'check':
+      return { command: 'check', config: checkConfig(rest) };
   }
   if (first.startsWith('-')) {
     throw new UsageError(`unknown flag ${quote(first)} (see electorate --help)`);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type CliCommand, parseArgs } from './args.js';
 import { type LogSink, processSink } from './change-log.js';
+import { runCheck } from './check-command.js';
 import { runDemo } from './demo-command.js';
 import { runDiagram } from './diagram-command.js';
 import { runElect } from './elect-command.js';
@@ -34,6 +35,8 @@ async function execute(command: CliCommand, sink: LogSink): Promise<number> {
       return runElect(command.config, sink);
     case 'diagram':
       return runDiagram(command.config, sink);
+    case 'check':
+      return runCheck(command.config, sink);
   }
 }
 

@@ -17,6 +17,9 @@ Usage:
   electorate demo [--protocol raft|bully|les|kv|entropy] [--nodes N] [--port N]
                   [--open]
   electorate diagram PROTOCOL [--format mermaid|svg|json]
+  electorate check PROTOCOL [--nodes N] [--max-term N] [--max-faults N]
+                   [--max-in-flight N] [--timed] [--out FILE]
+  electorate check --replay FILE
   electorate --help | --version
 
 electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
@@ -113,5 +116,25 @@ electorate diagram: print a protocol's statechart, drawn from its machine.
   PROTOCOL                      raft, bully, les, kv or entropy
   --format mermaid|svg|json     Mermaid stateDiagram-v2 (default), a standalone
                                 SVG, or the states and transitions as JSON
+
+electorate check: explore every state of a small cluster running PROTOCOL's
+  statechart (every delivery order, loss, duplicate, timer, crash and restart
+  within the bounds) and check its invariants in each. Exit 0 when they all
+  hold, 1 on a violation: the shortest path is printed as steps and a Mermaid
+  diagram, and written as JSON for --replay.
+  PROTOCOL                      raft, bully, entropy (defaults differ by protocol)
+  --nodes N                     cluster size (default 3)
+  --max-term N                  highest term or round explored
+  --max-faults N                drops, duplicates, crashes and restarts per path
+  --max-in-flight N             messages in flight at once
+  --max-states N                stop after this many states
+  --timed                       a clock advances in ticks and timers fire at
+                                their deadlines (checks the lease)
+  --drift N                     timed: ticks a timer may fire early or late
+                                (default 1)
+  --out FILE                    where to write a counterexample (default
+                                electorate-counterexample.json)
+  --replay FILE                 run a counterexample again, step by step, in
+                                the simulator
 
 Bad flags print one line to stderr and exit with code 2.`;
