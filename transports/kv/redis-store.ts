@@ -150,16 +150,19 @@ export class RedisStore implements KvStore {
   }
 
   private redis(): Promise<Redis> {
-    this.client ??= loadClient<IoRedisModule>('ioredis', 'redis').then(
-      (mod) =>
-        new mod.Redis(this.options.url, {
-          commandTimeout: this.timeoutMs,
-          connectTimeout: this.timeoutMs,
-          maxRetriesPerRequest: 1,
-          retryStrategy: (times: number) => Math.min(50 * times, 500),
-          ...this.options.client,
-        }),
-    );
+    this.client ??= loadClient<IoRedisModule>('ioredis', 'redis').then((mod) => {
+      const client = new mod.Redis(this.options.url, {
+        commandTimeout: this.timeoutMs,
+        connectTimeout: this.timeoutMs,
+        maxRetriesPerRequest: 1,
+        retryStrategy: (times: number) => Math.min(50 * times, 500),
+        ...this.options.client,
+      });
+      // Connection trouble reaches the election as failed commands; ioredis would also
+      // print every reconnect failure to stderr without a listener.
+      client.on('error', () => undefined);
+      return client;
+    });
     return this.client;
   }
 
