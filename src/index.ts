@@ -11,6 +11,15 @@ export {
   zookeeperStore,
 } from '../transports/kv/index.js';
 export {
+  type ChartEdge,
+  type ChartState,
+  type Statechart,
+  type SvgOptions,
+  statechartOf,
+  toMermaid,
+  toSvg,
+} from './diagram/index.js';
+export {
   type BullyElectionOptions,
   type ChangeEvent,
   createElection,
