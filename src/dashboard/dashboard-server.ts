@@ -47,9 +47,15 @@ export async function startDashboardServer(
   });
   server.on('clientError', (_error, sock) => sock.destroy());
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: Error) => {
+      socket.close();
+      reject(
+        new Error(`dashboard cannot listen on ${host}:${options.port ?? 0}`, { cause: error }),
+      );
+    };
+    server.once('error', failed);
     server.listen({ host, port: options.port ?? 0 }, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });
