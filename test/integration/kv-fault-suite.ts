@@ -204,6 +204,10 @@ export function kvFaultSuite(options: KvSuiteOptions): void {
         );
       }
       expect(leaders(cs)).toEqual([leader]);
+      // And it stays that way: not two leaders, not none, once every lease has come round.
+      const settledAt = performance.now();
+      await waitFor(() => performance.now() > settledAt + 2 * ttlMs, 4 * ttlMs, 'two TTLs');
+      expect(leaders(cs)).toEqual([leader]);
       if (options.handles !== undefined) {
         await waitFor(
           async () => (await options.handles!(server, key)) <= cs.length,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Client, State } from 'node-zookeeper-client';
+import type { Client, Stat, State } from 'node-zookeeper-client';
 import type {
   AcquireRequest,
   AcquireResult,
@@ -39,6 +39,19 @@ function sequence(name: string): number {
   return Number(name.slice(-10));
 }
 
+/** A znode's data: whether its candidate has claimed the lead, then its value. */
+function encode(state: 'queued' | 'leads', value: string): Buffer {
+  return Buffer.from(`${state}\n${value}`);
+}
+
+function decode(data: Buffer | undefined): { state: string; value: string } {
+  const text = data?.toString() ?? '';
+  const at = text.indexOf('\n');
+  return at < 0
+    ? { state: 'queued', value: text }
+    : { state: text.slice(0, at), value: text.slice(at + 1) };
+}
+
 /** Fencing tokens start at 1: the first znode's sequence is 0. */
 const tokenOf = (name: string) => sequence(name) + 1;
 
@@ -55,6 +68,7 @@ export class ZookeeperStore implements KvStore {
   private session: Promise<Client> | undefined;
   private readonly timeoutMs: number;
   private readonly feeds = new Set<WatchFeed>();
+  private stalls = 0;
   /** Names this store's znodes, so a create whose answer was lost can be found. */
   private readonly tag = randomBytes(6).toString('hex');
 
@@ -72,12 +86,7 @@ export class ZookeeperStore implements KvStore {
     }
     const dir = pathOf(key);
     let mine = owner;
-    if (
-      mine !== undefined &&
-      (await this.call<unknown>((cb) => client.exists(mine!, cb))) === null
-    ) {
-      mine = undefined;
-    }
+    if (mine !== undefined && !(await this.owns(client, mine))) mine = undefined;
     if (mine === undefined) {
       await this.call((cb) => client.mkdirp(dir, cb));
       mine = await this.adopt(client, dir, value);
@@ -87,7 +96,7 @@ export class ZookeeperStore implements KvStore {
       mine = await this.call<string>((cb) =>
         client.create(
           `${dir}/${PREFIX}${this.tag}_`,
-          Buffer.from(value),
+          encode('queued', value),
           zk.CreateMode.EPHEMERAL_SEQUENTIAL,
           cb,
         ),
@@ -95,14 +104,17 @@ export class ZookeeperStore implements KvStore {
     }
     const name = mine.slice(dir.length + 1);
     const children = queue(await this.children(client, dir));
-    if (children[0] === name) return { acquired: true, owner: mine, token: tokenOf(name) };
+    if (children[0] === name) {
+      // The head of the queue says it leads, so that followers name it only from now on.
+      await this.call<unknown>((cb) => client.setData(mine!, encode('leads', value), -1, cb));
+      return { acquired: true, owner: mine, token: tokenOf(name) };
+    }
     if (!children.includes(name)) return { acquired: false, holder: null };
     return { acquired: false, holder: await this.lowest(client, dir), owner: mine };
   }
 
   async renew({ owner }: { key: string; owner: string }): Promise<boolean> {
-    const client = await this.client();
-    return (await this.call<unknown>((cb) => client.exists(owner, cb))) !== null;
+    return this.owns(await this.client(), owner);
   }
 
   async release({ owner }: { key: string; owner: string }): Promise<void> {
@@ -133,7 +145,7 @@ export class ZookeeperStore implements KvStore {
       const at = name === undefined ? -1 : children.indexOf(name);
       if (at > 0) {
         // Queued: only the znode just ahead matters to this candidate.
-        feed.push(await this.lowest(client, dir));
+        feed.push(await this.lowest(client, dir, undefined, () => rerun()));
         const ahead = `${dir}/${children[at - 1]}`;
         const stat = await this.call<unknown>((cb) => client.exists(ahead, () => rerun(), cb));
         if (stat === null) rerun();
@@ -141,7 +153,7 @@ export class ZookeeperStore implements KvStore {
       }
       // A follower, the queue's head, or a candidate whose znode is gone: watch the queue.
       const watched = await this.children(client, dir, () => rerun());
-      feed.push(await this.lowest(client, dir, queue(watched)));
+      feed.push(await this.lowest(client, dir, queue(watched), () => rerun()));
     };
     rerun();
     feed.every(options.checkMs);
@@ -169,8 +181,10 @@ export class ZookeeperStore implements KvStore {
       guardFrames(client);
       client.on('state', (state: State) => {
         if (state === zk.State.DISCONNECTED || state === zk.State.EXPIRED) {
-          for (const feed of [...this.feeds]) feed.fail(new Error(`zookeeper ${state.name}`));
           forgetWatches(client);
+          if (this.session === session) {
+            for (const feed of [...this.feeds]) feed.fail(new Error(`zookeeper ${state.name}`));
+          }
         }
         // An expired session never comes back: the next call opens a new one.
         if (state === zk.State.EXPIRED && this.session === session) {
@@ -217,14 +231,27 @@ export class ZookeeperStore implements KvStore {
     }
   }
 
-  /** The head of the queue (the leader), or null if the queue is empty. */
-  private async lowest(client: Client, dir: string, known?: string[]): Promise<KvHolder | null> {
+  /**
+   * The leader: the head of the queue once it has said it leads; null while the queue is
+   * empty or its head has not yet claimed. With `watcher`, an unclaimed head is watched for
+   * its claim.
+   */
+  private async lowest(
+    client: Client,
+    dir: string,
+    known?: string[],
+    watcher?: () => void,
+  ): Promise<KvHolder | null> {
     let children = known ?? queue(await this.children(client, dir));
     for (let attempt = 0; attempt < 5 && children.length > 0; attempt++) {
       const head = children[0]!;
+      const path = `${dir}/${head}`;
       try {
-        const data = await this.call<Buffer>((cb) => client.getData(`${dir}/${head}`, cb));
-        return { value: data?.toString() ?? '', token: tokenOf(head) };
+        const data = await this.call<Buffer>((cb) =>
+          watcher === undefined ? client.getData(path, cb) : client.getData(path, watcher, cb),
+        );
+        const entry = decode(data);
+        return entry.state === 'leads' ? { value: entry.value, token: tokenOf(head) } : null;
       } catch (err) {
         // The head left between the listing and the read: list again.
         if (codeOf(err) !== NO_NODE) throw err;
@@ -232,6 +259,12 @@ export class ZookeeperStore implements KvStore {
       }
     }
     return null;
+  }
+
+  /** Whether the znode exists and belongs to this client's session (not an abandoned one). */
+  private async owns(client: Client, path: string): Promise<boolean> {
+    const stat = await this.call<Stat | null>((cb) => client.exists(path, cb));
+    return stat?.ephemeralOwner.equals(client.getSessionId()) === true;
   }
 
   /**
@@ -242,9 +275,12 @@ export class ZookeeperStore implements KvStore {
     const mark = `${PREFIX}${this.tag}_`;
     for (const name of await this.children(client, dir)) {
       if (!name.startsWith(mark)) continue;
+      const path = `${dir}/${name}`;
       try {
-        const data = await this.call<Buffer>((cb) => client.getData(`${dir}/${name}`, cb));
-        if (data?.toString() === value) return `${dir}/${name}`;
+        if (decode(await this.call<Buffer>((cb) => client.getData(path, cb))).value !== value) {
+          continue;
+        }
+        if (await this.owns(client, path)) return path;
       } catch (err) {
         if (codeOf(err) !== NO_NODE) throw err;
       }
@@ -252,16 +288,48 @@ export class ZookeeperStore implements KvStore {
     return undefined;
   }
 
-  private call<T>(start: (cb: (err: unknown, result: T) => void) => void): Promise<T> {
-    return withTimeout(
-      new Promise<T>((resolve, reject) => {
-        start((err, result) => (err ? reject(err) : resolve(result)));
-      }),
-      this.timeoutMs,
-      'zookeeper call',
-    );
+  private async call<T>(start: (cb: (err: unknown, result: T) => void) => void): Promise<T> {
+    const session = this.session;
+    try {
+      const result = await withTimeout(
+        new Promise<T>((resolve, reject) => {
+          start((err, result) => (err ? reject(err) : resolve(result)));
+        }),
+        this.timeoutMs,
+        'zookeeper call',
+      );
+      this.stalls = 0;
+      return result;
+    } catch (err) {
+      if (codeOf(err) === undefined && ++this.stalls >= MAX_STALLS && this.session === session) {
+        this.abandon();
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * After a server restart the client sometimes never gets a request through again, though
+   * it believes it is connected. A session that stalls call after call is given up: its
+   * znodes go with it, as they would when it expired, and the next call opens a new one.
+   */
+  private abandon(): void {
+    const session = this.session;
+    this.session = undefined;
+    this.stalls = 0;
+    for (const feed of [...this.feeds]) feed.fail(new Error('zookeeper session stalled'));
+    // Not closed now: closing deletes its znodes at once, and a leader among them may still
+    // be inside its lease. After a session timeout every such lease has run out.
+    void session
+      ?.then((client) => {
+        setTimeout(() => client.close(), client.getSessionTimeout()).unref();
+      })
+      .catch(() => undefined);
   }
 }
+
+/** Calls in a row that time out before the session is abandoned. */
+const MAX_STALLS = 3;
 
 /**
  * node-zookeeper-client throws from its socket handler on a frame it cannot parse (seen
