@@ -102,19 +102,26 @@ export class DemoCluster implements DashboardSource {
     let role: string | undefined;
     election.on('change', (change) => {
       if (change.role !== role && change.role !== 'leader') {
-        this.timeline.add('role', id, `${id} is ${change.role}${termText(change.term)}`);
+        this.timeline.add('role', id, `${id} is ${change.role}${this.termText(change.term)}`);
       }
       role = change.role;
     });
     election.on('elected', ({ term }) => {
-      this.timeline.add('leader', id, `${id} leads${termText(term)}`);
+      this.timeline.add('leader', id, `${id} leads${this.termText(term)}`);
     });
     election.on('deposed', ({ term, reason }) => {
-      this.timeline.add('leader', id, `${id} no longer leads${termText(term)}: ${reason}`);
+      this.timeline.add('leader', id, `${id} no longer leads${this.termText(term)}: ${reason}`);
     });
     election.on('error', (error) => {
       this.timeline.add('error', id, `${id}: ${error.message}`);
     });
+  }
+
+  /** Raft counts terms; Bully, LES and entropy count rounds; KV counts fencing tokens. */
+  private termText(term: number | undefined): string {
+    if (term === undefined) return '';
+    const word = { raft: 'term', kv: 'token' }[this.recipe.protocol] ?? 'round';
+    return ` (${word} ${term})`;
   }
 
   hello(): DashboardHello {
@@ -230,8 +237,4 @@ export class DemoCluster implements DashboardSource {
     this.timeline.add('control', null, `${names} asked to resign`);
     return `${names} resigning`;
   }
-}
-
-function termText(term: number | undefined): string {
-  return term === undefined ? '' : ` (term ${term})`;
 }

@@ -43,7 +43,7 @@ const cards = new Map();
 const lastLinks = new Map();
 const linkRates = new Map();
 let lastFrameTime = 0;
-const termWord = { raft: 'term', bully: 'round', entropy: 'round' };
+const termWord = { raft: 'term', bully: 'round', les: 'round', kv: 'token', entropy: 'round' };
 
 function send(command) {
   if (socket === null || socket.readyState !== WebSocket.OPEN) return;
