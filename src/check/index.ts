@@ -29,6 +29,8 @@ export {
   type ProtocolModel,
   type Rename,
 } from './model.js';
+export { type BullyModelOptions, bullyModel } from './models/bully.js';
+export { type EntropyModelOptions, entropyModel } from './models/entropy.js';
 export { PROTOCOL_MODELS, protocolModel } from './models/index.js';
 export { type RaftModelOptions, raftModel } from './models/raft.js';
 export { type ReplayResult, replay } from './replay.js';

@@ -1,9 +1,13 @@
 import type { ProtocolModel } from '../model.js';
+import { bullyModel } from './bully.js';
+import { entropyModel } from './entropy.js';
 import { raftModel } from './raft.js';
 
 /** The shipped protocols' models, by the name `electorate check` takes. */
 export const PROTOCOL_MODELS: Record<string, () => ProtocolModel> = {
   raft: () => raftModel(),
+  bully: () => bullyModel(),
+  entropy: () => entropyModel(),
 };
 
 export function protocolModel(name: string): ProtocolModel | undefined {
