@@ -4,6 +4,7 @@
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { bullyPart } from './bully-part.mjs';
+import { checkPart } from './check-part.mjs';
 import { dashboardPart } from './dashboard-part.mjs';
 import { closeConnections } from './diag-client.mjs';
 import { electPart } from './elect-part.mjs';
@@ -20,9 +21,10 @@ const PARTS = {
   les: (runs, log) => lesPart(runs, log),
   kv: (runs, log) => kvPart(runs, log),
   dashboard: (runs, log) => dashboardPart(runs, log),
+  check: (_runs, log) => checkPart(log),
 };
 const USAGE =
-  'usage: node bench/run.mjs [--runs N] [--only PART,...] (N from 1 to 1000; parts raft, bully, elect, les, kv, dashboard)';
+  'usage: node bench/run.mjs [--runs N] [--only PART,...] (N from 1 to 1000; parts raft, bully, elect, les, kv, dashboard, check)';
 
 function usage(problem) {
   console.error(`bench: ${USAGE}, got ${problem}`);

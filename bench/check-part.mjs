@@ -1,0 +1,69 @@
+// Part `check`: the model checker's speed, and the whole Raft election space for three
+// nodes (max term 3, at most one fault) explored to the end.
+import { modelCheck } from '../dist/src/check/index.js';
+import { row } from './report.mjs';
+
+const FULL_SPACE_BUDGET_S = 60;
+const STATES_PER_SECOND_TARGET = 50_000;
+
+const count = (n) => Math.round(n).toLocaleString('en-US');
+
+function run(log, label, protocol, bounds) {
+  const r = modelCheck(protocol, bounds);
+  const seconds = r.elapsedMs / 1000;
+  log(
+    `check ${label}: ${count(r.states)} states, ${count(r.transitions)} transitions, depth ${r.depth}, ` +
+      `${seconds.toFixed(1)} s, ${count(r.statesPerSecond)} states/s, ${r.complete ? 'complete' : 'cut short'}, ` +
+      `${r.ok ? 'ok' : `VIOLATED ${r.violation.invariant}`}`,
+  );
+  return {
+    label,
+    ok: r.ok,
+    complete: r.complete,
+    states: r.states,
+    transitions: r.transitions,
+    depth: r.depth,
+    seconds,
+    statesPerSecond: r.statesPerSecond,
+    machineSteps: r.machineSteps,
+    bounds: r.bounds,
+  };
+}
+
+export async function checkPart(log) {
+  const raft = run(log, 'raft, 3 nodes, max term 3, 1 fault', 'raft', {});
+  const timed = run(log, 'raft timed, 3 nodes, max term 2, 1 fault', 'raft', {
+    timed: true,
+    maxTerm: 2,
+  });
+  const bully = run(log, 'bully, 3 nodes, 1 fault', 'bully', {});
+  const entropy = run(log, 'entropy, 3 nodes, 2 rounds, 1 duplicate', 'entropy', {});
+  const all = [raft, timed, bully, entropy];
+  return {
+    rows: [
+      row(
+        `check raft: whole election space (3 nodes, max term 3, 1 fault, ${raft.bounds.maxInFlight} in flight)`,
+        raft.seconds,
+        `${count(raft.states)} states in ${raft.seconds.toFixed(1)} s`,
+        `complete, < ${FULL_SPACE_BUDGET_S} s`,
+        raft.complete && raft.ok && raft.seconds < FULL_SPACE_BUDGET_S,
+      ),
+      row(
+        'check raft: states per second (one core)',
+        raft.statesPerSecond,
+        `${count(raft.statesPerSecond)}/s`,
+        `≥ ${count(STATES_PER_SECOND_TARGET)}/s`,
+        raft.statesPerSecond >= STATES_PER_SECOND_TARGET,
+      ),
+      ...[timed, bully, entropy].map((r) =>
+        row(
+          `check ${r.label}`,
+          r.seconds,
+          `${count(r.states)} states in ${r.seconds.toFixed(1)} s (${count(r.statesPerSecond)}/s)`,
+        ),
+      ),
+    ],
+    settings: Object.fromEntries(all.map((r) => [r.label, r.bounds])),
+    raw: all,
+  };
+}
