@@ -36,7 +36,7 @@ export async function runDemo(config: DemoConfig, sink: LogSink): Promise<number
   const recipe = await clusterRecipe(config.protocol, config.nodes);
   const cluster = new DemoCluster(recipe, {
     id: chart?.id ?? config.protocol,
-    svg: chart === undefined ? '' : toSvg(chart, { labels: false }),
+    svg: chart === undefined ? '' : toSvg(chart),
   });
   cluster.onStarted((id, election) => logElection(election, id, 'text', sink));
   const diags: DiagServer[] = [];

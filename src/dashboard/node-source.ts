@@ -32,7 +32,7 @@ export class NodeSource implements DashboardSource {
     const chart = protocolChart(status.protocol);
     this.chart = {
       id: chart?.id ?? status.protocol,
-      svg: chart ? toSvg(chart, { labels: false }) : '',
+      svg: chart ? toSvg(chart) : '',
     };
     election.on?.('change', (change) => {
       const what =

@@ -18,13 +18,25 @@ export interface ChartLayout {
 const CHAR_WIDTH = 7;
 const LEAF_HEIGHT = 26;
 const HEADER = 20;
-const PAD = 10;
+const PAD = 18;
 const GAP_X = 80;
 const GAP_Y = 28;
 
 interface Size {
   width: number;
   height: number;
+  /** Room on the right for a loop back into this state and its label. */
+  reserve: number;
+}
+
+const LABEL_CHAR_WIDTH = 5.2;
+
+function loopReserve(state: ChartState, edges: readonly ChartEdge[]): number {
+  const events = new Set(
+    edges.filter((e) => e.source === state.id && e.target === state.id).map((e) => e.event),
+  );
+  if (events.size === 0) return 0;
+  return 26 + [...events].join(', ').length * LABEL_CHAR_WIDTH;
 }
 
 /** The child of `parent` that holds `id` (or is it), if any. */
@@ -61,22 +73,23 @@ function columnsOf(state: ChartState, edges: readonly ChartEdge[]): ChartState[]
 
 function measure(state: ChartState, edges: readonly ChartEdge[], sizes: Map<string, Size>): Size {
   const label = state.key.length * CHAR_WIDTH + 2 * PAD;
+  const reserve = loopReserve(state, edges);
   let size: Size;
   if (state.children.length === 0) {
-    size = { width: Math.max(label, 60), height: LEAF_HEIGHT };
+    size = { width: Math.max(label, 60), height: LEAF_HEIGHT, reserve };
   } else if (state.type === 'parallel') {
     // Regions stack vertically, each as wide as the widest.
     const regions = state.children.map((c) => measure(c, edges, sizes));
-    const width = Math.max(label, ...regions.map((r) => r.width)) + 2 * PAD;
+    const width = Math.max(label, ...regions.map((r) => r.width + r.reserve)) + 2 * PAD;
     const height = HEADER + PAD + regions.reduce((s, r) => s + r.height + GAP_Y, 0);
-    size = { width, height };
+    size = { width, height, reserve };
   } else {
     const columns = columnsOf(state, edges);
     let width = 0;
     let height = 0;
     for (const column of columns) {
       const cells = column.map((c) => measure(c, edges, sizes));
-      width += Math.max(...cells.map((c) => c.width)) + GAP_X;
+      width += Math.max(...cells.map((c) => c.width + c.reserve)) + GAP_X;
       height = Math.max(
         height,
         cells.reduce((s, c) => s + c.height + GAP_Y, -GAP_Y),
@@ -85,6 +98,7 @@ function measure(state: ChartState, edges: readonly ChartEdge[], sizes: Map<stri
     size = {
       width: Math.max(label, width - GAP_X + 2 * PAD),
       height: HEADER + height + 2 * PAD,
+      reserve,
     };
   }
   sizes.set(state.id, size);
@@ -100,13 +114,13 @@ function place(
   boxes: Map<string, PlacedState>,
 ): void {
   const size = sizes.get(state.id)!;
-  boxes.set(state.id, { state, x, y, ...size });
+  boxes.set(state.id, { state, x, y, width: size.width, height: size.height });
   if (state.children.length === 0) return;
   if (state.type === 'parallel') {
     let cy = y + HEADER + PAD;
     for (const region of state.children) {
       const r = sizes.get(region.id)!;
-      sizes.set(region.id, { width: size.width - 2 * PAD, height: r.height });
+      sizes.set(region.id, { width: size.width - 2 * PAD, height: r.height, reserve: 0 });
       place(region, x + PAD, cy, edges, sizes, boxes);
       cy += r.height + GAP_Y;
     }
@@ -114,7 +128,9 @@ function place(
   }
   let cx = x + PAD;
   for (const column of columnsOf(state, edges)) {
-    const colWidth = Math.max(...column.map((c) => sizes.get(c.id)!.width));
+    const colWidth = Math.max(
+      ...column.map((c) => sizes.get(c.id)!.width + sizes.get(c.id)!.reserve),
+    );
     let cy = y + HEADER + PAD;
     for (const child of column) {
       place(child, cx, cy, edges, sizes, boxes);
@@ -130,5 +146,5 @@ export function layoutChart(chart: Statechart): ChartLayout {
   const size = measure(chart.root, chart.edges, sizes);
   const boxes = new Map<string, PlacedState>();
   place(chart.root, 0, 0, chart.edges, sizes, boxes);
-  return { width: size.width, height: size.height, boxes };
+  return { width: size.width + size.reserve, height: size.height, boxes };
 }

@@ -33,14 +33,18 @@ const contains = (outer: string, inner: string): boolean => inner.startsWith(`${
 
 const round = (n: number): number => Math.round(n * 10) / 10;
 
-function arrowPath(from: PlacedState, to: PlacedState): { d: string; mid: Point } {
+function arrowPath(
+  from: PlacedState,
+  to: PlacedState,
+): { d: string; mid: Point; anchor?: 'start' } {
   if (from.state.id === to.state.id) {
-    // A loop over the box's top right corner.
-    const x = from.x + from.width - 12;
-    const y = from.y;
+    // A loop out of the box's right side, its label beyond it, clear of any header.
+    const x = from.x + from.width;
+    const y = from.y + from.height / 2;
     return {
-      d: `M${x - 10},${y} C${x - 10},${y - 22} ${x + 18},${y - 22} ${x + 8},${y}`,
-      mid: { x, y: y - 18 },
+      d: `M${x},${y - 6} C${x + 22},${y - 16} ${x + 22},${y + 16} ${x},${y + 6}`,
+      mid: { x: x + 20, y: y + 3 },
+      anchor: 'start',
     };
   }
   // From a parent's header when the source holds the target (a transition on the parent).
@@ -107,7 +111,7 @@ export function toSvg(chart: Statechart, options: SvgOptions = {}): string {
     const from = layout.boxes.get(group[0]!.source);
     const to = layout.boxes.get(group[0]!.target);
     if (from === undefined || to === undefined) continue;
-    const { d, mid } = arrowPath(from, to);
+    const { d, mid, anchor } = arrowPath(from, to);
     const text = group.map(edgeLabel).join('; ');
     parts.push(
       `<path class="edge" d="${d}" marker-end="url(#arrow)"><title>${escapeXml(text)}</title></path>`,
@@ -115,7 +119,7 @@ export function toSvg(chart: Statechart, options: SvgOptions = {}): string {
     if (options.labels !== false) {
       const events = [...new Set(group.map((e) => e.event))].join(', ');
       parts.push(
-        `<text class="label" x="${round(mid.x)}" y="${round(mid.y)}" text-anchor="middle">${escapeXml(events)}</text>`,
+        `<text class="label" x="${round(mid.x)}" y="${round(mid.y)}" text-anchor="${anchor ?? 'middle'}">${escapeXml(events)}</text>`,
       );
     }
   }

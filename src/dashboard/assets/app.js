@@ -107,7 +107,10 @@ function buildCard(id) {
     refs[act] = button;
   }
   card.append(head, facts);
-  if (refs.chart) card.append(refs.chart);
+  if (refs.chart) {
+    refs.chart.addEventListener('click', () => openChart(id));
+    card.append(refs.chart);
+  }
   card.append(refs.peers, actions);
   return refs;
 }
@@ -332,11 +335,9 @@ function onFrame(frame) {
     const states = node.states.join(' ');
     if (refs.chart && states !== refs.states) {
       refs.states = states;
-      // The machine's own box is always active; only the states inside it say anything.
-      const active = new Set(node.states.slice(1));
-      for (const rect of refs.chart.querySelectorAll('rect[data-state]')) {
-        rect.classList.toggle('active', active.has(rect.dataset.state));
-      }
+      refs.active = node.states;
+      highlight(refs.chart, node.states);
+      if (zoomed !== null && zoomed.id === node.id) highlight(zoomed.svg, node.states);
     }
     updatePeers(refs, node);
     const circle = circles.get(node.id);
@@ -377,6 +378,31 @@ function onFrame(frame) {
     if (e.kind === 'leader' && / leads/.test(e.text)) stats.leaderLagMs.push(shown - e.at);
   }
 }
+
+function highlight(svg, states) {
+  // The machine's own box is always active; only the states inside it say anything.
+  const active = new Set(states.slice(1));
+  for (const rect of svg.querySelectorAll('rect[data-state]')) {
+    rect.classList.toggle('active', active.has(rect.dataset.state));
+  }
+}
+
+// One node's statechart, large, kept live while open.
+let zoomed = null;
+function openChart(id) {
+  const refs = cards.get(id);
+  const svg = chartElement();
+  if (!refs || !svg) return;
+  svg.setAttribute('class', 'chart large');
+  highlight(svg, refs.active ?? []);
+  $('#chart-view-title').textContent = `${id}: ${hello.protocol} statechart`;
+  $('#chart-view-body').replaceChildren(svg);
+  zoomed = { id, svg };
+  $('#chart-view').showModal();
+}
+$('#chart-view').addEventListener('close', () => {
+  zoomed = null;
+});
 
 function updatePeers(refs, node) {
   for (const peer of node.peers) {
