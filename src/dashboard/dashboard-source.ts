@@ -1,7 +1,8 @@
 import { activeStateIds } from '../diagram/statechart.js';
 import type { Election } from '../election.js';
 import type { ControlCommand, ControlType } from './control-messages.js';
-import type { SampledMessage, TimelineEntry } from './traffic.js';
+import type { TimelineEntry } from './timeline.js';
+import type { SampledMessage } from './traffic.js';
 
 /** What one card on the page shows about one node. */
 export interface NodeCard {

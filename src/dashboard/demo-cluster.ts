@@ -10,7 +10,8 @@ import {
   type FrameCursor,
   nodeCard,
 } from './dashboard-source.js';
-import { MessageTraffic, Timeline } from './traffic.js';
+import { Timeline } from './timeline.js';
+import { MessageTraffic } from './traffic.js';
 
 /** What a recipe gets to build node `id`: the shared fault policy and the inspector to pass on. */
 export interface NodeContext {

@@ -9,7 +9,7 @@ import {
   type FrameCursor,
   nodeCard,
 } from './dashboard-source.js';
-import { Timeline } from './traffic.js';
+import { Timeline } from './timeline.js';
 
 /** What the single-node dashboard reads: status and resign, plus the actor and events if offered. */
 export type WatchedElection = Pick<Election, 'status' | 'resign'> &
