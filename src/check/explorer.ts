@@ -4,6 +4,7 @@ import {
   DEFAULT_BOUNDS,
   type FaultKinds,
   type InFlightView,
+  type Invariant,
   type ProtocolModel,
 } from './model.js';
 import { ENVIRONMENT, NodeTable, type StepOutcome } from './node-table.js';
@@ -71,12 +72,19 @@ interface State {
   faults: number;
 }
 
-/** How a state was first reached: enough to rebuild the path. */
-type Edge =
-  | { kind: 'deliver' | 'drop' | 'duplicate'; msg: number }
-  | { kind: 'timer'; node: number; timer: string; event: string }
-  | { kind: 'crash' | 'restart'; node: number }
-  | { kind: 'tick' };
+/**
+ * How a state was first reached, packed as numbers (a kind and two operands) so that the
+ * millions of steps leading to states already seen allocate nothing.
+ */
+const DELIVER = 0;
+const DROP = 1;
+const DUPLICATE = 2;
+/** Operands: the node, and the timer's id and event type as one interned name. */
+const TIMER = 3;
+const CRASH = 4;
+const RESTART = 5;
+const TICK = 6;
+const MESSAGE_KINDS = ['deliver', 'drop', 'duplicate'] as const;
 
 const ALL_FAULTS: FaultKinds = { drop: true, duplicate: true, crash: true };
 
@@ -92,7 +100,23 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
   const start = performance.now();
   const visited = new Map<string, number>();
   const parents: number[] = [];
-  const edges: (Edge | undefined)[] = [];
+  const edgeKinds: number[] = [];
+  const edgeA: number[] = [];
+  const edgeB: number[] = [];
+  /** Timer id and event type, interned for TIMER edges. */
+  const timerNames: [string, string][] = [];
+  const timerIndex = new Map<string, number>();
+  const timerEdges = new Map<object, number>();
+  const timerName = (id: string, event: string): number => {
+    const key = `${id}\u0000${event}`;
+    let at = timerIndex.get(key);
+    if (at === undefined) {
+      at = timerNames.length;
+      timerNames.push([id, event]);
+      timerIndex.set(key, at);
+    }
+    return at;
+  };
   const depths: number[] = [];
   let transitions = 0;
   let pruned = 0;
@@ -117,25 +141,30 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
 
   const pathTo = (index: number): CheckStep[] => {
     const steps: CheckStep[] = [];
-    for (let i = index; parents[i]! >= 0; i = parents[i]!) steps.push(stepOf(edges[i]!));
+    for (let i = index; parents[i]! >= 0; i = parents[i]!) {
+      steps.push(stepOf(edgeKinds[i]!, edgeA[i]!, edgeB[i]!));
+    }
     return steps.reverse();
   };
 
-  const stepOf = (e: Edge): CheckStep => {
-    switch (e.kind) {
-      case 'deliver':
-      case 'drop':
-      case 'duplicate': {
-        const m = table.messages[e.msg]!;
+  const stepOf = (kind: number, a: number, b: number): CheckStep => {
+    switch (kind) {
+      case DELIVER:
+      case DROP:
+      case DUPLICATE: {
+        const m = table.messages[a]!;
         const from = m.from < 0 ? ENVIRONMENT : ids[m.from]!;
-        return { kind: e.kind, from, to: ids[m.to]!, msg: m.msg };
+        return { kind: MESSAGE_KINDS[kind]!, from, to: ids[m.to]!, msg: m.msg };
       }
-      case 'timer':
-        return { kind: 'timer', node: ids[e.node]!, timer: e.timer, event: e.event };
-      case 'crash':
-      case 'restart':
-        return { kind: e.kind, node: ids[e.node]! };
-      case 'tick':
+      case TIMER: {
+        const [timer, event] = timerNames[b]!;
+        return { kind: 'timer', node: ids[a]!, timer, event };
+      }
+      case CRASH:
+        return { kind: 'crash', node: ids[a]! };
+      case RESTART:
+        return { kind: 'restart', node: ids[a]! };
+      default:
         return { kind: 'tick' };
     }
   };
@@ -159,11 +188,33 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
     };
   };
 
+  const perNodes = invariants.filter((inv) => inv.nodesOnly === true);
+  const perState = invariants.filter((inv) => inv.nodesOnly !== true);
+  /** Node-state combinations already found to satisfy every nodes-only invariant. */
+  const goodNodes = new Set<string>();
+
   const checkState = (s: State): Violation | undefined => {
-    const view = viewOf(s);
-    for (const inv of invariants) {
+    let view: ClusterView | undefined;
+    const broken = (inv: Invariant): Violation | undefined => {
+      view ??= viewOf(s);
       const message = inv.check(view);
-      if (message !== undefined) return { invariant: inv.name, message, steps: pathTo(s.index) };
+      return message === undefined
+        ? undefined
+        : { invariant: inv.name, message, steps: pathTo(s.index) };
+    };
+    if (perNodes.length > 0) {
+      const key = s.nodes.join(',');
+      if (!goodNodes.has(key)) {
+        for (const inv of perNodes) {
+          const v = broken(inv);
+          if (v !== undefined) return v;
+        }
+        goodNodes.add(key);
+      }
+    }
+    for (const inv of perState) {
+      const v = broken(inv);
+      if (v !== undefined) return v;
     }
     return undefined;
   };
@@ -183,7 +234,9 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
   const init: State = { index: 0, nodes: initNodes, msgs: initMsgs, faults: 0 };
   visited.set(keyOf(initNodes, initMsgs, 0), 0);
   parents.push(-1);
-  edges.push(undefined);
+  edgeKinds.push(-1);
+  edgeA.push(0);
+  edgeB.push(0);
   depths.push(0);
   const first = checkState(init);
   if (first !== undefined) return result(first, true);
@@ -200,7 +253,9 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
     nodes: number[],
     sent: number[],
     spent: number,
-    edge: Edge,
+    kind: number,
+    a: number,
+    b: number,
   ): Violation | undefined => {
     transitions++;
     const msgs = live(nodes, sent);
@@ -213,7 +268,9 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
     const index = parents.length;
     visited.set(key, index);
     parents.push(from.index);
-    edges.push(edge);
+    edgeKinds.push(kind);
+    edgeA.push(a);
+    edgeB.push(b);
     const depth = depths[from.index]! + 1;
     depths.push(depth);
     if (depth > maxDepth) maxDepth = depth;
@@ -304,24 +361,18 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
       const msgs = replaceMsgs(s.msgs, i, out.sends);
       progress++;
       if (inBounds(out)) {
-        const v = visit(s, withNode(s.nodes, msg.to, out.next), msgs, s.faults, {
-          kind: 'deliver',
-          msg: m,
-        });
+        const v = visit(s, withNode(s.nodes, msg.to, out.next), msgs, s.faults, DELIVER, m, 0);
         if (v !== undefined) return result(v, false);
       }
       if (!canFault) continue;
       if (faults.drop) {
-        const v = visit(s, s.nodes, replaceMsgs(s.msgs, i, []), s.faults + 1, {
-          kind: 'drop',
-          msg: m,
-        });
+        const v = visit(s, s.nodes, replaceMsgs(s.msgs, i, []), s.faults + 1, DROP, m, 0);
         if (v !== undefined) return result(v, false);
       }
       if (faults.duplicate) {
         if (s.msgs.length + 1 <= bounds.maxInFlight) {
           const msgs = s.msgs.concat(m).sort((a, b) => a - b);
-          const v = visit(s, s.nodes, msgs, s.faults + 1, { kind: 'duplicate', msg: m });
+          const v = visit(s, s.nodes, msgs, s.faults + 1, DUPLICATE, m, 0);
           if (v !== undefined) return result(v, false);
         } else pruned++;
       }
@@ -341,12 +392,12 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
         progress++;
         const msgs = addMsgs(s.msgs, out.sends);
         if (!inBounds(out)) continue;
-        const v = visit(s, withNode(s.nodes, n, out.next), msgs, s.faults, {
-          kind: 'timer',
-          node: n,
-          timer: timer.id,
-          event: timer.event.type,
-        });
+        let name = timerEdges.get(timer);
+        if (name === undefined) {
+          name = timerName(timer.id, timer.event.type);
+          timerEdges.set(timer, name);
+        }
+        const v = visit(s, withNode(s.nodes, n, out.next), msgs, s.faults, TIMER, n, name);
         if (v !== undefined) return result(v, false);
       }
     }
@@ -360,10 +411,8 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
         else out = table.boot(n, rec.durable, rec.ghost);
         const msgs = addMsgs(s.msgs, out.sends);
         if (!inBounds(out)) continue;
-        const v = visit(s, withNode(s.nodes, n, out.next), msgs, s.faults + 1, {
-          kind: rec.up ? 'crash' : 'restart',
-          node: n,
-        });
+        const kind = rec.up ? CRASH : RESTART;
+        const v = visit(s, withNode(s.nodes, n, out.next), msgs, s.faults + 1, kind, n, 0);
         if (v !== undefined) return result(v, false);
       }
     }
@@ -376,7 +425,7 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
         return rec.up ? table.tick(rec) : n;
       });
       if (nodes.some((n, i) => n !== s.nodes[i])) progress++;
-      const v = visit(s, nodes, s.msgs, s.faults, { kind: 'tick' });
+      const v = visit(s, nodes, s.msgs, s.faults, TICK, 0, 0);
       if (v !== undefined) return result(v, false);
     }
 

@@ -70,6 +70,11 @@ export interface Invariant {
   name: string;
   /** Only meaningful with a clock (a lease): skipped in untimed mode. */
   timedOnly?: boolean;
+  /**
+   * Reads nothing but `nodes`: the verdict is then kept per combination of node states,
+   * which recur across many cluster states (they differ in messages alone).
+   */
+  nodesOnly?: boolean;
   /** Undefined when it holds, else what went wrong. */
   check(view: ClusterView): string | undefined;
 }

@@ -40,6 +40,7 @@ export function entropyEnvironment(ids: readonly string[], bounds: CheckBounds):
 
 export const sameSetSameLeaders: Invariant = {
   name: 'nodes that received the same messages elect the same leaders',
+  nodesOnly: true,
   check(view: ClusterView) {
     const seen = new Map<string, { id: string; leaders: string }>();
     for (const n of view.nodes) {

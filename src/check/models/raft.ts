@@ -95,6 +95,7 @@ const ghost = {
 
 export const oneLeaderPerTerm: Invariant = {
   name: 'at most one leader per term',
+  nodesOnly: true,
   check(view: ClusterView) {
     const seen = new Map<number, string>();
     for (const n of view.nodes) {
@@ -110,6 +111,7 @@ export const oneLeaderPerTerm: Invariant = {
 
 export const voteNeverChanges: Invariant = {
   name: 'a vote never changes within a term',
+  nodesOnly: true,
   check(view: ClusterView) {
     for (const n of view.nodes) {
       if (!n.up || n.snapshot === undefined) continue;
@@ -127,6 +129,7 @@ export const voteNeverChanges: Invariant = {
 export const oneLeaseHolder: Invariant = {
   name: 'at most one valid lease',
   timedOnly: true,
+  nodesOnly: true,
   check(view: ClusterView) {
     const holders = view.nodes.filter((n) => n.up && n.leaseValid).map((n) => n.id);
     return holders.length > 1 ? `${holders.join(' and ')} hold a lease at once` : undefined;
