@@ -116,6 +116,9 @@ export const kvLeaseMachine = setup({
   },
   guards: {
     isCandidate: ({ context }) => context.campaign,
+    connected: ({ event }) => replyOf(event)?.type === 'connected',
+    connectedCandidate: ({ context, event }) =>
+      context.campaign && replyOf(event)?.type === 'connected',
     acquired: ({ context, event }) => answers(context, event, 'acquired'),
     taken: ({ context, event }) => answers(context, event, 'taken'),
     renewed: ({ context, event }) => answers(context, event, 'renewed'),
@@ -308,9 +311,15 @@ export const kvLeaseMachine = setup({
     ],
   },
   states: {
-    // A candidate campaigns at once; a follower only watches.
+    // Until the store is reachable: a first request would only time out, and an acquire
+    // that lands after its timeout briefly names a leader that never led.
     idle: {
-      always: [{ guard: 'isCandidate', target: 'campaigning' }, { target: 'following' }],
+      on: {
+        receive: [
+          { guard: 'connectedCandidate', target: 'campaigning' },
+          { guard: 'connected', target: 'following' },
+        ],
+      },
     },
     campaigning: {
       entry: 'requestAcquire',

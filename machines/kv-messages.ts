@@ -36,6 +36,8 @@ export type KvRequest =
 export type KvOperation = KvRequest['type'];
 
 export type KvReply =
+  /** The store is reachable: the machine waits for this before its first request. */
+  | { type: 'connected'; round: number }
   | { type: 'acquired'; round: number; owner: string; token: number }
   | { type: 'taken'; round: number; holder: KvHolderInfo | null; owner: string | null }
   | { type: 'renewed'; round: number }
@@ -81,6 +83,7 @@ export function decodeKvReply(raw: unknown): KvReply | undefined {
       if (h === undefined || !(m.owner === null || isText(m.owner))) return undefined;
       return { type: 'taken', round, holder: h, owner: m.owner };
     }
+    case 'connected':
     case 'renewed':
     case 'lost':
     case 'released':

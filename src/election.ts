@@ -206,7 +206,7 @@ export function createElection(options: ElectionOptions): Election {
         options,
         kvProtocol,
         [{ id: options.id, address: '' }],
-        kvStoreActor(store, { timeoutMs: timing.requestTimeoutMs }),
+        kvStoreActor(store, { timeoutMs: timing.requestTimeoutMs, ttlMs: timing.ttlMs }),
       );
     }
     case 'les':

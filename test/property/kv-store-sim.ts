@@ -213,6 +213,7 @@ export class KvSimulation {
       else c.lease.observe(event);
     });
     actor.start();
+    this.answer(c, incarnation, { type: 'connected', round: 0 });
   }
 
   private hop(): number {

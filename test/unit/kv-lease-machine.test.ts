@@ -22,6 +22,7 @@ function start(overrides: Partial<KvLeaseInput> = {}) {
   a.on('*', (e) => emitted.push(e as never));
   a.start();
   const reply = (msg: KvReply) => a.send({ type: 'receive', from: 'store', msg });
+  reply({ type: 'connected', round: 0 });
   const sent = () =>
     emitted.filter((e) => e.type === 'send').map((e) => e.msg as { type: string; round: number });
   const last = (type: string) =>
@@ -144,6 +145,21 @@ describe('kvLeaseMachine', () => {
     expect(role()).toBe('leader');
     reply({ type: 'holder', round: watch.round, holder: { value: 'c', token: 3 } });
     expect(role()).not.toBe('leader');
+  });
+
+  it('sends nothing until the store actor says the store is reachable', () => {
+    const clock = new SimulatedClock();
+    const sent: unknown[] = [];
+    const a = createActor(kvLeaseMachine, {
+      clock,
+      input: { id: 'a', key: 'k', campaign: true, timing, seed: 1 },
+    });
+    a.on('send', (e) => sent.push(e));
+    a.start();
+    clock.increment(10_000);
+    expect(sent).toEqual([]);
+    a.send({ type: 'receive', from: 'store', msg: { type: 'connected', round: 0 } });
+    expect(sent).toHaveLength(1);
   });
 
   it('a follower only watches', () => {

@@ -1,4 +1,4 @@
-import type { Etcd3, IKeyValue, IOptions } from 'etcd3';
+import type { Etcd3, IKeyValue, IOptions, ITxnResponse } from 'etcd3';
 import type {
   AcquireRequest,
   AcquireResult,
@@ -46,20 +46,47 @@ export class EtcdStore implements KvStore {
     this.timeoutMs = options.timeoutMs ?? 2000;
   }
 
+  async connect(): Promise<void> {
+    const etcd = await this.etcd();
+    // Any answer will do: it proves the connection and warms it.
+    await etcd.kv.range({ key: Buffer.from('\u0000electorate-connect') });
+  }
+
   async acquire({ key, value, ttlMs, owner }: AcquireRequest): Promise<AcquireResult> {
     const etcd = await this.etcd();
-    let lease = owner;
-    if (lease !== undefined && !(await this.keepAlive(etcd, lease))) lease = undefined;
-    if (lease === undefined) {
-      const granted = await etcd.leaseClient.leaseGrant({ TTL: Math.ceil(ttlMs / 1000), ID: 0 });
-      lease = String(granted.ID);
+    if (owner !== undefined) {
+      // Both at once, one round trip: the keep-alive (sent after the election's lease clock
+      // started) is what makes the lease outlast the election's deadline, so the answer
+      // counts only if the lease is alive.
+      const [alive, res] = await Promise.all([
+        this.keepAlive(etcd, owner),
+        this.createIfAbsent(etcd, key, value, owner).catch((err: unknown) => err),
+      ]);
+      if (alive) {
+        if (res instanceof Error) throw res;
+        return this.outcome(res as ITxnResponse, owner);
+      }
+      if (!(res instanceof Error) && (res as ITxnResponse).succeeded) {
+        // Created under a lease that died at that moment: the key went with it.
+        return { acquired: false, holder: null };
+      }
     }
+    const granted = await etcd.leaseClient.leaseGrant({ TTL: Math.ceil(ttlMs / 1000), ID: 0 });
+    const lease = String(granted.ID);
+    return this.outcome(await this.createIfAbsent(etcd, key, value, lease), lease);
+  }
+
+  /** One transaction: put the key under `lease` if it does not exist, else read it. */
+  private createIfAbsent(etcd: Etcd3, key: string, value: string, lease: string) {
     const k = Buffer.from(key);
-    const res = await etcd.kv.txn({
+    return etcd.kv.txn({
       compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
       success: [{ request_put: { key: k, value: Buffer.from(value), lease } }],
       failure: [{ request_range: { key: k } }],
     });
+  }
+
+  private outcome(res: ITxnResponse, lease: string): AcquireResult {
     if (res.succeeded) {
       return { acquired: true, owner: lease, token: Number(res.header.revision) };
     }

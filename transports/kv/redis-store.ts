@@ -82,6 +82,10 @@ export class RedisStore implements KvStore {
     this.timeoutMs = options.timeoutMs ?? 2000;
   }
 
+  async connect(): Promise<void> {
+    await (await this.redis()).ping();
+  }
+
   async acquire({ key, value, ttlMs, owner }: AcquireRequest): Promise<AcquireResult> {
     const redis = await this.redis();
     const mine = owner ?? randomBytes(12).toString('hex');

@@ -8,7 +8,13 @@ import { withTimeout } from './types.js';
 export interface KvStoreActorOptions {
   /** How long one request may take before it counts as failed (default 2000 ms). */
   timeoutMs?: number;
+  /** The election's lease, for stores whose session carries it (default 5000 ms). */
+  ttlMs?: number;
 }
+
+/** Connecting may take longer than a request (a JVM store, TLS): at least this long. */
+const MIN_CONNECT_MS = 5000;
+const RECONNECT_MAX_MS = 5000;
 
 /** Requests still under way per store, so a caller can wait for a release to land. */
 const underWay = new WeakMap<KvStore, Set<Promise<unknown>>>();
@@ -188,8 +194,31 @@ export function kvStoreActor(store: KvStore, options: KvStoreActorOptions = {}):
         fail(req, err);
       }
     });
+    // Ready at once (the election runs while the store is away); the machine waits for
+    // `connected` before its first request, and each failed attempt is one error.
     queueMicrotask(() => back({ type: 'transport.ready' }));
+    let retry: NodeJS.Timeout | undefined;
+    const connect = async (attempt: number) => {
+      if (stopped) return;
+      try {
+        const open = store.connect?.(options.ttlMs ?? 5000);
+        if (open !== undefined) {
+          await withTimeout(open, Math.max(timeoutMs, MIN_CONNECT_MS), `${store.kind} connect`);
+        }
+        reply({ type: 'connected', round: 0 });
+      } catch (err) {
+        if (stopped) return;
+        back({ type: 'transport.error', error: asError(err) });
+        retry = setTimeout(
+          () => void connect(attempt + 1),
+          Math.min(RECONNECT_MAX_MS, 100 * 2 ** attempt),
+        );
+        retry.unref();
+      }
+    };
+    queueMicrotask(() => void connect(0));
     return () => {
+      clearTimeout(retry);
       stopped = true;
       unwatch?.();
       for (const [key, owners] of held) {

@@ -52,6 +52,11 @@ export interface WatchOptions {
 export interface KvStore {
   /** 'memory', 'etcd', 'zookeeper' or 'redis': for messages and status. */
   readonly kind: string;
+  /**
+   * Opens the client and proves the store answers (optional: a store without it counts as
+   * connected). `ttlMs` is the election's lease, for stores whose session carries it.
+   */
+  connect?(ttlMs: number): Promise<void>;
   /** Creates the key with `value` under a TTL lease if nobody holds it. */
   acquire(request: AcquireRequest): Promise<AcquireResult>;
   /** Extends the owner's lease by its TTL; false when the lease or key is already gone. */

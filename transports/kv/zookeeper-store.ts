@@ -76,6 +76,10 @@ export class ZookeeperStore implements KvStore {
     this.timeoutMs = options.timeoutMs ?? 2000;
   }
 
+  async connect(ttlMs: number): Promise<void> {
+    await this.client(ttlMs);
+  }
+
   async acquire({ key, value, ttlMs, owner }: AcquireRequest): Promise<AcquireResult> {
     const client = await this.client(ttlMs);
     const granted = client.getSessionTimeout();
