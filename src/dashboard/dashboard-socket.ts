@@ -15,6 +15,7 @@ export const DASHBOARD_SOCKET_PATH = '/ws';
 const FRAME_MS = 100;
 /** A page that cannot keep up skips frames rather than queueing them. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
+const MAX_PENDING_COMMANDS = 32;
 const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
 export interface DashboardSocket {
@@ -81,28 +82,43 @@ export function dashboardSocket(
     send(ws, { type: 'hello', ...source.hello() });
     // One command at a time per page, in the order sent.
     let queue = Promise.resolve();
+    let pending = 0;
     ws.on('message', (data, isBinary) => {
-      queue = queue.then(async () => {
-        if (isBinary)
-          return send(ws, { type: 'error', ref: null, error: 'binary messages are not accepted' });
-        const text = Buffer.isBuffer(data)
-          ? data.toString('utf8')
-          : Buffer.concat(data as Buffer[]).toString('utf8');
-        let ref: number | null = null;
-        try {
-          const request = parseControl(text, allowed, source.nodeIds());
-          ref = request.ref;
-          const done = await source.control(request.command);
-          send(ws, { type: 'ok', ref, command: request.command.type, text: done });
-        } catch (err) {
-          const error = err instanceof Error ? err.message : String(err);
-          send(ws, {
-            type: 'error',
-            ref: err instanceof ControlError && err.ref !== null ? err.ref : ref,
-            error,
-          });
-        }
-      });
+      // A page sends a command per click; a flood is refused rather than queued without end.
+      if (pending >= MAX_PENDING_COMMANDS) {
+        send(ws, { type: 'error', ref: null, error: 'too many commands in flight' });
+        return;
+      }
+      pending++;
+      queue = queue
+        .then(async () => {
+          if (isBinary)
+            return send(ws, {
+              type: 'error',
+              ref: null,
+              error: 'binary messages are not accepted',
+            });
+          const text = Buffer.isBuffer(data)
+            ? data.toString('utf8')
+            : Buffer.concat(data as Buffer[]).toString('utf8');
+          let ref: number | null = null;
+          try {
+            const request = parseControl(text, allowed, source.nodeIds());
+            ref = request.ref;
+            const done = await source.control(request.command);
+            send(ws, { type: 'ok', ref, command: request.command.type, text: done });
+          } catch (err) {
+            const error = err instanceof Error ? err.message : String(err);
+            send(ws, {
+              type: 'error',
+              ref: err instanceof ControlError && err.ref !== null ? err.ref : ref,
+              error,
+            });
+          }
+        })
+        .finally(() => {
+          pending--;
+        });
     });
     ws.on('error', () => {});
     ws.on('close', () => clients.delete(ws));

@@ -179,6 +179,28 @@ describe('dashboard socket', () => {
     }
   });
 
+  it('refuses a flood of commands beyond what is in flight, answering every one', async () => {
+    const client = await connect(server.url);
+    try {
+      await waitFor(() => client.frame() !== undefined, 5000, 'a frame');
+      const victim = client.frame()!.nodes.find((n) => !n.isLeader)!.id;
+      const before = client.replies.length;
+      // A kill takes a moment; the heals sent behind it pile up meanwhile.
+      client.ws.send(JSON.stringify({ type: 'kill', node: victim, ref: 1 }));
+      for (let i = 0; i < 100; i++) client.ws.send(JSON.stringify({ type: 'heal', ref: i + 2 }));
+      await waitFor(() => client.replies.length - before === 101, 10_000, 'a reply to each');
+      const replies = client.replies.slice(before);
+      const refused = replies.filter((r) => r.error === 'too many commands in flight');
+      expect(refused.length).toBeGreaterThan(0);
+      expect(replies.filter((r) => r.type === 'ok').length + refused.length).toBe(101);
+      expect((await reply(client, JSON.stringify({ type: 'restart', node: victim }))).type).toBe(
+        'ok',
+      );
+    } finally {
+      client.ws.close();
+    }
+  });
+
   it('closes a connection that sends a huge frame, and keeps serving others', async () => {
     const huge = await connect(server.url);
     huge.ws.send('x'.repeat(1024 * 1024));
