@@ -47,9 +47,6 @@ const NODE_FLAGS = {
   ...KV_ONLY_FLAGS,
 };
 
-/** Named by the design but not built yet: they get their own message, not "unknown". */
-const PLANNED_PROTOCOLS = new Set<string>();
-
 /** Parses the command line (without the node and script paths). Throws UsageError. */
 export function parseArgs(argv: readonly string[]): CliCommand {
   const [first, ...rest] = argv;
@@ -82,7 +79,7 @@ function nodeConfig(flags: Flags): NodeConfig {
     'protocol',
     required(flags, 'protocol', '(raft, bully, les or kv)'),
     ['raft', 'bully', 'les', 'kv'] as const,
-    PLANNED_PROTOCOLS,
+    new Set(),
     'protocol',
   );
   if (protocol === 'kv') return kvNodeConfig(flags);

@@ -206,7 +206,11 @@ describe('electorate usage', () => {
 
   const bad: Array<[string, string[], string]> = [
     ['an unknown flag', ['node', '--protocol', 'raft', '--wat'], "unknown flag '--wat'"],
-    ['a planned protocol', ['node', '--protocol', 'les'], "protocol 'les' is not available yet"],
+    [
+      'an unknown protocol',
+      ['node', '--protocol', 'paxos'],
+      "--protocol must be one of raft, bully, les, kv, got 'paxos'",
+    ],
     ['a missing value', ['node', '--protocol', 'raft', '--id'], '--id needs a value'],
     [
       'a heartbeat above the timeout',
