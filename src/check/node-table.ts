@@ -1,4 +1,4 @@
-import { type AnyMachineSnapshot, type EventObject, initialTransition, transition } from 'xstate';
+import { type AnyMachineSnapshot, createActor, type EventObject } from 'xstate';
 import type { DurableState } from '../protocols/protocol-definition.js';
 import type { CheckBounds, NodeView, PendingTimer, ProtocolModel, Rename } from './model.js';
 
@@ -29,8 +29,10 @@ export interface NodeRecord {
   withinBounds: boolean;
   key: string;
   view: NodeView;
-  /** Event key → outcome, filled as the search meets them. */
-  memo: Map<string, StepOutcome>;
+  /** Outcomes of receiving each message (by id), filled as the search meets them. */
+  received: Map<number, StepOutcome>;
+  /** Outcomes of each pending timer firing. */
+  fired: Map<PendingTimer, StepOutcome>;
   /** Timed mode: this state one tick later. */
   ticked?: number;
   /** Message id → whether it is obsolete for this receiver. */
@@ -67,6 +69,8 @@ export class NodeTable {
   private messageByKey = new Map<string, number>();
   private indexOf = new Map<string, number>();
   private boots = new Map<string, StepOutcome>();
+  private scope: object | undefined;
+  private recorded: Action[] = [];
   /** Calls into XState's `transition`, the cost the memo saves. */
   transitions = 0;
 
@@ -98,8 +102,9 @@ export class NodeTable {
       persisted: durable,
       timed: this.bounds.timed,
     });
-    this.transitions++;
-    const [snapshot, actions] = initialTransition(this.model.logic, input);
+    const [snapshot, actions] = this.pure(input, (logic, scope) =>
+      logic.getInitialSnapshot(scope, input),
+    );
     return this.settle(
       index,
       snapshot,
@@ -126,8 +131,7 @@ export class NodeTable {
 
   /** The node receives a message (one to a node that is down is simply lost). */
   deliver(rec: NodeRecord, msg: MessageRecord): StepOutcome {
-    const key = `m${msg.id}`;
-    const known = rec.memo.get(key);
+    const known = rec.received.get(msg.id);
     if (known !== undefined) return known;
     let out: StepOutcome;
     if (!rec.up || rec.snapshot === undefined) {
@@ -137,17 +141,16 @@ export class NodeTable {
       const event = { type: 'receive', from, msg: msg.msg } as EventObject;
       out = this.run(rec, rec.timers, event, msg.msg);
     }
-    rec.memo.set(key, out);
+    rec.received.set(msg.id, out);
     return out;
   }
 
   fire(rec: NodeRecord, timer: PendingTimer): StepOutcome {
-    const key = `t${timer.id}`;
-    const known = rec.memo.get(key);
+    const known = rec.fired.get(timer);
     if (known !== undefined) return known;
     const rest = rec.timers.filter((t) => t !== timer);
     const out = this.run(rec, rest, timer.event, undefined);
-    rec.memo.set(key, out);
+    rec.fired.set(timer, out);
     return out;
   }
 
@@ -225,8 +228,9 @@ export class NodeTable {
     event: EventObject,
     received: unknown,
   ): StepOutcome {
-    this.transitions++;
-    const [snapshot, actions] = transition(this.model.logic, rec.snapshot!, event);
+    const [snapshot, actions] = this.pure(undefined, (logic, scope) =>
+      logic.transition(rec.snapshot!, event, scope),
+    );
     return this.settle(
       rec.index,
       snapshot,
@@ -237,6 +241,39 @@ export class NodeTable {
       actions as Action[],
       received,
     );
+  }
+
+  /**
+   * What XState's `initialTransition` and `transition` do, minus their cost: each of those
+   * builds a throwaway actor (running the machine's context factory without input) to get
+   * an inert scope whose action executor only records. Here that scope is built once, from
+   * a real input, and reused; actions are recorded, never executed.
+   */
+  private pure(
+    input: unknown,
+    // biome-ignore lint/suspicious/noExplicitAny: XState's machine and scope types, untyped here
+    run: (logic: any, scope: any) => AnyMachineSnapshot,
+  ): [AnyMachineSnapshot, Action[]] {
+    this.transitions++;
+    if (this.scope === undefined) {
+      const self = createActor(this.model.logic, { input });
+      this.scope = {
+        self,
+        defer: () => {},
+        id: '',
+        logger: () => {},
+        sessionId: '',
+        stopChild: () => {},
+        system: self.system,
+        emit: () => {},
+        actionExecutor: (action: Action) => {
+          this.recorded.push(action);
+        },
+      };
+    }
+    this.recorded = [];
+    const snapshot = run(this.model.logic, this.scope);
+    return [snapshot, this.recorded];
   }
 
   /** Applies what the machine asked for: timers set and cancelled, messages, disk, lease. */
@@ -317,7 +354,8 @@ export class NodeTable {
       withinBounds,
       key,
       view,
-      memo: new Map(),
+      received: new Map(),
+      fired: new Map(),
       obsolete: new Map(),
     });
     this.byKey.set(key, id);
