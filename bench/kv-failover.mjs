@@ -42,8 +42,9 @@ export async function crashFailover(kind, hostPort, ttlMs, runs) {
     if (!(await wait(() => leaders.length > 0, 20_000))) throw new Error(`${kind}: no leader`);
     for (let run = 0; run < runs; run++) {
       const current = leaders.at(-1);
-      // Let every survivor settle into waiting on the key.
-      await new Promise((r) => setTimeout(r, 300));
+      // Let every survivor settle into waiting on the key, then kill at a random point of
+      // the leader's renewal cycle: how long its key outlives it depends on that point.
+      await new Promise((r) => setTimeout(r, 300 + Math.random() * ttlMs));
       const seen = leaders.length;
       const victim = procs.get(current.id);
       const killedAt = Date.now();

@@ -8,7 +8,7 @@ import { median, worst } from './stats.mjs';
 const TTL_MS = 2000;
 const HANDOVER_TARGET_MS = 20;
 const FAILOVER_SLACK_MS = 200;
-const FAILOVER_RUNS = 5;
+const FAILOVER_RUNS = 10;
 
 const ms = (v) => (Number.isNaN(v) ? 'n/a' : `${v.toFixed(v < 100 ? 1 : 0)} ms`);
 

@@ -64,16 +64,18 @@ export class EtcdStore implements KvStore {
       ]);
       if (alive) {
         if (res instanceof Error) throw res;
-        return this.outcome(res as ITxnResponse, owner);
+        return this.outcome(etcd, res as ITxnResponse, owner);
       }
       if (!(res instanceof Error) && (res as ITxnResponse).succeeded) {
-        // Created under a lease that died at that moment: the key went with it.
+        // Created under a lease that expired at that moment: etcd would drop the key at its
+        // next sweep; revoking drops it now, so the others need not wait.
+        await this.revoke(etcd, owner).catch(() => undefined);
         return { acquired: false, holder: null };
       }
     }
     const granted = await etcd.leaseClient.leaseGrant({ TTL: Math.ceil(ttlMs / 1000), ID: 0 });
     const lease = String(granted.ID);
-    return this.outcome(await this.createIfAbsent(etcd, key, value, lease), lease);
+    return this.outcome(etcd, await this.createIfAbsent(etcd, key, value, lease), lease);
   }
 
   /** One transaction: put the key under `lease` if it does not exist, else read it. */
@@ -86,15 +88,27 @@ export class EtcdStore implements KvStore {
     });
   }
 
-  private outcome(res: ITxnResponse, lease: string): AcquireResult {
+  private outcome(etcd: Etcd3, res: ITxnResponse, lease: string): AcquireResult {
     if (res.succeeded) {
       return { acquired: true, owner: lease, token: Number(res.header.revision) };
     }
     const kv = res.responses[0]?.response_range?.kvs[0];
-    if (kv === undefined) return { acquired: false, holder: null, owner: lease };
-    const holder = holderOf(kv);
-    if (String(kv.lease) === lease) return { acquired: true, owner: lease, token: holder.token };
-    return { acquired: false, holder, owner: lease };
+    if (kv !== undefined && String(kv.lease) === lease) {
+      return { acquired: true, owner: lease, token: Number(kv.create_revision) };
+    }
+    // Not kept for the next attempt: a lease nobody renews while its candidate waits would
+    // expire on the way, and a key created under it in that instant would vanish again.
+    void this.revoke(etcd, lease).catch(() => undefined);
+    return { acquired: false, holder: kv === undefined ? null : holderOf(kv) };
+  }
+
+  private async revoke(etcd: Etcd3, lease: string): Promise<void> {
+    try {
+      await etcd.leaseClient.leaseRevoke({ ID: lease });
+    } catch (err) {
+      // Already expired or revoked: the key is gone either way.
+      if (!leaseGone(err)) throw err;
+    }
   }
 
   async renew({ key, owner }: { key: string; owner: string }): Promise<boolean> {
@@ -107,13 +121,7 @@ export class EtcdStore implements KvStore {
   }
 
   async release({ owner }: { key: string; owner: string }): Promise<void> {
-    const etcd = await this.etcd();
-    try {
-      await etcd.leaseClient.leaseRevoke({ ID: owner });
-    } catch (err) {
-      // Already expired or revoked: the key is gone either way.
-      if (!leaseGone(err)) throw err;
-    }
+    await this.revoke(await this.etcd(), owner);
   }
 
   async read(key: string): Promise<KvHolder | null> {
