@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assign, emit, type SnapshotFrom, setup } from 'xstate';
-import { modelCheck, type ProtocolModel } from '../../src/check/index.js';
+import { DEADLOCK, modelCheck, type ProtocolModel, replay } from '../../src/check/index.js';
 
 // The README's example: a user's own machine and invariant, checked from a test.
 
@@ -69,5 +69,24 @@ describe('modelCheck on a machine of ones own', () => {
     expect(result.complete).toBe(true);
     // waiting, leading, down after either, and each again with the budget spent.
     expect(result.states).toBeGreaterThan(3);
+  });
+
+  it('reports a deadlock: live nodes, no leader, nothing left to happen; it replays', () => {
+    // Waits for something nobody sends: no timer, no message, no leader, ever.
+    const stuck = setup({ types: { context: {} as { id: string } } }).createMachine({
+      context: { id: '' },
+      initial: 'waiting',
+      states: { waiting: {} },
+    });
+    const model2: ProtocolModel = {
+      ...model,
+      logic: stuck,
+      view: () => ({ role: 'follower', leader: null }),
+    };
+    const result = modelCheck(model2, { nodes: 2, maxFaults: 0 });
+    expect(result.ok).toBe(false);
+    expect(result.counterexample?.invariant).toBe(DEADLOCK);
+    expect(result.counterexample?.steps).toEqual([]);
+    expect(replay(model2, result.counterexample!).reproduced).toBe(true);
   });
 });
