@@ -1,5 +1,5 @@
 import type { CheckBounds } from './model.js';
-import { type CheckStep, describeMessage, describeStep } from './steps.js';
+import { type CheckStep, describeMessage, describeStep, describeTimer } from './steps.js';
 
 /**
  * A violated invariant and the shortest path that breaks it, as written to a file for
@@ -110,7 +110,7 @@ export function mermaidDiagram(c: Counterexample, describe = describeMessage): s
         lines.push(`  Note over ${s.from},${s.to}: ${n}. copied ${text(describe(s.msg))}`);
         break;
       case 'timer':
-        lines.push(`  Note over ${s.node}: ${n}. ${text(s.event)}`);
+        lines.push(`  Note over ${s.node}: ${n}. ${text(describeTimer(s.timer, s.event))}`);
         break;
       case 'crash':
       case 'restart':

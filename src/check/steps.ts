@@ -25,7 +25,7 @@ export function describeStep(step: CheckStep, describe = describeMessage): strin
     case 'duplicate':
       return `${step.from} -> ${step.to}: ${describe(step.msg)} (duplicated)`;
     case 'timer':
-      return `${step.node}: timer ${step.timer} fires (${step.event})`;
+      return `${step.node}: ${describeTimer(step.timer, step.event)}`;
     case 'crash':
       return `${step.node} crashes`;
     case 'restart':
@@ -33,4 +33,14 @@ export function describeStep(step: CheckStep, describe = describeMessage): strin
     case 'tick':
       return 'clock +1';
   }
+}
+
+/**
+ * A timer in words: XState names `after` timers `xstate.after.<delay>.<machine>.<state>`,
+ * shown as the delay and the state; a raised event shows its id and, if different, type.
+ */
+export function describeTimer(id: string, event: string): string {
+  const after = /^xstate\.after\.([^.]+)\.(.+)$/.exec(id);
+  if (after !== null) return `after ${after[1]} in ${after[2]}`;
+  return id === event ? `timer ${id} fires` : `timer ${id} fires (${event})`;
 }
