@@ -9,6 +9,8 @@ export interface Counterexample {
   /** The shipped protocol model it was found in (the name a replay looks up). */
   protocol: string;
   bounds: CheckBounds;
+  /** The nodes' ids, when the model names them otherwise than n1…nN. */
+  ids?: string[];
   invariant: string;
   message: string;
   steps: CheckStep[];
@@ -39,9 +41,12 @@ export function parseCounterexample(text: string): Counterexample {
   if (!Array.isArray(c.steps) || !c.steps.every(isStep)) {
     throw new TypeError('steps must be a list of steps');
   }
+  const ids =
+    Array.isArray(c.ids) && c.ids.every((id) => typeof id === 'string') ? { ids: c.ids } : {};
   return {
     protocol: c.protocol,
     bounds: c.bounds as CheckBounds,
+    ...ids,
     invariant: c.invariant,
     message: typeof c.message === 'string' ? c.message : '',
     steps: c.steps as CheckStep[],
@@ -80,11 +85,18 @@ export function formatSteps(c: Counterexample, describe = describeMessage): stri
 
 /** The same path as a Mermaid sequence diagram; ticks are folded into notes of elapsed time. */
 export function mermaidDiagram(c: Counterexample, describe = describeMessage): string {
-  const nodes = Array.from({ length: c.bounds.nodes }, (_, i) => `n${i + 1}`);
+  const ids = c.ids ?? Array.from({ length: c.bounds.nodes }, (_, i) => `n${i + 1}`);
+  // Ids that are not plain words (host:port, say) appear through aliases p1…pN.
+  const plain = ids.every((id) => /^[A-Za-z][A-Za-z0-9_]*$/.test(id));
+  const alias = new Map(ids.map((id, i) => [id, plain ? id : `p${i + 1}`]));
+  const nodes = ids.map((id) => alias.get(id)!);
   const hasEnv = c.steps.some((s) => 'from' in s && s.from === 'env');
   const lines = ['sequenceDiagram'];
   if (hasEnv) lines.push('  participant env');
-  for (const n of nodes) lines.push(`  participant ${n}`);
+  for (const id of ids) {
+    lines.push(plain ? `  participant ${id}` : `  participant ${alias.get(id)} as ${id}`);
+  }
+  const who = (id: string) => alias.get(id) ?? id;
   const text = (s: string) => s.replace(/[;#]/g, ' ');
   let ticks = 0;
   const flush = () => {
@@ -101,20 +113,22 @@ export function mermaidDiagram(c: Counterexample, describe = describeMessage): s
     const n = i + 1;
     switch (s.kind) {
       case 'deliver':
-        lines.push(`  ${s.from}->>${s.to}: ${n}. ${text(describe(s.msg))}`);
+        lines.push(`  ${who(s.from)}->>${who(s.to)}: ${n}. ${text(describe(s.msg))}`);
         break;
       case 'drop':
-        lines.push(`  ${s.from}-x${s.to}: ${n}. lost ${text(describe(s.msg))}`);
+        lines.push(`  ${who(s.from)}-x${who(s.to)}: ${n}. lost ${text(describe(s.msg))}`);
         break;
       case 'duplicate':
-        lines.push(`  Note over ${s.from},${s.to}: ${n}. copied ${text(describe(s.msg))}`);
+        lines.push(
+          `  Note over ${who(s.from)},${who(s.to)}: ${n}. copied ${text(describe(s.msg))}`,
+        );
         break;
       case 'timer':
-        lines.push(`  Note over ${s.node}: ${n}. ${text(describeTimer(s.timer, s.event))}`);
+        lines.push(`  Note over ${who(s.node)}: ${n}. ${text(describeTimer(s.timer, s.event))}`);
         break;
       case 'crash':
       case 'restart':
-        lines.push(`  Note over ${s.node}: ${n}. ${s.kind}`);
+        lines.push(`  Note over ${who(s.node)}: ${n}. ${s.kind}`);
         break;
     }
   });

@@ -1,6 +1,7 @@
 import {
   type CheckBounds,
   type ClusterView,
+  clusterIds,
   DEFAULT_BOUNDS,
   type FaultKinds,
   type InFlightView,
@@ -60,6 +61,8 @@ export interface ExploreResult {
   /** Calls into XState's transition (the rest came from the memo). */
   machineSteps: number;
   symmetry: boolean;
+  /** The nodes' ids. */
+  ids: string[];
   violation?: Violation;
 }
 
@@ -92,7 +95,7 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
   const bounds: CheckBounds = { ...DEFAULT_BOUNDS, ...model.defaults, ...options.bounds };
   checkBounds(bounds);
   const faults: FaultKinds = { ...ALL_FAULTS, ...model.faults };
-  const ids = Array.from({ length: bounds.nodes }, (_, i) => `n${i + 1}`);
+  const ids = clusterIds(model, bounds.nodes);
   const table = new NodeTable(model, ids, bounds);
   const symmetric = model.symmetric === true && options.symmetry !== false && !bounds.timed;
   const symmetry = symmetric ? new SymmetryKeys(table, ids.length) : undefined;
@@ -184,6 +187,7 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
       statesPerSecond: visited.size / Math.max(elapsedMs / 1000, 1e-6),
       machineSteps: table.transitions,
       symmetry: symmetric,
+      ids,
       ...(violation === undefined ? {} : { violation }),
     };
   };

@@ -20,6 +20,7 @@ export {
 export {
   type CheckBounds,
   type ClusterView,
+  clusterIds,
   DEFAULT_BOUNDS,
   type FaultKinds,
   type InFlightView,
@@ -72,6 +73,7 @@ export function modelCheck(
     counterexample: {
       protocol: model.name,
       bounds: result.bounds,
+      ...(model.ids === undefined ? {} : { ids: result.ids }),
       invariant: result.violation.invariant,
       message: result.violation.message,
       steps: result.violation.steps,

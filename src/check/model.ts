@@ -92,6 +92,8 @@ export interface NodeInputArgs {
 
 export interface ProtocolModel {
   name: string;
+  /** The nodes' ids for a cluster of `count` (default n1…nN). */
+  ids?(count: number): string[];
   // biome-ignore lint/suspicious/noExplicitAny: any machine fits; the model knows its own
   logic: AnyStateMachine | any;
   input(args: NodeInputArgs): unknown;
@@ -146,6 +148,11 @@ export const DEFAULT_BOUNDS: CheckBounds = {
   drift: 1,
   maxStates: 5_000_000,
 };
+
+/** The ids a model gives a cluster of `count` nodes. */
+export function clusterIds(model: Pick<ProtocolModel, 'ids'>, count: number): string[] {
+  return model.ids?.(count) ?? Array.from({ length: count }, (_, i) => `n${i + 1}`);
+}
 
 /** A timer of a node, as XState scheduled it: an id and the event it will raise. */
 export interface PendingTimer {

@@ -2,7 +2,13 @@ import type { ProtocolDefinition } from '../protocols/protocol-definition.js';
 import { Simulation } from '../sim/simulation.js';
 import type { Counterexample } from './counterexample.js';
 import { DEADLOCK } from './explorer.js';
-import type { ClusterView, InFlightView, NodeView, ProtocolModel } from './model.js';
+import {
+  type ClusterView,
+  clusterIds,
+  type InFlightView,
+  type NodeView,
+  type ProtocolModel,
+} from './model.js';
 import { ENVIRONMENT } from './node-table.js';
 import { describeStep } from './steps.js';
 
@@ -29,7 +35,7 @@ export interface ReplayResult {
 export function replay(model: ProtocolModel, c: Counterexample): ReplayResult {
   const { bounds } = c;
   const timed = bounds.timed;
-  const ids = Array.from({ length: bounds.nodes }, (_, i) => `n${i + 1}`);
+  const ids = c.ids ?? clusterIds(model, bounds.nodes);
   const protocol: ProtocolDefinition<Record<string, never>> = {
     name: model.name,
     logic: model.logic,
@@ -43,7 +49,8 @@ export function replay(model: ProtocolModel, c: Counterexample): ReplayResult {
       return { role: v.role, leader: v.leader, term: v.term };
     },
   };
-  const sim = new Simulation({ nodes: ids.length, seed: 1, protocol, manual: true });
+  const nodes = ids.map((id) => ({ id }));
+  const sim = new Simulation({ nodes, seed: 1, protocol, manual: true });
   const ghosts = new Map<string, unknown>();
   const observe = (id: string, received: unknown) => {
     if (model.ghost === undefined) return;

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { assign, emit, type SnapshotFrom, setup } from 'xstate';
-import { DEADLOCK, modelCheck, type ProtocolModel, replay } from '../../src/check/index.js';
+import {
+  DEADLOCK,
+  mermaidDiagram,
+  modelCheck,
+  type ProtocolModel,
+  replay,
+} from '../../src/check/index.js';
 
 // The README's example: a user's own machine and invariant, checked from a test.
 
@@ -88,5 +94,16 @@ describe('modelCheck on a machine of ones own', () => {
     expect(result.counterexample?.invariant).toBe(DEADLOCK);
     expect(result.counterexample?.steps).toEqual([]);
     expect(replay(model2, result.counterexample!).reproduced).toBe(true);
+  });
+
+  it('names nodes as the model does, in the path, the diagram and the replay', () => {
+    const named: ProtocolModel = { ...model, ids: (n) => ['alpha:1', 'beta:2'].slice(0, n) };
+    const cex = modelCheck(named, { nodes: 2, maxFaults: 0 }).counterexample!;
+    expect(cex.ids).toEqual(['alpha:1', 'beta:2']);
+    expect(cex.steps.map((s) => (s.kind === 'timer' ? s.node : ''))).toEqual(['alpha:1', 'beta:2']);
+    const diagram = mermaidDiagram(cex);
+    expect(diagram).toContain('participant p1 as alpha:1');
+    expect(diagram).toContain('Note over p2: 2. after 100 in');
+    expect(replay(named, cex).reproduced).toBe(true);
   });
 });
