@@ -57,6 +57,15 @@ function checkNoOverlap(procs: CliProcess[], ends: Map<CliProcess, number>): voi
   }
 }
 
+/** Waits until `p` names `leader`; on failure, shows what every process printed. */
+async function agree(procs: CliProcess[], p: CliProcess, leader: string): Promise<void> {
+  await waitFor(() => lines(p).at(-1)?.leader === leader, 5000, `agreement on ${leader}`).catch(
+    (err: Error) => {
+      throw new Error(`${err.message}\n${procs.map((q) => q.stdout + q.stderr).join('\n')}`);
+    },
+  );
+}
+
 const CASES: { kind: StoreKind; ttlMs: number }[] = [
   { kind: 'etcd', ttlMs: 2000 },
   { kind: 'redis', ttlMs: 1500 },
@@ -111,7 +120,7 @@ for (const { kind, ttlMs } of CASES) {
       expect(tookOver - killedAt).toBeLessThan(ttlMs + 1500);
       checkNoOverlap(procs, new Map([[leader, killedAt]]));
       for (const p of others) {
-        await waitFor(() => lines(p).at(-1)?.leader === lines(next).at(-1)?.id, 5000, 'agreement');
+        await agree(procs, p, lines(next).at(-1)!.id);
       }
     });
 
@@ -121,11 +130,7 @@ for (const { kind, ttlMs } of CASES) {
       const leader = procs.find(leads)!;
       const others = procs.filter((p) => p !== leader);
       for (const p of others) {
-        await waitFor(
-          () => lines(p).at(-1)?.leader === lines(leader).at(-1)?.id,
-          5000,
-          'agreement',
-        );
+        await agree(procs, p, lines(leader).at(-1)!.id);
       }
       process.kill(leader.pid, 'SIGTERM');
       await leader.done;

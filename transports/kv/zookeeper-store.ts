@@ -68,7 +68,9 @@ export class ZookeeperStore implements KvStore {
   private session: Promise<Client> | undefined;
   private readonly timeoutMs: number;
   private readonly feeds = new Set<WatchFeed>();
+  /** Calls timed out since the last one answered, and since when. */
   private stalls = 0;
+  private stalledSince = 0;
   /** Names this store's znodes, so a create whose answer was lost can be found. */
   private readonly tag = randomBytes(6).toString('hex');
 
@@ -305,8 +307,20 @@ export class ZookeeperStore implements KvStore {
       this.stalls = 0;
       return result;
     } catch (err) {
-      if (codeOf(err) === undefined && ++this.stalls >= MAX_STALLS && this.session === session) {
-        this.abandon();
+      if (codeOf(err) === undefined && this.session === session && session !== undefined) {
+        if (this.stalls++ === 0) this.stalledSince = performance.now();
+        // A busy server (a JVM pause) answers late; only a session silent for a whole
+        // session timeout, call after call, is taken to be stuck.
+        const client = await session.catch(() => undefined);
+        const silentMs = performance.now() - this.stalledSince;
+        if (
+          client !== undefined &&
+          this.session === session &&
+          this.stalls >= MAX_STALLS &&
+          silentMs >= client.getSessionTimeout()
+        ) {
+          this.abandon();
+        }
       }
       throw err;
     }
@@ -332,7 +346,7 @@ export class ZookeeperStore implements KvStore {
   }
 }
 
-/** Calls in a row that time out before the session is abandoned. */
+/** Calls in a row that time out (over a session timeout at least) before the session is abandoned. */
 const MAX_STALLS = 3;
 
 /**
