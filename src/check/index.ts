@@ -33,6 +33,7 @@ export {
 export { type BullyModelOptions, bullyModel } from './models/bully.js';
 export { type EntropyModelOptions, entropyModel } from './models/entropy.js';
 export { PROTOCOL_MODELS, protocolModel } from './models/index.js';
+export { type LesModelOptions, lesModel } from './models/les.js';
 export { type RaftModelOptions, raftModel } from './models/raft.js';
 export { type ReplayResult, replay } from './replay.js';
 export { type CheckStep, describeMessage, describeStep } from './steps.js';

@@ -1,6 +1,7 @@
 import type { ProtocolModel } from '../model.js';
 import { bullyModel } from './bully.js';
 import { entropyModel } from './entropy.js';
+import { lesModel } from './les.js';
 import { raftModel } from './raft.js';
 
 /** The shipped protocols' models, by the name `electorate check` takes. */
@@ -8,6 +9,7 @@ export const PROTOCOL_MODELS: Record<string, () => ProtocolModel> = {
   raft: () => raftModel(),
   bully: () => bullyModel(),
   entropy: () => entropyModel(),
+  les: () => lesModel(),
 };
 
 export function protocolModel(name: string): ProtocolModel | undefined {
