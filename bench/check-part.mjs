@@ -38,7 +38,8 @@ export async function checkPart(log) {
   });
   const bully = run(log, 'bully, 3 nodes, 1 fault', 'bully', {});
   const entropy = run(log, 'entropy, 3 nodes, 2 rounds, 1 duplicate', 'entropy', {});
-  const all = [raft, timed, bully, entropy];
+  const les = run(log, 'les, 2 nodes, 1 polling round, 1 fault', 'les', {});
+  const all = [raft, timed, bully, entropy, les];
   return {
     rows: [
       row(
@@ -55,7 +56,7 @@ export async function checkPart(log) {
         `≥ ${count(STATES_PER_SECOND_TARGET)}/s`,
         raft.statesPerSecond >= STATES_PER_SECOND_TARGET,
       ),
-      ...[timed, bully, entropy].map((r) =>
+      ...[timed, bully, entropy, les].map((r) =>
         row(
           `check ${r.label}`,
           r.seconds,
