@@ -30,7 +30,6 @@ import {
  */
 const SETTLE_MS = 2 * (STATE_TIMEOUT_MS + 3 * LOOP_MS);
 
-
 const scenarios = randomScenarios({ ids: LES_IDS, volatileRestarts: true, maxFaults: 8 });
 /** First start times in whole seconds from a small range, so that ties happen often. */
 const startTimes = fc.array(fc.integer({ min: 0, max: 3 }), {
