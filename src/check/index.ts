@@ -33,6 +33,8 @@ export {
 export { type BullyModelOptions, bullyModel } from './models/bully.js';
 export { type EntropyModelOptions, entropyModel } from './models/entropy.js';
 export { PROTOCOL_MODELS, protocolModel } from './models/index.js';
+export { type KvModelOptions, kvModel, TIMED_KV_TIMING } from './models/kv.js';
+export { kvStoreMachine } from './models/kv-store.js';
 export { type LesModelOptions, lesModel } from './models/les.js';
 export { type RaftModelOptions, raftModel } from './models/raft.js';
 export { type ReplayResult, replay } from './replay.js';

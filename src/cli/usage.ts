@@ -122,8 +122,8 @@ electorate check: explore every state of a small cluster running PROTOCOL's
   within the bounds) and check its invariants in each. Exit 0 when they all
   hold, 1 on a violation: the shortest path is printed as steps and a Mermaid
   diagram, and written as JSON for --replay.
-  PROTOCOL                      raft, bully, entropy, les (defaults differ by
-                                protocol)
+  PROTOCOL                      raft, bully, entropy, les, kv (defaults differ
+                                by protocol; kv is timed by default)
   --nodes N                     cluster size (default 3)
   --max-term N                  highest term or round explored
   --max-faults N                drops, duplicates, crashes and restarts per path

@@ -1,6 +1,7 @@
 import type { ProtocolModel } from '../model.js';
 import { bullyModel } from './bully.js';
 import { entropyModel } from './entropy.js';
+import { kvModel } from './kv.js';
 import { lesModel } from './les.js';
 import { raftModel } from './raft.js';
 
@@ -10,6 +11,7 @@ export const PROTOCOL_MODELS: Record<string, () => ProtocolModel> = {
   bully: () => bullyModel(),
   entropy: () => entropyModel(),
   les: () => lesModel(),
+  kv: () => kvModel(),
 };
 
 export function protocolModel(name: string): ProtocolModel | undefined {
