@@ -39,7 +39,8 @@ export async function checkPart(log) {
   const bully = run(log, 'bully, 3 nodes, 1 fault', 'bully', {});
   const entropy = run(log, 'entropy, 3 nodes, 2 rounds, 1 duplicate', 'entropy', {});
   const les = run(log, 'les, 2 nodes, 1 polling round, 1 fault', 'les', {});
-  const all = [raft, timed, bully, entropy, les];
+  const kv = run(log, 'kv timed, 2 candidates and the store, 2 tokens', 'kv', {});
+  const all = [raft, timed, bully, entropy, les, kv];
   return {
     rows: [
       row(
@@ -56,7 +57,7 @@ export async function checkPart(log) {
         `≥ ${count(STATES_PER_SECOND_TARGET)}/s`,
         raft.statesPerSecond >= STATES_PER_SECOND_TARGET,
       ),
-      ...[timed, bully, entropy, les].map((r) =>
+      ...[timed, bully, entropy, les, kv].map((r) =>
         row(
           `check ${r.label}`,
           r.seconds,
