@@ -10,6 +10,13 @@ describe('model checking KV-lease election (candidates and a TTL store)', () => 
     expect(result.ids).toEqual(['n1', 'n2', 'store']);
   });
 
+  it('keeps one valid lease when a request or an answer is lost', () => {
+    const model = { ...kvModel(), faults: { crash: false, duplicate: false } };
+    const result = modelCheck(model, { maxTerm: 1, maxFaults: 1 });
+    expect(result.violation).toBeUndefined();
+    expect(result.complete).toBe(true);
+  });
+
   it('catches a lease trusted to the full TTL and renewed late, and the path replays', () => {
     const model = kvModel({
       name: 'kv-no-margin',
