@@ -101,7 +101,8 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
   const symmetry = symmetric ? new SymmetryKeys(table, ids.length) : undefined;
   const invariants = model.invariants.filter((inv) => bounds.timed || inv.timedOnly !== true);
   const start = performance.now();
-  const visited = new Map<string, number>();
+  /** Canonical keys of the states seen; a state's number is its order of arrival. */
+  const visited = new Set<string>();
   const parents: number[] = [];
   const edgeKinds: number[] = [];
   const edgeA: number[] = [];
@@ -236,7 +237,7 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
   }
   initMsgs = initMsgs.sort((a, b) => a - b);
   const init: State = { index: 0, nodes: initNodes, msgs: initMsgs, faults: 0 };
-  visited.set(keyOf(initNodes, initMsgs, 0), 0);
+  visited.add(keyOf(initNodes, initMsgs, 0));
   parents.push(-1);
   edgeKinds.push(-1);
   edgeA.push(0);
@@ -268,9 +269,11 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
       return undefined;
     }
     const key = keyOf(nodes, msgs, spent);
-    if (visited.has(key)) return undefined;
+    // One hash lookup: a key already there leaves the size as it was.
+    const seen = visited.size;
+    visited.add(key);
+    if (visited.size === seen) return undefined;
     const index = parents.length;
-    visited.set(key, index);
     parents.push(from.index);
     edgeKinds.push(kind);
     edgeA.push(a);
