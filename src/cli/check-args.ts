@@ -69,6 +69,5 @@ function bounds(flags: Flags): Partial<CheckBounds> {
       (b as Record<string, number>)[key] = wholeNumber(flag, text, max, '', min);
   }
   if (flags.has('timed')) b.timed = true;
-  if (b.drift !== undefined && !b.timed) throw new UsageError('--drift needs --timed');
   return b;
 }

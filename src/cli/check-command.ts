@@ -59,6 +59,10 @@ function runExplore(
 ): number {
   const model = lookup(config.protocol);
   if (model === undefined) throw new UsageError(`no model of protocol ${config.protocol}`);
+  // Some protocols (kv) are checked timed by default; for the rest a drift needs --timed.
+  if (config.bounds.drift !== undefined && !(config.bounds.timed ?? model.defaults?.timed)) {
+    throw new UsageError(`--drift needs --timed (${model.name} is checked untimed by default)`);
+  }
   let last = 0;
   let drawn = false;
   const onProgress = (p: Progress) => {
