@@ -18,16 +18,25 @@ const ENTROPY_ROUND_MS = 3000;
 
 const memberIds = (nodes: number): string[] => Array.from({ length: nodes }, (_, i) => `n${i + 1}`);
 
-async function raftRecipe(nodes: number): Promise<ClusterRecipe> {
+/** Members n1..nN, each on its own loopback TCP port, as the stream protocols need them. */
+async function tcpMembers(nodes: number) {
   const ids = memberIds(nodes);
   const ports = await freePorts(nodes, HOST);
   const peers = ids.map((id, i) => ({ id, address: `${HOST}:${ports[i]}` }));
-  return {
-    protocol: 'raft',
+  const shape = {
     network: `TCP on ${HOST}`,
     ids,
     addresses: peers.map((p) => p.address),
     controls: STREAM_CONTROLS,
+  };
+  return { peers, shape };
+}
+
+async function raftRecipe(nodes: number): Promise<ClusterRecipe> {
+  const { peers, shape } = await tcpMembers(nodes);
+  return {
+    protocol: 'raft',
+    ...shape,
     createNode: ({ index, faults, inspect }) =>
       createElection({
         protocol: 'raft',
@@ -40,15 +49,10 @@ async function raftRecipe(nodes: number): Promise<ClusterRecipe> {
 }
 
 async function bullyRecipe(nodes: number): Promise<ClusterRecipe> {
-  const ids = memberIds(nodes);
-  const ports = await freePorts(nodes, HOST);
-  const peers = ids.map((id, i) => ({ id, address: `${HOST}:${ports[i]}` }));
+  const { peers, shape } = await tcpMembers(nodes);
   return {
     protocol: 'bully',
-    network: `TCP on ${HOST}`,
-    ids,
-    addresses: peers.map((p) => p.address),
-    controls: STREAM_CONTROLS,
+    ...shape,
     createNode: ({ index, faults, inspect }) =>
       createElection({
         protocol: 'bully',
