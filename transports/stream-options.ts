@@ -19,6 +19,12 @@ export interface TlsOptions {
   mutual?: boolean;
   /** Name to verify the dialed server's certificate against, instead of the peer's host. */
   serverName?: string;
+  /**
+   * With mutual TLS, a peer's certificate must name the id it claims (its subject CN, or a
+   * DNS or URI subject alternative name), both on connections it dials and on those it
+   * accepts. Without this, any certificate the CA signed may speak for any member.
+   */
+  verifyPeerIds?: boolean;
 }
 
 /** Options shared by the stream transports (TCP and WebSocket). */
@@ -75,6 +81,11 @@ export function resolveStreamOptions(options: StreamTransportOptions): ResolvedS
   const capMs = positiveInteger('backoff.capMs', options.backoff?.capMs, 2000);
   if (capMs < baseMs) {
     throw new Error(`backoff.capMs (${capMs}) must not be below backoff.baseMs (${baseMs})`);
+  }
+  if (options.tls?.verifyPeerIds === true && options.tls.mutual !== true) {
+    throw new Error(
+      'tls.verifyPeerIds needs mutual TLS: without client certificates there is no id to check',
+    );
   }
   return {
     listen,

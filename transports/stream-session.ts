@@ -159,6 +159,10 @@ export class StreamSession {
         if (conn.done || conn.wire === undefined) return;
         clearTimeout(conn.timer);
         conn.timer = undefined;
+        if (!this.certifies(conn.wire, peer.id)) {
+          this.reject(conn, 'unauthenticated');
+          return;
+        }
         conn.openedAt = Date.now();
         conn.wire.write(encodeHello(this.input.id));
         this.activate(peer, conn);
@@ -210,6 +214,10 @@ export class StreamSession {
       this.reject(conn, 'unknown-peer');
       return;
     }
+    if (!this.certifies(conn.wire, peer.id)) {
+      this.reject(conn, 'unauthenticated');
+      return;
+    }
     clearTimeout(conn.timer);
     conn.timer = undefined;
     conn.peer = peer;
@@ -249,6 +257,12 @@ export class StreamSession {
       previous.wire?.end();
     }
     for (const payload of peer.queue.drain()) this.deliver(peer, payload);
+  }
+
+  /** Whether the connection may speak for `id`: always, unless certificates must name ids. */
+  private certifies(wire: Wire | undefined, id: string): boolean {
+    if (this.options.tls?.verifyPeerIds !== true) return true;
+    return wire?.peerNames()?.includes(id) === true;
   }
 
   private reject(conn: Connection, reason: DropReason): void {

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { HostPort } from './address.js';
+import { certificateNames } from './certificate-names.js';
 import { FrameDecoder } from './frame-decoder.js';
 import { encodeFrame } from './frame-encoder.js';
 import { startListening } from './server-listen.js';
@@ -46,6 +47,7 @@ function createTcpDriver(options: ResolvedStreamOptions): StreamDriver {
       bufferedBytes: () => socket.writableLength,
       end: () => endGracefully(socket),
       destroy: () => socket.destroy(),
+      peerNames: () => certificateNames(socket),
     };
     const handlers = attachHandlers(wire);
     readFrames(socket, handlers, options);

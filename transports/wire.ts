@@ -12,6 +12,8 @@ export interface Wire {
   end(): void;
   /** Closes at once, discarding anything unsent. */
   destroy(): void;
+  /** Names in the peer's verified certificate (see certificateNames); undefined without TLS. */
+  peerNames(): string[] | undefined;
 }
 
 /** What a driver reports about one connection to the session. */

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import type tls from 'node:tls';
 import WebSocket, { type RawData, WebSocketServer } from 'ws';
 import { formatHostPort, type HostPort } from './address.js';
+import { certificateNames } from './certificate-names.js';
 import { startListening } from './server-listen.js';
 import { afterGrace, endGracefully, tuneSocket } from './socket-lifecycle.js';
 import type { ResolvedStreamOptions, StreamTransportOptions } from './stream-options.js';
@@ -97,6 +98,7 @@ function createWsDriver(options: ResolvedStreamOptions): StreamDriver {
     accepted?: Duplex,
   ): void => {
     sockets.add(ws);
+    let dialedSocket: Duplex | undefined;
     const wire: Wire = {
       write: (payload) => {
         if (ws.readyState === WebSocket.OPEN) ws.send(payload);
@@ -104,6 +106,7 @@ function createWsDriver(options: ResolvedStreamOptions): StreamDriver {
       bufferedBytes: () => ws.bufferedAmount,
       end: () => closeWebSocket(ws, NORMAL_CLOSURE),
       destroy: () => ws.terminate(),
+      peerNames: () => certificateNames(accepted ?? dialedSocket),
     };
     const handlers = attachHandlers(wire);
     ws.on('message', (data) => handlers.frame(toBytes(data)));
@@ -128,6 +131,7 @@ function createWsDriver(options: ResolvedStreamOptions): StreamDriver {
       clockFrames(accepted);
     } else {
       ws.once('upgrade', (response) => {
+        dialedSocket = response.socket;
         tuneSocket(response.socket);
         clockFrames(response.socket);
       });

@@ -20,6 +20,8 @@ export interface TlsFiles {
   cert: string;
   key: string;
   mutual: boolean;
+  /** A member's certificate must name its id (see TlsOptions.verifyPeerIds). */
+  verifyPeerIds: boolean;
 }
 
 /** Flags every protocol's `node` takes. */
@@ -34,6 +36,7 @@ export const COMMON_NODE_FLAGS: Record<string, FlagKind> = {
   'tls-cert': 'value',
   'tls-key': 'value',
   'tls-mutual': 'switch',
+  'tls-verify-ids': 'switch',
   log: 'value',
 };
 
@@ -86,7 +89,15 @@ export const LES_ONLY_FLAGS: Record<string, FlagKind> = {
 };
 
 /** Flags that only mean something on a point-to-point (TCP or WebSocket) transport. */
-export const STREAM_FLAGS = ['listen', 'peers', 'tls-ca', 'tls-cert', 'tls-key', 'tls-mutual'];
+export const STREAM_FLAGS = [
+  'listen',
+  'peers',
+  'tls-ca',
+  'tls-cert',
+  'tls-key',
+  'tls-mutual',
+  'tls-verify-ids',
+];
 
 export function logFormat(flags: Flags): LogFormat {
   return oneOf(
@@ -155,7 +166,9 @@ export function peerList(
 export function tlsFiles(flags: Flags): TlsFiles | undefined {
   const names = ['tls-ca', 'tls-cert', 'tls-key'] as const;
   const given = names.filter((n) => flags.has(n));
-  if (given.length === 0 && !flags.has('tls-mutual')) return undefined;
+  if (given.length === 0 && !flags.has('tls-mutual') && !flags.has('tls-verify-ids')) {
+    return undefined;
+  }
   const missing = names.filter((n) => !flags.has(n));
   if (missing.length > 0) {
     throw new UsageError(
@@ -167,5 +180,16 @@ export function tlsFiles(flags: Flags): TlsFiles | undefined {
     cert: single(flags, 'tls-cert')!,
     key: single(flags, 'tls-key')!,
     mutual: flags.has('tls-mutual'),
+    verifyPeerIds: verifyPeerIds(flags),
   };
+}
+
+function verifyPeerIds(flags: Flags): boolean {
+  if (!flags.has('tls-verify-ids')) return false;
+  if (!flags.has('tls-mutual')) {
+    throw new UsageError(
+      '--tls-verify-ids needs --tls-mutual (ids are read from client certificates)',
+    );
+  }
+  return true;
 }

@@ -27,5 +27,6 @@ export function loadTlsFiles(files: TlsFiles): TlsOptions {
     cert: readPem('--tls-cert', files.cert),
     key: readPem('--tls-key', files.key),
     mutual: files.mutual,
+    verifyPeerIds: files.verifyPeerIds,
   };
 }

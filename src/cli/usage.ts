@@ -33,7 +33,9 @@ electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
                                 GET /healthz and POST /resign
   --tls-ca FILE --tls-cert FILE --tls-key FILE
                                 TLS between members (PEM files; tcp, ws); add
-                                --tls-mutual to require client certificates
+                                --tls-mutual to require client certificates,
+                                and --tls-verify-ids to require that each
+                                member's certificate names its id (CN or SAN)
   --log text|json|none          one line per change of role or leader on stdout
                                 (default text); errors always go to stderr
 

@@ -70,6 +70,8 @@ let pki: TestPki;
 let ca: string;
 let certs: Record<'a' | 'b', CertPair>;
 let foreign: CertPair & { ca: string };
+/** Signed by the trusted CA, but for a name that is no member's id. */
+let mallory: CertPair;
 
 beforeAll(() => {
   if (!haveOpenssl) return;
@@ -78,6 +80,7 @@ beforeAll(() => {
   const other = pki.authority('other-ca');
   ca = trusted.ca;
   certs = { a: trusted.issue('a'), b: trusted.issue('b') };
+  mallory = trusted.issue('mallory');
   foreign = { ca: other.ca, ...other.issue('a') };
 });
 
@@ -150,6 +153,54 @@ describe.skipIf(!haveOpenssl).each(cases)('%s transport over TLS', (_name, trans
 
     await deliver(a, b);
     await deliver(b, a);
+  });
+
+  it('with verifyPeerIds, a certificate speaks only for the id it names', async () => {
+    const [pa, pb] = await freePorts(2);
+    const ports = { a: pa!, b: pb! };
+    const a = start('a', ports, { verifyPeerIds: true });
+    const b = start('b', ports, { verifyPeerIds: true });
+    await waitReady(a, b);
+    await deliver(a, b);
+    await deliver(b, a);
+
+    const before = b.drops('unauthenticated');
+    const intruder = await intrude(pb!, { ca, ...mallory });
+    await waitFor(() => b.drops('unauthenticated') > before, 3000, 'the impostor to be rejected');
+    await waitFor(intruder.closed, 3000, 'the impostor to be disconnected');
+    expect(b.got('a', 900666)).toBe(false);
+    await deliver(a, b);
+    await deliver(b, a);
+  });
+
+  it('without verifyPeerIds, any certificate the CA signed may claim any id', async () => {
+    const [pa, pb] = await freePorts(2);
+    const ports = { a: pa!, b: pb! };
+    const a = start('a', ports);
+    const b = start('b', ports);
+    await waitReady(a, b);
+    await deliver(a, b);
+    await intrude(pb!, { ca, ...mallory });
+    await waitFor(() => b.got('a', 900666), 3000, "the impostor's message to arrive as a's");
+  });
+
+  it('with verifyPeerIds, a dialer refuses a server whose certificate names another id', async () => {
+    const [pa, pb] = await freePorts(2);
+    const ports = { a: pa!, b: pb! };
+    // 'a' dials 'b', whose certificate names mallory.
+    const a = start('a', ports, { verifyPeerIds: true });
+    const b = start('b', ports, { verifyPeerIds: true, ...mallory });
+    await waitReady(a, b);
+    await waitFor(() => a.drops('unauthenticated') > 0, 3000, 'the dial to be refused');
+    a.send('b', { n: 900777 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(b.got('a', 900777)).toBe(false);
+  });
+
+  it('refuses verifyPeerIds without mutual TLS', () => {
+    expect(() =>
+      transport({ listen: '127.0.0.1:7001', tls: { ca, ...certs.a, verifyPeerIds: true } }),
+    ).toThrow(/verifyPeerIds needs mutual TLS/);
   });
 
   it('reports unusable TLS material as a transport error', async () => {

@@ -193,7 +193,7 @@ describe('parseArgs: a good node command', () => {
       dataDir: '/var/lib/electorate',
       noVote: true,
       tags: { zone: 'eu-1', rack: 'a=b' },
-      tls: { ca: 'ca.pem', cert: 'n1.pem', key: 'n1.key', mutual: true },
+      tls: { ca: 'ca.pem', cert: 'n1.pem', key: 'n1.key', mutual: true, verifyPeerIds: false },
       log: 'json',
     });
     expect(config.peers).toEqual([
@@ -436,6 +436,20 @@ describe('parseArgs: every bad flag is one clear UsageError', () => {
       'TLS needs --tls-ca, --tls-cert and --tls-key together (missing --tls-ca, --tls-key)',
     ],
     ['--tls-mutual alone', [...BASE, '--tls-mutual'], '(missing --tls-ca, --tls-cert, --tls-key)'],
+    [
+      '--tls-verify-ids without --tls-mutual',
+      [
+        ...BASE,
+        '--tls-ca',
+        'ca.pem',
+        '--tls-cert',
+        'n1.pem',
+        '--tls-key',
+        'n1.key',
+        '--tls-verify-ids',
+      ],
+      '--tls-verify-ids needs --tls-mutual',
+    ],
   ];
 
   it.each(cases)('rejects %s', (_name, argv, expected) => {
@@ -756,24 +770,31 @@ describe('loadTlsFiles', () => {
   };
 
   it('reads the three PEM files', () => {
-    const files = { ca: pem('ca.pem'), cert: pem('n1.pem'), key: pem('n1.key'), mutual: true };
+    const files = {
+      ca: pem('ca.pem'),
+      cert: pem('n1.pem'),
+      key: pem('n1.key'),
+      mutual: true,
+      verifyPeerIds: true,
+    };
     const tls = loadTlsFiles(files);
     expect(tls.mutual).toBe(true);
+    expect(tls.verifyPeerIds).toBe(true);
     expect(tls.ca).toContain('BEGIN CERTIFICATE');
   });
 
   it('turns a missing, unreadable or non-PEM file into a UsageError naming the flag', () => {
     const good = pem('good.pem');
     const missing = join(dir, 'missing.pem');
-    expect(() => loadTlsFiles({ ca: missing, cert: good, key: good, mutual: false })).toThrow(
-      new UsageError(`--tls-ca: cannot read '${missing}' (ENOENT)`),
-    );
-    expect(() => loadTlsFiles({ ca: good, cert: dir, key: good, mutual: false })).toThrow(
-      new UsageError(`--tls-cert: cannot read '${dir}' (EISDIR)`),
-    );
+    expect(() =>
+      loadTlsFiles({ ca: missing, cert: good, key: good, mutual: false, verifyPeerIds: false }),
+    ).toThrow(new UsageError(`--tls-ca: cannot read '${missing}' (ENOENT)`));
+    expect(() =>
+      loadTlsFiles({ ca: good, cert: dir, key: good, mutual: false, verifyPeerIds: false }),
+    ).toThrow(new UsageError(`--tls-cert: cannot read '${dir}' (EISDIR)`));
     const der = pem('key.der', 'binary junk');
-    expect(() => loadTlsFiles({ ca: good, cert: good, key: der, mutual: false })).toThrow(
-      new UsageError(`--tls-key: '${der}' is not a PEM file`),
-    );
+    expect(() =>
+      loadTlsFiles({ ca: good, cert: good, key: der, mutual: false, verifyPeerIds: false }),
+    ).toThrow(new UsageError(`--tls-key: '${der}' is not a PEM file`));
   });
 });
