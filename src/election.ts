@@ -256,8 +256,7 @@ class NodeElection implements Election {
     if (typeof options.id !== 'string' || options.id.length === 0) {
       throw new TypeError('id must be a non-empty string');
     }
-    // Bully may discover its peers on a multicast group; LES learns them from its seeds.
-    if (peers.length === 0 && options.protocol !== 'bully' && options.protocol !== 'les') {
+    if (peers.length === 0 && protocol.discoversMembers !== true) {
       throw new TypeError('peers must list the cluster members');
     }
     const ids = new Set<string>();
@@ -633,14 +632,13 @@ class NodeElection implements Election {
   private setLeading(leading: boolean, reason: DeposeReason): void {
     if (leading === this.leading) return;
     this.leading = leading;
-    const term = this.view().term;
+    const { term, fencingToken } = this.view();
     if (leading) {
       this.controller = new AbortController();
-      const token = this.view().fencingToken;
       this.emit('elected', {
         term,
         signal: this.controller.signal,
-        ...(token === undefined ? {} : { fencingToken: token }),
+        ...(fencingToken === undefined ? {} : { fencingToken }),
       });
     } else {
       this.controller?.abort(new LeadershipLostError(reason));

@@ -65,6 +65,7 @@ export const bullyProtocol: ProtocolDefinition<BullyOptions, typeof bullyMachine
   logic: bullyMachine,
   decode: decodeBullyMessage,
   leased: false,
+  discoversMembers: true,
   check: checkBullyOptions,
   input: ({ id, members, options }): BullyInput => ({
     id,

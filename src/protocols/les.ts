@@ -109,6 +109,7 @@ export const lesProtocol: ProtocolDefinition<LesOptions, typeof lesMachine> = {
   logic: lesMachine,
   decode: decodeLesMessage,
   leased: false,
+  discoversMembers: true,
   check: checkLesOptions,
   input: ({ id, members, options }): LesInput => ({
     address: options.address ?? id,

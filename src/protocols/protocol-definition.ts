@@ -30,6 +30,11 @@ export interface ProtocolDefinition<TOptions, TLogic extends AnyActorLogic = Any
    * machine reports is the whole answer.
    */
   leased: boolean;
+  /**
+   * Whether members may be found at run time (Bully on a multicast group, LES from its
+   * seeds) rather than all listed up front.
+   */
+  discoversMembers?: boolean;
   /** Throws a RangeError or TypeError naming the first bad option. */
   check(options: TOptions): void;
   input(args: {
