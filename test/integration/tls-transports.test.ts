@@ -103,46 +103,47 @@ describe.skipIf(!haveOpenssl).each(cases)('%s transport over TLS', (_name, trans
     return node;
   };
 
+  /** Members a and b on fresh ports ('a' dials 'b'), both ready. */
+  const startPair = async (
+    aTls: Partial<TlsOptions> = {},
+    bTls: Partial<TlsOptions> = aTls,
+  ): Promise<{ a: TestNode; b: TestNode; portB: number }> => {
+    const [pa, pb] = await freePorts(2);
+    const ports = { a: pa!, b: pb! };
+    const a = start('a', ports, aTls);
+    const b = start('b', ports, bTls);
+    await waitReady(a, b);
+    return { a, b, portB: pb! };
+  };
+
   afterEach(() => {
     for (const node of running.splice(0)) node.stop();
   });
 
   it('exchanges messages with mutual TLS', async () => {
-    const [pa, pb] = await freePorts(2);
-    const ports = { a: pa!, b: pb! };
-    const a = start('a', ports);
-    const b = start('b', ports);
-    await waitReady(a, b);
+    const { a, b } = await startPair();
     await deliver(a, b);
     await deliver(b, a);
     expect([...a.errors, ...b.errors]).toEqual([]);
   });
 
   it('exchanges messages with server-only TLS and a server name', async () => {
-    const [pa, pb] = await freePorts(2);
-    const ports = { a: pa!, b: pb! };
-    const a = start('a', ports, { mutual: false, serverName: 'localhost' });
-    const b = start('b', ports, { mutual: false });
-    await waitReady(a, b);
+    const { a, b } = await startPair({ mutual: false, serverName: 'localhost' }, { mutual: false });
     await deliver(a, b);
     await deliver(b, a);
   });
 
   it('rejects a client whose certificate comes from another CA', async () => {
-    const [pa, pb] = await freePorts(2);
-    const ports = { a: pa!, b: pb! };
-    const a = start('a', ports);
-    const b = start('b', ports);
-    await waitReady(a, b);
+    const { a, b, portB } = await startPair();
     await deliver(a, b);
 
     const before = b.drops('unauthenticated');
-    const intruder = await intrude(pb!, { ca, cert: foreign.cert, key: foreign.key });
+    const intruder = await intrude(portB, { ca, cert: foreign.cert, key: foreign.key });
     await waitFor(() => b.drops('unauthenticated') > before, 3000, 'the intruder to be rejected');
     await waitFor(intruder.closed, 3000, 'the intruder to be disconnected');
     expect(b.got('a', 900666)).toBe(false);
 
-    const without = await intrude(pb!, { ca });
+    const without = await intrude(portB, { ca });
     await waitFor(
       () => b.drops('unauthenticated') > before + 1,
       3000,
@@ -156,16 +157,12 @@ describe.skipIf(!haveOpenssl).each(cases)('%s transport over TLS', (_name, trans
   });
 
   it('with verifyPeerIds, a certificate speaks only for the id it names', async () => {
-    const [pa, pb] = await freePorts(2);
-    const ports = { a: pa!, b: pb! };
-    const a = start('a', ports, { verifyPeerIds: true });
-    const b = start('b', ports, { verifyPeerIds: true });
-    await waitReady(a, b);
+    const { a, b, portB } = await startPair({ verifyPeerIds: true });
     await deliver(a, b);
     await deliver(b, a);
 
     const before = b.drops('unauthenticated');
-    const intruder = await intrude(pb!, { ca, ...mallory });
+    const intruder = await intrude(portB, { ca, ...mallory });
     await waitFor(() => b.drops('unauthenticated') > before, 3000, 'the impostor to be rejected');
     await waitFor(intruder.closed, 3000, 'the impostor to be disconnected');
     expect(b.got('a', 900666)).toBe(false);
@@ -174,23 +171,15 @@ describe.skipIf(!haveOpenssl).each(cases)('%s transport over TLS', (_name, trans
   });
 
   it('without verifyPeerIds, any certificate the CA signed may claim any id', async () => {
-    const [pa, pb] = await freePorts(2);
-    const ports = { a: pa!, b: pb! };
-    const a = start('a', ports);
-    const b = start('b', ports);
-    await waitReady(a, b);
+    const { a, b, portB } = await startPair();
     await deliver(a, b);
-    await intrude(pb!, { ca, ...mallory });
+    await intrude(portB, { ca, ...mallory });
     await waitFor(() => b.got('a', 900666), 3000, "the impostor's message to arrive as a's");
   });
 
   it('with verifyPeerIds, a dialer refuses a server whose certificate names another id', async () => {
-    const [pa, pb] = await freePorts(2);
-    const ports = { a: pa!, b: pb! };
     // 'a' dials 'b', whose certificate names mallory.
-    const a = start('a', ports, { verifyPeerIds: true });
-    const b = start('b', ports, { verifyPeerIds: true, ...mallory });
-    await waitReady(a, b);
+    const { a, b } = await startPair({ verifyPeerIds: true }, { verifyPeerIds: true, ...mallory });
     await waitFor(() => a.drops('unauthenticated') > 0, 3000, 'the dial to be refused');
     a.send('b', { n: 900777 });
     await new Promise((resolve) => setTimeout(resolve, 200));
