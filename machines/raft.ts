@@ -1,4 +1,4 @@
-import { and, assign, emit, enqueueActions, not, setup } from 'xstate';
+import { and, assign, cancel, emit, enqueueActions, not, raise, setup } from 'xstate';
 import type { ProtocolEmitted, ReceiveEvent, Role } from './protocol-events.js';
 import type { RaftMessage, Tags } from './raft-messages.js';
 import { drawBetween } from './seeded-random.js';
@@ -45,7 +45,9 @@ export type RaftEvent =
   | ReceiveEvent<RaftMessage>
   | { type: 'resign' }
   | { type: 'contact.lapse' }
-  | { type: 'election.timeout' };
+  | { type: 'election.timeout' }
+  | { type: 'heartbeat.due' }
+  | { type: 'quorum.check' };
 
 /** A heartbeat round still short of a quorum: how many voters acknowledged it so far. */
 interface PendingRound {
@@ -114,6 +116,15 @@ export interface RaftContext {
 const MAX_PENDING_ROUNDS = 8;
 const NO_LEAD: LeaderState = { round: 0, pending: [], leaseRound: 0, checkRound: 0, acked: [] };
 
+/** Every action that restarts a follower's election clock after news from a leader or candidate. */
+const RESTART_ELECTION_CLOCK = [
+  'cancelContactTimer',
+  'cancelCandidacyTimer',
+  'armContactTimer',
+] as const;
+/** One heartbeat round, from the timer that asks for it to the timer for the next. */
+const NEXT_ROUND = ['nextRound', 'startLease', 'broadcastHeartbeat', 'armHeartbeatTimer'] as const;
+
 type Receive = ReceiveEvent<RaftMessage>;
 const isReceive = (e: RaftEvent): e is Receive => e.type === 'receive';
 const msgOf = (e: RaftEvent): RaftMessage | undefined => (isReceive(e) ? e.msg : undefined);
@@ -151,6 +162,17 @@ function liveVoters(context: RaftContext): number {
   let live = 0;
   for (let i = 0; i < votes.length; i++) if (votes[i] && (acked[i] ?? 0) > checkRound) live++;
   return live;
+}
+
+/** The sender's position, for a heartbeat response of this term from a member. */
+function ackedPeer(context: RaftContext, event: RaftEvent): number | undefined {
+  const m = msgOf(event);
+  if (m?.type !== 'heartbeatResponse' || m.term !== context.term) return undefined;
+  return peerIndex(context, (event as Receive).from);
+}
+
+function ackRound(event: RaftEvent): number {
+  return ((event as Receive).msg as Extract<RaftMessage, { type: 'heartbeatResponse' }>).round;
 }
 
 function inLease(context: RaftContext): boolean {
@@ -282,6 +304,35 @@ export const raftMachine = setup({
         isVoterPeer(context, (event as Receive).from)
       );
     },
+    /** Same leader, same term, contact unbroken, no transfer, no new tags: nothing to learn. */
+    heartbeatFromLeader: ({ context, event }) => {
+      const m = msgOf(event);
+      return (
+        m?.type === 'heartbeat' &&
+        m.term === context.term &&
+        context.leader !== null &&
+        context.leader !== context.config.id &&
+        (event as Receive).from === context.leader &&
+        context.leaderContact &&
+        !context.transfer &&
+        learnTags(context, event as Receive) === context.peerTags
+      );
+    },
+    alone: ({ context }) => context.config.quorum <= 1,
+    /** An ack this leader already counted, or one overtaken by a later ack from its sender. */
+    repeatedAck: ({ context, event }) => {
+      const at = ackedPeer(context, event);
+      return at !== undefined && ackRound(event) <= (context.lead.acked[at] ?? 0);
+    },
+    /** The ack that brings its round to a quorum, and so renews the lease. */
+    leaseCompletingAck: ({ context, event }) => {
+      const at = ackedPeer(context, event);
+      if (at === undefined || !context.config.votes[at]) return false;
+      const round = ackRound(event);
+      if (round <= (context.lead.acked[at] ?? 0) || round <= context.lead.leaseRound) return false;
+      const entry = context.lead.pending.find((p) => p.round === round);
+      return entry !== undefined && entry.acks + 2 >= context.config.quorum;
+    },
     currentHeartbeatResponse: ({ context, event }) => {
       const m = msgOf(event);
       return (
@@ -320,18 +371,15 @@ export const raftMachine = setup({
     loseContact: assign({ leaderContact: false }),
     /**
      * Restarts the follower's clock: contact with the leader lapses after the minimum
-     * timeout, and the rest of the randomized timeout runs on from there. One timer per
-     * heartbeat, set by explicit cancel-and-raise rather than by re-entering a state with
-     * `after`, because this runs on every heartbeat and must stay cheap.
+     * timeout, and the rest of the randomized timeout runs on from there. Built-in actions
+     * made once, not an `enqueueActions` per call: this runs on every heartbeat.
      */
-    armElectionTimers: enqueueActions(({ context, enqueue }) => {
-      enqueue.cancel('contact');
-      enqueue.cancel('election');
-      enqueue.raise(
-        { type: 'contact.lapse' },
-        { id: 'contact', delay: context.config.timing.electionTimeoutMinMs },
-      );
-    }),
+    cancelContactTimer: cancel('contact'),
+    cancelCandidacyTimer: cancel('election'),
+    armContactTimer: raise(
+      { type: 'contact.lapse' },
+      { id: 'contact', delay: 'electionTimeoutMin' },
+    ),
     /**
      * The rest of the randomized timeout runs on from the moment contact lapsed, drawn
      * afresh each time: a draw kept from start-up would leave the survivors of a leader's
@@ -342,10 +390,6 @@ export const raftMachine = setup({
       const { state, value } = drawBetween(context.rng, min, max);
       enqueue.assign({ rng: state, electionTimeoutMs: value });
       enqueue.raise({ type: 'election.timeout' }, { id: 'election', delay: value - min });
-    }),
-    disarmElectionTimers: enqueueActions(({ enqueue }) => {
-      enqueue.cancel('contact');
-      enqueue.cancel('election');
     }),
     forgetLeader: enqueueActions(({ context, enqueue }) => {
       if (context.leader === null) return;
@@ -360,35 +404,30 @@ export const raftMachine = setup({
       enqueue.emit({ type: 'persist', term: m.term, votedFor: null });
       if (context.leader !== null) enqueue.emit({ type: 'leader', leader: null, term: m.term });
     }),
-    acceptHeartbeat: enqueueActions(({ context, event, enqueue }) => {
+    /** A heartbeat that changes what this node knows: a new term, leader or tags. */
+    followHeartbeat: enqueueActions(({ context, event, enqueue }) => {
       const e = event as Receive;
       const m = e.msg as Extract<RaftMessage, { type: 'heartbeat' }>;
       const newTerm = m.term > context.term;
-      const peerTags = learnTags(context, e);
-      const changed =
-        newTerm ||
-        context.leader !== e.from ||
-        !context.leaderContact ||
-        context.transfer ||
-        peerTags !== context.peerTags;
-      // The common case (the same leader again) changes nothing and so assigns nothing.
-      if (changed) {
-        enqueue.assign({
-          term: m.term,
-          votedFor: newTerm ? null : context.votedFor,
-          leader: e.from,
-          leaderContact: true,
-          transfer: false,
-          peerTags,
-        });
-      }
+      enqueue.assign({
+        term: m.term,
+        votedFor: newTerm ? null : context.votedFor,
+        leader: e.from,
+        leaderContact: true,
+        transfer: false,
+        peerTags: learnTags(context, e),
+      });
       if (newTerm) enqueue.emit({ type: 'persist', term: m.term, votedFor: null });
       if (context.leader !== e.from) enqueue.emit({ type: 'leader', leader: e.from, term: m.term });
-      enqueue.emit({
-        type: 'send',
+    }),
+    answerHeartbeat: emit(({ context, event }) => {
+      const e = event as Receive;
+      const m = e.msg as Extract<RaftMessage, { type: 'heartbeat' }>;
+      return {
+        type: 'send' as const,
         to: e.from,
         msg: withTags(context, { type: 'heartbeatResponse', term: m.term, round: m.round }),
-      });
+      };
     }),
     answerStaleMessage: emit(({ context, event }) => ({
       type: 'send' as const,
@@ -484,52 +523,66 @@ export const raftMachine = setup({
       });
       enqueue.emit({ type: 'leader', leader: context.config.id, term: context.term });
     }),
-    sendHeartbeat: enqueueActions(({ context, enqueue }) => {
-      const round = context.lead.round + 1;
-      const pending = [...context.lead.pending, { round, acks: 0 }].slice(-MAX_PENDING_ROUNDS);
-      enqueue.assign({ lead: { ...context.lead, round, pending } });
-      enqueue.emit({ type: 'lease.start', round, durationMs: context.config.timing.leaseMs });
-      enqueue.emit({
-        type: 'send',
-        to: '*',
-        msg: withTags(context, { type: 'heartbeat', term: context.term, round }),
-      });
-      if (context.config.quorum <= 1) {
-        enqueue.assign({ lead: { ...context.lead, round, leaseRound: round, pending: [] } });
-        enqueue.emit({ type: 'lease.granted', round });
-      }
+    /** The next heartbeat round: its lease starts now, whatever the acks will say. */
+    nextRound: assign({
+      lead: ({ context }) => {
+        const lead = context.lead;
+        const round = lead.round + 1;
+        // Alone, a leader is its own quorum: each round grants its own lease at once.
+        if (context.config.quorum <= 1) return { ...lead, round, leaseRound: round, pending: [] };
+        const pending = [...lead.pending, { round, acks: 0 }].slice(-MAX_PENDING_ROUNDS);
+        return { ...lead, round, pending };
+      },
     }),
+    startLease: emit(({ context }) => ({
+      type: 'lease.start' as const,
+      round: context.lead.round,
+      durationMs: context.config.timing.leaseMs,
+    })),
+    broadcastHeartbeat: emit(({ context }) => ({
+      type: 'send' as const,
+      to: '*',
+      msg: withTags(context, { type: 'heartbeat', term: context.term, round: context.lead.round }),
+    })),
+    armHeartbeatTimer: raise(
+      { type: 'heartbeat.due' },
+      { id: 'heartbeat', delay: 'heartbeatInterval' },
+    ),
+    grantLease: emit(({ context }) => ({
+      type: 'lease.granted' as const,
+      round: context.lead.leaseRound,
+    })),
     /** Count an acknowledgement toward CheckQuorum and toward its round's lease. */
-    recordAck: enqueueActions(({ context, event, enqueue }) => {
+    recordAck: assign(({ context, event }) => {
       const e = event as Receive;
       const round = (e.msg as Extract<RaftMessage, { type: 'heartbeatResponse' }>).round;
       const at = context.config.index[e.from]!;
       const lead = context.lead;
-      // A duplicate, or an ack overtaken by a later one: nothing new to learn.
-      if (round <= (lead.acked[at] ?? 0)) return;
       const acked = lead.acked.slice();
       acked[at] = round;
       const next: LeaderState = { ...lead, acked };
-      let granted = false;
-      const entry = lead.pending.find((p) => p.round === round);
-      if (context.config.votes[at] && round > lead.leaseRound && entry !== undefined) {
-        const acks = entry.acks + 1;
-        granted = acks + 1 >= context.config.quorum;
-        if (granted) {
+      if (context.config.votes[at] && round > lead.leaseRound) {
+        const entry = lead.pending.find((p) => p.round === round);
+        if (entry !== undefined && entry.acks + 2 >= context.config.quorum) {
           next.leaseRound = round;
           next.pending = lead.pending.filter((p) => p.round > round);
-        } else {
-          next.pending = lead.pending.map((p) => (p.round === round ? { round, acks } : p));
+        } else if (entry !== undefined) {
+          next.pending = lead.pending.map((p) =>
+            p.round === round ? { round, acks: p.acks + 1 } : p,
+          );
         }
       }
       const peerTags = learnTags(context, e);
-      enqueue.assign(peerTags === context.peerTags ? { lead: next } : { lead: next, peerTags });
-      if (granted) enqueue.emit({ type: 'lease.granted', round });
+      return peerTags === context.peerTags ? { lead: next } : { lead: next, peerTags };
     }),
     startQuorumWindow: assign({
       lead: ({ context }) => ({ ...context.lead, checkRound: context.lead.round }),
     }),
     revokeLease: emit({ type: 'lease.revoked' as const }),
+    armQuorumCheck: raise({ type: 'quorum.check' }, { id: 'quorum', delay: 'electionTimeoutMin' }),
+    cancelQuorumCheck: cancel('quorum'),
+    cancelHeartbeatTimer: cancel('heartbeat'),
+    beatNow: raise({ type: 'heartbeat.due' }),
     /**
      * Hand leadership to the voter that acknowledged the latest round (the one most likely
      * to be reachable and current) by telling it to stand at once, then stop leading.
@@ -596,7 +649,11 @@ export const raftMachine = setup({
     receive: [
       { guard: not('fromMember') },
       { guard: 'voterMessageFromNonVoter' },
-      { guard: 'currentHeartbeat', target: '.follower', actions: 'acceptHeartbeat' },
+      {
+        guard: 'currentHeartbeat',
+        target: '.follower',
+        actions: ['followHeartbeat', 'answerHeartbeat'],
+      },
       { guard: 'staleHeartbeat', actions: 'answerStaleMessage' },
       { guard: 'isPreVote', actions: 'answerPreVote' },
       { guard: 'grantableVote', target: '.follower', actions: 'grantVote' },
@@ -607,28 +664,30 @@ export const raftMachine = setup({
   },
   states: {
     follower: {
-      entry: { type: 'announceRole', params: { role: 'follower' } },
-      initial: 'waiting',
-      states: {
-        waiting: {
-          entry: 'armElectionTimers',
-          exit: 'disarmElectionTimers',
-          on: {
-            receive: [
-              { guard: not('fromMember') },
-              { guard: 'voterMessageFromNonVoter' },
-              { guard: 'currentHeartbeat', actions: ['acceptHeartbeat', 'armElectionTimers'] },
-              { guard: 'grantableVote', actions: ['grantVote', 'armElectionTimers'] },
-              { guard: 'higherTermResponse', actions: 'adoptTerm' },
-            ],
-            'contact.lapse': { actions: ['loseContact', 'armCandidacyTimer'] },
-            'election.timeout': [
-              { guard: and(['isVoter', 'preVoteEnabled']), target: '#raft.campaign' },
-              { guard: 'isVoter', target: '#raft.campaign.vote' },
-              { actions: ['loseContact', 'forgetLeader'] },
-            ],
+      entry: [{ type: 'announceRole', params: { role: 'follower' } }, 'armContactTimer'],
+      exit: ['cancelContactTimer', 'cancelCandidacyTimer'],
+      on: {
+        receive: [
+          // The steady state first: the leader this node follows, again, with nothing new.
+          {
+            guard: 'heartbeatFromLeader',
+            actions: ['answerHeartbeat', 'cancelContactTimer', 'armContactTimer'],
           },
-        },
+          { guard: not('fromMember') },
+          { guard: 'voterMessageFromNonVoter' },
+          {
+            guard: 'currentHeartbeat',
+            actions: ['followHeartbeat', 'answerHeartbeat', ...RESTART_ELECTION_CLOCK],
+          },
+          { guard: 'grantableVote', actions: ['grantVote', ...RESTART_ELECTION_CLOCK] },
+          { guard: 'higherTermResponse', actions: 'adoptTerm' },
+        ],
+        'contact.lapse': { actions: ['loseContact', 'armCandidacyTimer'] },
+        'election.timeout': [
+          { guard: and(['isVoter', 'preVoteEnabled']), target: '#raft.campaign' },
+          { guard: 'isVoter', target: '#raft.campaign.vote' },
+          { actions: ['loseContact', 'forgetLeader'] },
+        ],
       },
     },
     campaign: {
@@ -659,44 +718,29 @@ export const raftMachine = setup({
       },
     },
     leader: {
-      type: 'parallel',
-      entry: ['becomeLeader', { type: 'announceRole', params: { role: 'leader' } }],
-      exit: 'revokeLease',
+      entry: [
+        'becomeLeader',
+        { type: 'announceRole', params: { role: 'leader' } },
+        'armQuorumCheck',
+        'beatNow',
+      ],
+      exit: ['revokeLease', 'cancelHeartbeatTimer', 'cancelQuorumCheck'],
       on: {
         receive: [
+          { guard: 'repeatedAck' },
+          { guard: 'leaseCompletingAck', actions: ['recordAck', 'grantLease'] },
           { guard: 'currentHeartbeatResponse', actions: 'recordAck' },
           { guard: 'rivalLeaderHeartbeat', target: 'follower', actions: 'forgetLeader' },
         ],
         resign: { target: 'follower', actions: 'transferLeadership' },
-      },
-      states: {
-        heartbeat: {
-          initial: 'beat',
-          states: {
-            beat: {
-              entry: 'sendHeartbeat',
-              after: { heartbeatInterval: { target: 'beat', reenter: true } },
-            },
-          },
-        },
-        quorum: {
-          initial: 'watch',
-          states: {
-            watch: {
-              after: {
-                electionTimeoutMin: [
-                  {
-                    guard: 'quorumActive',
-                    target: 'watch',
-                    reenter: true,
-                    actions: 'startQuorumWindow',
-                  },
-                  { target: '#raft.follower', actions: 'forgetLeader' },
-                ],
-              },
-            },
-          },
-        },
+        'heartbeat.due': [
+          { guard: 'alone', actions: [...NEXT_ROUND, 'grantLease'] },
+          { actions: NEXT_ROUND },
+        ],
+        'quorum.check': [
+          { guard: 'quorumActive', actions: ['startQuorumWindow', 'armQuorumCheck'] },
+          { target: 'follower', actions: 'forgetLeader' },
+        ],
       },
     },
   },
@@ -706,9 +750,7 @@ export type RaftMachine = typeof raftMachine;
 
 /** The role a raft snapshot stands for. */
 export function raftRole(value: unknown): Role {
-  if (typeof value === 'object' && value !== null) {
-    if ('leader' in value) return 'leader';
-    if ('campaign' in value) return 'candidate';
-  }
+  if (value === 'leader') return 'leader';
+  if (typeof value === 'object' && value !== null && 'campaign' in value) return 'candidate';
   return 'follower';
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initialTransition } from 'xstate';
+import { initialTransition, setup } from 'xstate';
 import { bullyMachine } from '../../machines/bully.js';
 import { raftMachine } from '../../machines/raft.js';
 import {
@@ -12,22 +12,41 @@ import {
 import { eventLabel, guardName } from '../../src/diagram/statechart.js';
 import { layoutChart } from '../../src/diagram/svg-layout.js';
 
+/** A leader with two parallel regions, one of them timed: the shapes a chart must draw. */
+const parallelMachine = setup({
+  delays: { beat: 50 },
+  guards: { ready: () => true },
+}).createMachine({
+  id: 'pump',
+  initial: 'idle',
+  states: {
+    idle: { on: { start: { guard: 'ready', target: 'running' } } },
+    running: {
+      type: 'parallel',
+      states: {
+        beat: {
+          initial: 'on',
+          states: { on: { after: { beat: { target: 'on', reenter: true } } } },
+        },
+        watch: { initial: 'calm', states: { calm: { on: { alarm: '#pump.idle' } } } },
+      },
+    },
+  },
+});
+
 describe('statechartOf', () => {
-  it('reads the raft machine: its states, parallel leader and guarded transitions', () => {
+  it('reads the raft machine: its states and guarded transitions', () => {
     const chart = statechartOf(raftMachine);
     expect(chart.id).toBe('raft');
     const ids = allStates(chart.root).map((s) => s.id);
     expect(ids).toEqual(
       expect.arrayContaining([
-        'raft.follower.waiting',
+        'raft.follower',
         'raft.campaign.preVote',
         'raft.campaign.vote',
-        'raft.leader.heartbeat.beat',
-        'raft.leader.quorum.watch',
+        'raft.leader',
       ]),
     );
-    const leader = allStates(chart.root).find((s) => s.id === 'raft.leader')!;
-    expect(leader.type).toBe('parallel');
     expect(chart.root.initial).toBe('follower');
     // An eventless transition, a delayed one and a combined guard, each named as written.
     expect(chart.edges).toContainEqual({
@@ -37,13 +56,13 @@ describe('statechartOf', () => {
       guard: 'hasQuorum',
     });
     expect(chart.edges).toContainEqual({
-      source: 'raft.leader.heartbeat.beat',
-      target: 'raft.leader.heartbeat.beat',
-      event: 'after heartbeatInterval',
+      source: 'raft.campaign.preVote',
+      target: 'raft.campaign.preVote',
+      event: 'after electionTimeout',
       guard: null,
     });
     expect(chart.edges).toContainEqual({
-      source: 'raft.follower.waiting',
+      source: 'raft.follower',
       target: 'raft.campaign',
       event: 'election.timeout',
       guard: 'isVoter && preVoteEnabled',
@@ -53,6 +72,25 @@ describe('statechartOf', () => {
       expect(ids).toContain(e.source);
       expect(ids).toContain(e.target);
     }
+  });
+
+  it('reads parallel regions and their delayed transitions', () => {
+    const chart = statechartOf(parallelMachine);
+    const running = allStates(chart.root).find((s) => s.id === 'pump.running')!;
+    expect(running.type).toBe('parallel');
+    expect(running.children.map((c) => c.id)).toEqual(['pump.running.beat', 'pump.running.watch']);
+    expect(chart.edges).toContainEqual({
+      source: 'pump.running.beat.on',
+      target: 'pump.running.beat.on',
+      event: 'after beat',
+      guard: null,
+    });
+    expect(chart.edges).toContainEqual({
+      source: 'pump.running.watch.calm',
+      target: 'pump.idle',
+      event: 'alarm',
+      guard: null,
+    });
   });
 
   it('follows the machine: a state added to a machine shows up without editing anything', () => {
@@ -87,27 +125,28 @@ describe('statechartOf', () => {
       voter: true,
     });
     const active = activeStateIds('raft', snapshot.value);
-    expect(active).toContain('raft.follower.waiting');
+    expect(active).toEqual(['raft', 'raft.follower']);
     for (const id of active) expect(ids).toContain(id);
-    expect(activeStateIds('raft', { leader: { heartbeat: 'beat', quorum: 'watch' } })).toEqual([
-      'raft',
-      'raft.leader',
-      'raft.leader.heartbeat',
-      'raft.leader.heartbeat.beat',
-      'raft.leader.quorum',
-      'raft.leader.quorum.watch',
+    expect(activeStateIds('pump', { running: { beat: 'on', watch: 'calm' } })).toEqual([
+      'pump',
+      'pump.running',
+      'pump.running.beat',
+      'pump.running.beat.on',
+      'pump.running.watch',
+      'pump.running.watch.calm',
     ]);
   });
 });
 
 describe('toMermaid', () => {
-  it('writes a stateDiagram-v2 with nested states, parallel regions and labelled arrows', () => {
+  it('writes a stateDiagram-v2 with nested states and labelled arrows', () => {
     const text = toMermaid(statechartOf(raftMachine));
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toBe('stateDiagram-v2');
     expect(lines).toContain('  [*] --> raft_follower');
-    expect(lines).toContain('    --');
     expect(lines).toContain('  raft_campaign_vote --> raft_leader: always [hasQuorum]');
+    // Parallel regions are separated the way Mermaid separates concurrent states.
+    expect(toMermaid(statechartOf(parallelMachine)).split('\n')).toContain('    --');
     // Every state is declared once; ids hold no dots.
     const declared = lines.filter((l) => /^\s*state "/.test(l)).map((l) => l.split(' as ')[1]);
     expect(new Set(declared).size).toBe(declared.length);

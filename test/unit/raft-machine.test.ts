@@ -283,7 +283,7 @@ describe('raftMachine (pure transitions)', () => {
 
   it('steps down when CheckQuorum finds no quorum', () => {
     const d = leaderDriver();
-    const out = d.fire('electionTimeoutMin');
+    const out = d.fire('quorum');
     expect(d.role).toBe('follower');
     expect(out).toContainEqual({ type: 'lease.revoked' });
     expect(out).toContainEqual({ type: 'leader', leader: null, term: 1 });
@@ -292,16 +292,16 @@ describe('raftMachine (pure transitions)', () => {
   it('stays leader through a quorum check when a quorum answered', () => {
     const d = leaderDriver();
     d.receive('n2', { type: 'heartbeatResponse', term: 1, round: 1 });
-    d.fire('electionTimeoutMin');
+    d.fire('quorum');
     expect(d.role).toBe('leader');
     // The next window starts empty.
-    d.fire('electionTimeoutMin');
+    d.fire('quorum');
     expect(d.role).toBe('follower');
   });
 
   it('hands leadership to the most up-to-date follower on resign', () => {
     const d = leaderDriver();
-    d.fire('heartbeatInterval');
+    d.fire('heartbeat.due');
     d.receive('n2', { type: 'heartbeatResponse', term: 1, round: 1 });
     d.receive('n3', { type: 'heartbeatResponse', term: 1, round: 2 });
     const out = d.send({ type: 'resign' });
