@@ -444,17 +444,23 @@ export class Simulation<TOptions = RaftOptions> {
     if (delays.length === 0) this.stats.lost++;
     if (delays.length > 1) this.stats.duplicated++;
     const target = this.get(to);
-    for (const delay of delays) {
-      this.queue.push(this.time + delay, () => {
-        // A message in flight to a process that has since restarted reaches the new one, as
-        // with a real socket peer that came back on the same address; one to a dead node is lost.
-        if (target.actor === undefined) return;
-        this.dispatch(target, () => {
-          this.stats.delivered++;
-          target.actor?.send({ type: 'receive', from, msg });
-        });
-      });
+    const event = { type: 'receive', from, msg };
+    const arrive = () => this.arrive(target, event);
+    for (const delay of delays) this.queue.push(this.time + delay, arrive);
+  }
+
+  /**
+   * A message in flight to a process that has since restarted reaches the new one, as with
+   * a real socket peer that came back on the same address; one to a dead node is lost.
+   */
+  private arrive(target: SimNode, event: { type: string; from: string; msg: unknown }): void {
+    if (target.actor === undefined) return;
+    if (this.time < target.frozenUntil) {
+      target.held.push(() => this.arrive(target, event));
+      return;
     }
+    this.stats.delivered++;
+    target.actor.send(event);
   }
 
   private runTo(end: number): void {
