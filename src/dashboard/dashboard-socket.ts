@@ -64,7 +64,7 @@ export function dashboardSocket(
     if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(value));
   };
 
-  const timer = setInterval(() => {
+  const sendFrames = (): void => {
     for (const [ws, cursor] of clients) {
       if (ws.bufferedAmount > MAX_BUFFERED_BYTES) continue;
       const frame = source.frame(cursor);
@@ -74,11 +74,25 @@ export function dashboardSocket(
       if (lastEntry !== undefined) cursor.timeline = lastEntry.seq;
       send(ws, { type: 'frame', at: Date.now(), ...frame });
     }
-  }, FRAME_MS);
-  timer.unref();
+  };
+  // The clock runs only while a page watches: every `node --http` serves a dashboard, and
+  // an idle member should not wake ten times a second for nobody.
+  let timer: NodeJS.Timeout | undefined;
+  const watched = (): void => {
+    if (timer !== undefined) return;
+    timer = setInterval(sendFrames, FRAME_MS);
+    timer.unref();
+  };
+  const unwatched = (ws: WebSocket): void => {
+    clients.delete(ws);
+    if (clients.size > 0) return;
+    clearInterval(timer);
+    timer = undefined;
+  };
 
   wss.on('connection', (ws) => {
     clients.set(ws, { messages: 0, timeline: 0 });
+    watched();
     send(ws, { type: 'hello', ...source.hello() });
     // One command at a time per page, in the order sent.
     let queue = Promise.resolve();
@@ -121,7 +135,7 @@ export function dashboardSocket(
         });
     });
     ws.on('error', () => {});
-    ws.on('close', () => clients.delete(ws));
+    ws.on('close', () => unwatched(ws));
   });
 
   return {
@@ -137,6 +151,7 @@ export function dashboardSocket(
     },
     close() {
       clearInterval(timer);
+      timer = undefined;
       for (const ws of clients.keys()) ws.terminate();
       clients.clear();
       wss.close();
