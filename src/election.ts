@@ -233,6 +233,7 @@ class NodeElection implements Election {
   private controller: AbortController | undefined;
   private resigning = false;
   private lastChange: ChangeEvent | undefined;
+  private lastSnapshot: unknown;
   private lastRole: Role | undefined;
   private storageFailed = false;
   private readonly store: DurableStore | undefined;
@@ -345,7 +346,7 @@ class NodeElection implements Election {
     // Role and leader are read from committed snapshots: an emit can run before its
     // transition is committed, a subscription never does.
     protocolRef.subscribe({
-      next: () => this.onProtocolSnapshot(),
+      next: (snapshot) => this.onProtocolSnapshot(snapshot),
       error: (err) => this.fail(err as Error),
     });
     node.on('*', (e) => this.onNodeEmitted(e as NodeEmitted));
@@ -544,7 +545,10 @@ class NodeElection implements Election {
     }
   }
 
-  private onProtocolSnapshot(): void {
+  private onProtocolSnapshot(snapshot: unknown): void {
+    // A steady-state heartbeat leaves the snapshot as it was: nothing to look at again.
+    if (snapshot === this.lastSnapshot) return;
+    this.lastSnapshot = snapshot;
     if (this.phase !== 'running') return;
     const role = this.view().role;
     if (role !== this.lastRole) {
