@@ -18,23 +18,36 @@ function cpuTicks(pid) {
   return Number(fields[11]) + Number(fields[12]);
 }
 
-/**
- * CPU used by each node of a settled cluster over `seconds` with nothing polling it, as a
- * percentage of one core.
- */
-export async function measureIdleCpu(cluster, seconds) {
-  const { leader } = await waitForStableLeader(cluster.httpPorts);
+/** CPU used by each process over `seconds`, as a percentage of one core. */
+export async function cpuPercents(pids, seconds) {
   const hz = clockTicksPerSecond();
-  const before = cluster.ids.map((_, i) => cpuTicks(cluster.pid(i)));
+  const before = pids.map(cpuTicks);
   const start = performance.now();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-  const after = cluster.ids.map((_, i) => cpuTicks(cluster.pid(i)));
+  const after = pids.map(cpuTicks);
   const elapsed = (performance.now() - start) / 1000;
+  return pids.map((_, i) => ((after[i] - before[i]) / hz / elapsed) * 100);
+}
+
+/**
+ * CPU used by each node of a cluster with a stable leader over `seconds` with nothing
+ * polling it, as a percentage of one core. `settleSeconds` first lets the processes run
+ * unwatched: a node's first minute pays for compiling its hot paths, which a member that
+ * runs for days pays once.
+ */
+export async function measureIdleCpu(cluster, seconds, { settleSeconds = 0 } = {}) {
+  await waitForStableLeader(cluster.httpPorts);
+  if (settleSeconds > 0) await new Promise((resolve) => setTimeout(resolve, settleSeconds * 1000));
+  const { leader } = await waitForStableLeader(cluster.httpPorts);
+  const percents = await cpuPercents(
+    cluster.ids.map((_, i) => cluster.pid(i)),
+    seconds,
+  );
   const { leader: leaderAfter } = await waitForStableLeader(cluster.httpPorts);
   const perNode = cluster.ids.map((id, i) => ({
     id,
     leader: id === leader,
-    percent: ((after[i] - before[i]) / hz / elapsed) * 100,
+    percent: percents[i],
   }));
-  return { perNode, seconds: elapsed, leaderChanged: leader !== leaderAfter };
+  return { perNode, seconds, leaderChanged: leader !== leaderAfter };
 }
