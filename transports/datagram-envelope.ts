@@ -3,10 +3,11 @@ import type { DropReason } from './types.js';
 
 /**
  * Electorate's own datagram format: one JSON object per datagram,
- * `{ v, cluster, from, ts, nonce, msg, mac? }`. A datagram has no connection behind it, so
- * everything a stream transport learns from its handshake (who is talking, for which
+ * `{ v, cluster, from, to?, ts, nonce, msg, mac? }`. A datagram has no connection behind
+ * it, so everything a stream transport learns from its handshake (who is talking, for which
  * cluster) travels in every datagram, and with a shared secret the HMAC, timestamp and
- * nonce stand in for the authenticated session that a datagram cannot have.
+ * nonce stand in for the authenticated session that a datagram cannot have. The group hears
+ * every datagram, so one meant for a single member names it in `to`: the others ignore it.
  */
 export const DATAGRAM_ENVELOPE_VERSION = 1;
 
@@ -16,6 +17,8 @@ export const DEFAULT_REPLAY_MEMORY = 65_536;
 export interface SealOptions {
   cluster: string;
   from: string;
+  /** The one member this datagram is for; every member of the group when omitted. */
+  to?: string | undefined;
   /** Signs the datagram (HMAC-SHA256) when set. */
   secret?: Buffer | undefined;
   /** Milliseconds since the epoch; `Date.now()` unless given. */
@@ -30,7 +33,7 @@ export type DatagramDropReason = Extract<
 >;
 
 export type OpenedDatagram =
-  | { ok: true; from: string; msg: unknown }
+  | { ok: true; from: string; to: string | undefined; msg: unknown }
   | { ok: false; reason: DatagramDropReason; from?: string };
 
 export interface DatagramOpenerOptions {
@@ -47,6 +50,7 @@ export interface DatagramOpenerOptions {
 interface Envelope {
   cluster: string;
   from: string;
+  to: string | undefined;
   ts: number;
   nonce: string;
   msg: unknown;
@@ -57,20 +61,24 @@ interface Envelope {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const NONCE = /^[0-9a-f]{16}$/;
 const MAC = /^[0-9a-f]{64}$/;
-const FIELDS = new Set(['v', 'cluster', 'from', 'ts', 'nonce', 'msg', 'mac']);
+const FIELDS = new Set(['v', 'cluster', 'from', 'to', 'ts', 'nonce', 'msg', 'mac']);
 
 /**
  * The bytes the MAC covers. A JSON array fixes the field order, so the receiver can rebuild
- * them from the parsed values whatever order or spacing the sender's object used.
+ * them from the parsed values whatever order or spacing the sender's object used. An
+ * addressee comes last, so a datagram for everyone signs exactly what it always did, and one
+ * whose `to` was stripped or changed on the way no longer matches its MAC.
  */
 function canonicalText(
   cluster: string,
   from: string,
+  to: string | undefined,
   ts: number,
   nonce: string,
   msgText: string,
 ): string {
-  return `[${DATAGRAM_ENVELOPE_VERSION},${JSON.stringify(cluster)},${JSON.stringify(from)},${ts},${JSON.stringify(nonce)},${msgText}]`;
+  const addressee = to === undefined ? '' : `,${JSON.stringify(to)}`;
+  return `[${DATAGRAM_ENVELOPE_VERSION},${JSON.stringify(cluster)},${JSON.stringify(from)},${ts},${JSON.stringify(nonce)},${msgText}${addressee}]`;
 }
 
 function mac(secret: Buffer, canonical: string): Buffer {
@@ -90,12 +98,13 @@ export function sealDatagram(msg: unknown, options: SealOptions): Buffer | undef
     return undefined;
   }
   if (msgText === undefined) return undefined;
-  const { cluster, from, secret } = options;
+  const { cluster, from, to, secret } = options;
   const ts = options.ts ?? Date.now();
   const nonce = options.nonce ?? randomBytes(8).toString('hex');
-  const head = `{"v":${DATAGRAM_ENVELOPE_VERSION},"cluster":${JSON.stringify(cluster)},"from":${JSON.stringify(from)},"ts":${ts},"nonce":${JSON.stringify(nonce)},"msg":${msgText}`;
+  const addressee = to === undefined ? '' : `"to":${JSON.stringify(to)},`;
+  const head = `{"v":${DATAGRAM_ENVELOPE_VERSION},"cluster":${JSON.stringify(cluster)},"from":${JSON.stringify(from)},${addressee}"ts":${ts},"nonce":${JSON.stringify(nonce)},"msg":${msgText}`;
   if (secret === undefined) return Buffer.from(`${head}}`, 'utf8');
-  const tag = mac(secret, canonicalText(cluster, from, ts, nonce, msgText)).toString('hex');
+  const tag = mac(secret, canonicalText(cluster, from, to, ts, nonce, msgText)).toString('hex');
   return Buffer.from(`${head},"mac":"${tag}"}`, 'utf8');
 }
 
@@ -113,6 +122,7 @@ function parseEnvelope(datagram: Uint8Array): Envelope | undefined {
   if (e.v !== DATAGRAM_ENVELOPE_VERSION) return undefined;
   if (typeof e.cluster !== 'string') return undefined;
   if (typeof e.from !== 'string' || e.from.length === 0) return undefined;
+  if (e.to !== undefined && (typeof e.to !== 'string' || e.to.length === 0)) return undefined;
   if (typeof e.ts !== 'number' || !Number.isSafeInteger(e.ts) || e.ts < 0) return undefined;
   if (typeof e.nonce !== 'string' || !NONCE.test(e.nonce)) return undefined;
   if (!('msg' in e)) return undefined;
@@ -120,6 +130,7 @@ function parseEnvelope(datagram: Uint8Array): Envelope | undefined {
   return {
     cluster: e.cluster,
     from: e.from,
+    to: e.to as string | undefined,
     ts: e.ts,
     nonce: e.nonce,
     msg: e.msg,
@@ -192,12 +203,15 @@ export class DatagramOpener {
   private check(datagram: Uint8Array, now: number): OpenedDatagram {
     const envelope = parseEnvelope(datagram);
     if (envelope === undefined) return { ok: false, reason: 'malformed' };
-    const { cluster, from, ts, nonce, msg } = envelope;
+    const { cluster, from, to, ts, nonce, msg } = envelope;
     if (cluster !== this.options.cluster) return { ok: false, reason: 'unknown-peer', from };
     const { secret } = this.options;
     if (secret !== undefined && this.replays !== undefined) {
       if (envelope.mac === undefined) return { ok: false, reason: 'unauthenticated' };
-      const expected = mac(secret, canonicalText(cluster, from, ts, nonce, JSON.stringify(msg)));
+      const expected = mac(
+        secret,
+        canonicalText(cluster, from, to, ts, nonce, JSON.stringify(msg)),
+      );
       if (!timingSafeEqual(expected, Buffer.from(envelope.mac, 'hex'))) {
         return { ok: false, reason: 'unauthenticated' };
       }
@@ -208,6 +222,6 @@ export class DatagramOpener {
         return { ok: false, reason: 'unauthenticated' };
       }
     }
-    return { ok: true, from, msg };
+    return { ok: true, from, to, msg };
   }
 }

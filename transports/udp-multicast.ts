@@ -69,11 +69,13 @@ interface ResolvedOptions {
 type Inbound =
   | { kind: 'message'; from: string; msg: unknown }
   | { kind: 'drop'; reason: DropReason; from?: string }
-  | { kind: 'own' };
+  /** Nothing for this node: its own datagram looping back, or one addressed to another. */
+  | { kind: 'skip' };
 
 /** Turns commands into datagrams and datagrams into messages, in one wire format. */
 interface DatagramCodec {
-  encode(msg: unknown): Buffer | undefined;
+  /** `to` is a member id, or '*' for the whole group. */
+  encode(msg: unknown, to: string): Buffer | undefined;
   decode(datagram: Buffer): Inbound;
 }
 
@@ -85,7 +87,9 @@ const MULTIBULLY_SECRET_REFUSED =
 
 /**
  * Peers on a UDP multicast group. Every send goes to the whole group, since multicast has
- * no way to reach one member; receivers drop their own datagrams as they loop back. Members
+ * no way to reach one member; receivers drop their own datagrams as they loop back, and
+ * (in electorate's format) those addressed to another member, so a reply meant for one
+ * candidate is never counted by another. Members
  * are whoever speaks on the group unless `closedMembership` limits them to the peer list.
  */
 export function udpMulticastTransport(options: UdpMulticastTransportOptions = {}): TransportLogic {
@@ -127,7 +131,7 @@ export function udpMulticastTransport(options: UdpMulticastTransportOptions = {}
     socket.on('message', (datagram) => {
       if (closed) return;
       const inbound = receiveDatagram(datagram, codec, resolved.maxDatagramBytes);
-      if (inbound.kind === 'own') return;
+      if (inbound.kind === 'skip') return;
       if (inbound.kind === 'drop') return back(dropped(inbound.reason, inbound.from));
       if (closedTo !== undefined && !closedTo.has(inbound.from)) {
         return back(dropped('unknown-peer', inbound.from));
@@ -156,7 +160,7 @@ export function udpMulticastTransport(options: UdpMulticastTransportOptions = {}
 
     receive((command) => {
       if (closed || command.type !== 'send') return;
-      const datagram = codec.encode(command.msg);
+      const datagram = codec.encode(command.msg, command.to);
       if (datagram === undefined || datagram.length > resolved.maxDatagramBytes) return;
       if (ready) transmit(datagram);
       else pending.push(datagram);
@@ -219,11 +223,14 @@ function electorateCodec(options: ResolvedOptions, id: string): DatagramCodec {
   const { cluster, secret, maxAgeMs } = options;
   const opener = new DatagramOpener({ cluster, secret, maxAgeMs });
   return {
-    encode: (msg) => sealDatagram(msg, { cluster, from: id, secret }),
+    encode: (msg, to) =>
+      sealDatagram(msg, { cluster, from: id, to: to === '*' ? undefined : to, secret }),
     decode: (datagram) => {
       const opened = opener.open(datagram);
       if (!opened.ok) return { kind: 'drop', reason: opened.reason, from: opened.from };
-      if (opened.from === id) return { kind: 'own' };
+      if (opened.from === id) return { kind: 'skip' };
+      // Checked after the MAC: on a signed group nobody can redirect a datagram.
+      if (opened.to !== undefined && opened.to !== id) return { kind: 'skip' };
       return { kind: 'message', from: opened.from, msg: opened.msg };
     },
   };
@@ -262,7 +269,8 @@ function multibullyCodec(options: ResolvedOptions): DatagramCodec {
     decode: (datagram) => {
       const msg = decodeMultibully(datagram);
       if (msg === undefined) return { kind: 'drop', reason: 'malformed' };
-      if (isOwn(msg.address, msg.pid)) return { kind: 'own' };
+      // Multibully has no addressee: every datagram is for the whole group.
+      if (isOwn(msg.address, msg.pid)) return { kind: 'skip' };
       return { kind: 'message', from: identity(msg.address, msg.pid), msg };
     },
   };

@@ -178,14 +178,26 @@ describe('udp multicast transport, electorate format', () => {
     }
   });
 
-  it('sends to one peer through the group, so every member hears it', async () => {
-    const group = await freshGroup();
-    const [a, b, c] = ['a', 'b', 'c'].map((id) => start(id, { group: group.text }));
-    await waitReady(a!, b!, c!);
-    await deliver(a!, b!);
-    a!.send('b', { n: -2 });
-    await waitFor(() => b!.got('a', -2) && c!.got('a', -2), 3000, 'the message to b');
-  });
+  it.each([
+    ['unsigned', {}],
+    ['signed', { secret: SECRET, cluster: 'blue' }],
+  ])(
+    'a %s message for one member reaches it alone, though the whole group hears the datagram',
+    async (_label, extra) => {
+      const group = await freshGroup();
+      const [a, b, c] = ['a', 'b', 'c'].map((id) => start(id, { group: group.text, ...extra }));
+      await waitReady(a!, b!, c!);
+      await deliver(a!, b!);
+      a!.send('b', { n: -2 });
+      // Sent after it from the same socket: once c has this, it has had the chance to see -2.
+      a!.send('*', { n: -3 });
+      await waitFor(() => b!.got('a', -2) && b!.got('a', -3) && c!.got('a', -3), 3000, 'both');
+      await pause(100);
+      expect(c!.got('a', -2)).toBe(false);
+      // Not for c is not bad input: nothing is counted as dropped.
+      expect(c!.dropped).toEqual([]);
+    },
+  );
 
   it('does not send what the envelope cannot carry', async () => {
     const group = await freshGroup();

@@ -45,7 +45,12 @@ function edit(
   return Buffer.from(JSON.stringify({ ...envelope, ...change(envelope) }));
 }
 
-const accepted = (from: string, msg: unknown): OpenedDatagram => ({ ok: true, from, msg });
+const accepted = (from: string, msg: unknown, to?: string): OpenedDatagram => ({
+  ok: true,
+  from,
+  to,
+  msg,
+});
 const unauthenticated: OpenedDatagram = { ok: false, reason: 'unauthenticated' };
 const malformed: OpenedDatagram = { ok: false, reason: 'malformed' };
 
@@ -68,6 +73,13 @@ describe('sealDatagram', () => {
     const canonical = JSON.stringify([1, 'blue', 'a', NOW, NONCE, msg]);
     const expected = createHmac('sha256', SECRET).update(canonical).digest('hex');
     expect(envelope.mac).toBe(expected);
+  });
+
+  it('names the addressee of a datagram for one member, and signs it after the msg', () => {
+    const envelope = JSON.parse(seal({ n: 1 }, { to: 'c' }).toString()) as Record<string, unknown>;
+    expect(envelope.to).toBe('c');
+    const canonical = JSON.stringify([1, 'blue', 'a', NOW, NONCE, { n: 1 }, 'c']);
+    expect(envelope.mac).toBe(createHmac('sha256', SECRET).update(canonical).digest('hex'));
   });
 
   it('draws a fresh 16-hex-digit nonce and the current time by default', () => {
@@ -94,6 +106,30 @@ describe('sealDatagram', () => {
 describe('DatagramOpener with a secret', () => {
   it('accepts what was sealed with the same secret', () => {
     expect(opener().open(seal({ n: 1 }), NOW)).toEqual(accepted('a', { n: 1 }));
+  });
+
+  it('reports the addressee of a datagram for one member', () => {
+    expect(opener().open(seal({ n: 1 }, { to: 'c' }), NOW)).toEqual(accepted('a', { n: 1 }, 'c'));
+    expect(unsigned().open(seal({ n: 1 }, { to: 'c', secret: undefined }), NOW)).toEqual(
+      accepted('a', { n: 1 }, 'c'),
+    );
+  });
+
+  it('rejects a datagram whose addressee was removed, added or changed on the way', () => {
+    const { to: _, ...stripped } = JSON.parse(seal({ n: 1 }, { to: 'c' }).toString());
+    expect(opener().open(Buffer.from(JSON.stringify(stripped)), NOW)).toEqual(unauthenticated);
+    expect(
+      opener().open(
+        edit(seal({ n: 1 }), () => ({ to: 'c' })),
+        NOW,
+      ),
+    ).toEqual(unauthenticated);
+    expect(
+      opener().open(
+        edit(seal({ n: 1 }, { to: 'c' }), () => ({ to: 'd' })),
+        NOW,
+      ),
+    ).toEqual(unauthenticated);
   });
 
   it('verifies whatever the field order and spacing of the envelope', () => {
@@ -255,7 +291,9 @@ describe('DatagramOpener on malformed input', () => {
     ['no msg', variant({}, ['msg'])],
     ['a mac that is not hex', variant({ mac: 'z'.repeat(64) })],
     ['a short mac', variant({ mac: 'ab' })],
-    ['an unknown field', variant({ to: 'b' })],
+    ['an unknown field', variant({ reply: 'b' })],
+    ['an empty addressee', variant({ to: '' })],
+    ['a numeric addressee', variant({ to: 2 })],
     ['a __proto__ field', Buffer.from(`{"__proto__":{},${JSON.stringify(base).slice(1)}`)],
   ])('drops %s', (_label, datagram) => {
     expect(opener().open(datagram, NOW)).toEqual(malformed);
