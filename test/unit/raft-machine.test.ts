@@ -299,6 +299,30 @@ describe('raftMachine (pure transitions)', () => {
     expect(d.role).toBe('follower');
   });
 
+  it('ignores an ack with nothing new, yet counts its sender live for CheckQuorum', () => {
+    const d = leaderDriver();
+    d.receive('n2', { type: 'heartbeatResponse', term: 1, round: 1 });
+    expect(d.emitted()).toContainEqual({ type: 'lease.granted', round: 1 });
+    // n3's first ack in this quorum window is counted, though round 1 already has its lease.
+    let before = d.snapshot;
+    d.receive('n3', { type: 'heartbeatResponse', term: 1, round: 1 });
+    expect(d.snapshot).not.toBe(before);
+    d.fire('heartbeat.due');
+    d.receive('n2', { type: 'heartbeatResponse', term: 1, round: 2 });
+    expect(d.emitted()).toContainEqual({ type: 'lease.granted', round: 2 });
+    // n3 again, for a round with its lease from a peer already live: nothing to learn, and
+    // the snapshot stays as it was; a duplicate of n2's ack is ignored the same way.
+    before = d.snapshot;
+    d.receive('n3', { type: 'heartbeatResponse', term: 1, round: 2 });
+    d.receive('n2', { type: 'heartbeatResponse', term: 1, round: 2 });
+    expect(d.snapshot).toBe(before);
+    // Both were counted for this window; the next one starts with nobody heard.
+    d.fire('quorum');
+    expect(d.role).toBe('leader');
+    d.fire('quorum');
+    expect(d.role).toBe('follower');
+  });
+
   it('hands leadership to the most up-to-date follower on resign', () => {
     const d = leaderDriver();
     d.fire('heartbeat.due');
