@@ -4,6 +4,7 @@ export const WIRE_VERSION = 1;
 /** An inbound frame that passed structural validation. */
 export type WireFrame =
   | { kind: 'hello'; id: string }
+  | { kind: 'wake'; id: string }
   | { kind: 'envelope'; from: string; msg: unknown };
 
 // fatal: a frame that is not valid UTF-8 is malformed, not silently repaired.
@@ -12,6 +13,14 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** The first frame a dialing node sends, naming itself. */
 export function encodeHello(id: string): string {
   return JSON.stringify({ v: WIRE_VERSION, hello: id });
+}
+
+/**
+ * The only frame of a short connection a node opens, when it starts, to each peer that
+ * dials it: "I am up, dial me now", so that peer need not wait out its reconnect backoff.
+ */
+export function encodeWake(id: string): string {
+  return JSON.stringify({ v: WIRE_VERSION, wake: id });
 }
 
 /**
@@ -41,6 +50,11 @@ export function decodeFrame(payload: Uint8Array): WireFrame | undefined {
   if ('hello' in frame) {
     return typeof frame.hello === 'string' && frame.hello.length > 0
       ? { kind: 'hello', id: frame.hello }
+      : undefined;
+  }
+  if ('wake' in frame) {
+    return typeof frame.wake === 'string' && frame.wake.length > 0
+      ? { kind: 'wake', id: frame.wake }
       : undefined;
   }
   if (typeof frame.from !== 'string' || !('msg' in frame)) return undefined;

@@ -1,7 +1,7 @@
 import { type HostPort, parseHostPort } from './address.js';
 import { backoffDelay } from './backoff.js';
 import { BoundedQueue } from './bounded-queue.js';
-import { decodeFrame, encodeEnvelope, encodeHello } from './envelope.js';
+import { decodeFrame, encodeEnvelope, encodeHello, encodeWake } from './envelope.js';
 import type { ResolvedStreamOptions } from './stream-options.js';
 import type { DropReason, TransportCommand, TransportEvent, TransportInput } from './types.js';
 import type { StreamDriver, StreamDriverFactory, Wire, WireHandlers } from './wire.js';
@@ -40,7 +40,7 @@ function newConnection(wire: Wire | undefined, peer: Peer | undefined): Connecti
   return { wire, peer, done: false, timer: undefined, openedAt: 0, heard: false };
 }
 
-const IGNORE_OPEN = (): void => {};
+const IGNORE = (): void => {};
 
 /**
  * Everything a stream transport does above the socket: peer table, who dials whom, the
@@ -88,7 +88,10 @@ export class StreamSession {
       return;
     }
     this.driver.listen({
-      listening: () => this.emit({ type: 'transport.ready' }),
+      listening: () => {
+        this.emit({ type: 'transport.ready' });
+        for (const peer of this.peers.values()) if (!peer.dialsOut) this.wakeDialer(peer);
+      },
       failed: (error) => this.fail(`cannot listen on ${this.options.listenText}`, error),
       accept: (wire) => this.accept(wire),
       drop: (reason) => this.dropped(reason),
@@ -153,6 +156,60 @@ export class StreamSession {
     }
   }
 
+  /**
+   * A peer that dials us may be backing off after failing to reach us while we were down,
+   * for as long as its cap. Now that we listen, a short connection carrying one wake frame
+   * tells it to dial at once. Nothing is routed over it, and a peer that is down or too old
+   * to know the frame costs one failed connection.
+   */
+  private wakeDialer(peer: Peer): void {
+    const driver = this.driver;
+    if (this.stopped || driver === undefined) return;
+    // No peer on the connection itself: closing it must not schedule a redial.
+    const conn = newConnection(undefined, undefined);
+    this.connections.add(conn);
+    conn.timer = setTimeout(() => this.abandon(conn), this.options.connectTimeoutMs);
+    try {
+      driver.dial(peer.target, (wire) => {
+        conn.wire = wire;
+        return {
+          open: () => {
+            if (conn.done) return;
+            clearTimeout(conn.timer);
+            conn.timer = undefined;
+            conn.done = true;
+            if (this.certifies(wire, peer.id)) wire.write(encodeWake(this.input.id));
+            wire.end();
+          },
+          frame: IGNORE,
+          drop: IGNORE,
+          close: () => this.closed(conn),
+        };
+      });
+    } catch {
+      this.abandon(conn);
+      this.closed(conn);
+    }
+  }
+
+  /** A peer we dial says it is up: a redial waiting out its backoff goes now. */
+  private woken(conn: Connection, id: string): void {
+    const peer = this.peers.get(id);
+    if (peer === undefined || !peer.dialsOut) {
+      this.reject(conn, 'unknown-peer');
+      return;
+    }
+    if (!this.certifies(conn.wire, peer.id)) {
+      this.reject(conn, 'unauthenticated');
+      return;
+    }
+    this.abandon(conn);
+    if (peer.retryTimer === undefined) return;
+    clearTimeout(peer.retryTimer);
+    peer.attempt = 0;
+    this.dial(peer);
+  }
+
   private dialedHandlers(conn: Connection, peer: Peer): WireHandlers {
     return {
       open: () => {
@@ -189,7 +246,7 @@ export class StreamSession {
       conn.timer = setTimeout(() => this.reject(conn, 'timeout'), this.options.handshakeTimeoutMs);
     }
     return {
-      open: IGNORE_OPEN,
+      open: IGNORE,
       frame: (payload) => {
         if (conn.done) return;
         if (conn.peer === undefined) this.hello(conn, payload);
@@ -204,6 +261,10 @@ export class StreamSession {
 
   private hello(conn: Connection, payload: Uint8Array): void {
     const frame = decodeFrame(payload);
+    if (frame?.kind === 'wake') {
+      this.woken(conn, frame.id);
+      return;
+    }
     if (frame?.kind !== 'hello') {
       this.reject(conn, 'malformed');
       return;

@@ -118,6 +118,27 @@ describe.each(transports)('%s transport', (_name, transport) => {
     expect(nodes.b!.errors).toEqual([]);
   });
 
+  it('wakes the smaller id when the larger restarts, however long its dialer would back off', async () => {
+    const [pa, pb] = await freePorts(2);
+    const ports = { a: pa!, b: pb! };
+    // a dials b; after losing b it would wait a random part of ten minutes to try again.
+    const patient = { backoff: { baseMs: 600_000, capMs: 600_000 } };
+    let b = start('b', ports);
+    await waitReady(b);
+    const a = start('a', ports, patient);
+    await waitReady(a);
+    await deliver(a, b);
+    b.stop();
+    // a notices the closed connection and starts backing off.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    b = start('b', ports);
+    await waitReady(b);
+    await deliver(b, a, 3000);
+    await deliver(a, b, 3000);
+    expect([a, b].flatMap((node) => node.dropped)).toEqual([]);
+    expect([a, b].flatMap((node) => node.errors)).toEqual([]);
+  });
+
   it('reports a listen failure naming the address', async () => {
     const [port] = await freePorts(1);
     const blocker = net.createServer();

@@ -12,6 +12,7 @@ let target: TestNode;
 const clients: RawTcpClient[] = [];
 
 const hello = (id: string): Buffer => tcpFrame({ v: 1, hello: id });
+const wake = (id: string): Buffer => tcpFrame({ v: 1, wake: id });
 const envelope = (from: string, msg: unknown): Buffer => tcpFrame({ v: 1, from, msg });
 
 async function connect(): Promise<RawTcpClient> {
@@ -83,6 +84,26 @@ describe('tcp transport with bad input', () => {
       await waitFor(client.closed, 2000, 'server to close the connection');
     }
     expect(target.received.some((r) => r.from === 'stranger')).toBe(false);
+    await expectStillWorking();
+  });
+
+  it('drops a wake from an unknown id or from a peer that dials it, and takes one quietly from a peer it dials', async () => {
+    for (const id of ['stranger', 'a']) {
+      const client = await connect();
+      const drop = await expectDrop('unknown-peer', () => void client.socket.write(wake(id)));
+      expect(drop.from).toBeUndefined();
+      await waitFor(client.closed, 2000, 'server to close the connection');
+    }
+    // m dials z: a wake from z is how a restarted z says so. Nothing is dropped or routed.
+    const before = target.dropped.length;
+    const client = await connect();
+    client.socket.write(wake('z'));
+    await waitFor(client.closed, 2000, 'server to close the wake connection');
+    expect(target.dropped.length).toBe(before);
+    // Once a connection has said hello, a wake on it is no envelope.
+    const talking = await connect();
+    talking.socket.write(hello('a'));
+    await expectDrop('malformed', () => void talking.socket.write(wake('z')));
     await expectStillWorking();
   });
 
