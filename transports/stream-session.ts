@@ -140,15 +140,20 @@ export class StreamSession {
 
   private dial(peer: Peer): void {
     peer.retryTimer = undefined;
+    const conn = newConnection(undefined, peer);
+    this.connect(conn, peer.target, () => this.dialedHandlers(conn, peer));
+  }
+
+  /** Dials for `conn`, giving up after the connect timeout. */
+  private connect(conn: Connection, target: HostPort, handlers: () => WireHandlers): void {
     const driver = this.driver;
     if (this.stopped || driver === undefined) return;
-    const conn = newConnection(undefined, peer);
     this.connections.add(conn);
     conn.timer = setTimeout(() => this.abandon(conn), this.options.connectTimeoutMs);
     try {
-      driver.dial(peer.target, (wire) => {
+      driver.dial(target, (wire) => {
         conn.wire = wire;
-        return this.dialedHandlers(conn, peer);
+        return handlers();
       });
     } catch {
       this.abandon(conn);
@@ -163,33 +168,21 @@ export class StreamSession {
    * to know the frame costs one failed connection.
    */
   private wakeDialer(peer: Peer): void {
-    const driver = this.driver;
-    if (this.stopped || driver === undefined) return;
     // No peer on the connection itself: closing it must not schedule a redial.
     const conn = newConnection(undefined, undefined);
-    this.connections.add(conn);
-    conn.timer = setTimeout(() => this.abandon(conn), this.options.connectTimeoutMs);
-    try {
-      driver.dial(peer.target, (wire) => {
-        conn.wire = wire;
-        return {
-          open: () => {
-            if (conn.done) return;
-            clearTimeout(conn.timer);
-            conn.timer = undefined;
-            conn.done = true;
-            if (this.certifies(wire, peer.id)) wire.write(encodeWake(this.input.id));
-            wire.end();
-          },
-          frame: IGNORE,
-          drop: IGNORE,
-          close: () => this.closed(conn),
-        };
-      });
-    } catch {
-      this.abandon(conn);
-      this.closed(conn);
-    }
+    this.connect(conn, peer.target, () => ({
+      open: () => {
+        if (conn.done || conn.wire === undefined) return;
+        clearTimeout(conn.timer);
+        conn.timer = undefined;
+        conn.done = true;
+        if (this.certifies(conn.wire, peer.id)) conn.wire.write(encodeWake(this.input.id));
+        conn.wire.end();
+      },
+      frame: IGNORE,
+      drop: IGNORE,
+      close: () => this.closed(conn),
+    }));
   }
 
   /** A peer we dial says it is up: a redial waiting out its backoff goes now. */
