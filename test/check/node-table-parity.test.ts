@@ -8,10 +8,10 @@ import { type NodeRecord, NodeTable } from '../../src/check/node-table.js';
 
 /**
  * The checker runs machines through one reused XState scope instead of XState's own
- * `initialTransition` / `transition`, which build a throwaway actor per call. Both must give
- * snapshots the checker cannot tell apart, the same timers and the same messages: this walks one Raft node both
- * ways through random events and compares every step, so an XState release that changes
- * what a scope must hold fails here rather than inside a model check.
+ * `initialTransition` / `transition`, which build a throwaway actor per call. Both must
+ * give snapshots the checker cannot tell apart, the same timers and the same messages: this
+ * walks one Raft node both ways through random events and compares every step, so an XState
+ * release that changes what a scope must hold fails here rather than inside a model check.
  */
 
 const IDS = ['n1', 'n2', 'n3'];
