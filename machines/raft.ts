@@ -324,16 +324,16 @@ export const raftMachine = setup({
     alone: ({ context }) => context.config.quorum <= 1,
     /**
      * An ack with nothing new in it: one already counted or overtaken by a later one, or one
-     * for a round whose lease is already granted from a peer already heard in this quorum
-     * window. Ignoring these saves a context copy on most acks and loses nothing: CheckQuorum
-     * needs one ack per voter per window, a lease one quorum per round.
+     * for a round whose lease is already granted. Ignoring these saves a context copy on most
+     * acks and loses nothing. The lease needs one quorum per round. CheckQuorum needs a
+     * quorum of voters heard after the last check: an ack for a round sent before the check
+     * proves nothing, and a granted round sent after it had a quorum acking it already.
      */
     ackWithNothingNew: ({ context, event }) => {
       const at = ackedPeer(context, event);
       if (at === undefined) return false;
       const round = ackRound(event);
-      const last = context.lead.acked[at] ?? 0;
-      return round <= last || (round <= context.lead.leaseRound && last > context.lead.checkRound);
+      return round <= (context.lead.acked[at] ?? 0) || round <= context.lead.leaseRound;
     },
     /** The ack that brings its round to a quorum, and so renews the lease. */
     leaseCompletingAck: ({ context, event }) => {
