@@ -14,7 +14,7 @@ const IDLE_SECONDS = 10;
 const SETTLE_SECONDS = 45;
 const SETTLED_IDLE_SECONDS = 20;
 const SIM_VIRTUAL_MS = 300_000;
-const SIM_SEEDS = [1, 2, 3];
+const SIM_SEEDS = [1, 2, 3, 4, 5];
 const LARGE_CLUSTER = 1000;
 
 const ms = (v) => `${v.toFixed(v < 100 ? 1 : 0)} ms`;
