@@ -1,6 +1,6 @@
 import { BULLY_TIMING, measureBullyFailover, startBullyCluster } from './bully-failover.mjs';
 import { simulateBullyFailover } from './bully-sim-failover.mjs';
-import { row } from './report.mjs';
+import { ms, row } from './report.mjs';
 import { median, worst } from './stats.mjs';
 
 const MEDIAN_TARGET_MS = 600;
@@ -8,23 +8,15 @@ const WORST_TARGET_MS = 900;
 const ONE_ROUND_TARGET = 0.99;
 const SIM_SEEDS = Array.from({ length: 200 }, (_, i) => i + 1);
 
-const ms = (v) => `${v.toFixed(v < 100 ? 1 : 0)} ms`;
 const share = (v) => (Number.isNaN(v) ? 'n/a' : `${(v * 100).toFixed(1)} %`);
 
 async function measureProcesses(runs, log) {
   const cluster = await startBullyCluster();
-  try {
+  return cluster.measure(async () => {
     cluster.startAll();
     log(`bully: ${cluster.ids.length} node processes on multicast group ${cluster.group}`);
-    return await measureBullyFailover(cluster, runs, log);
-  } catch (err) {
-    const errors = cluster.errors();
-    throw new Error(`${err.message}${errors === '' ? '' : `\nnode stderr:\n${errors}`}`, {
-      cause: err,
-    });
-  } finally {
-    await cluster.stopAll();
-  }
+    return measureBullyFailover(cluster, runs, log);
+  });
 }
 
 function failoverRows(label, result) {

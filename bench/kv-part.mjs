@@ -1,7 +1,7 @@
 import { startEtcd } from './kv-etcd-server.mjs';
 import { crashFailover } from './kv-failover.mjs';
 import { electorateHandover, etcd3Handover } from './kv-handover.mjs';
-import { row } from './report.mjs';
+import { ms, row } from './report.mjs';
 import { median, worst } from './stats.mjs';
 
 // etcd grants leases in whole seconds, and none below its own minimum (about 2 s).
@@ -9,8 +9,6 @@ const TTL_MS = 2000;
 const HANDOVER_TARGET_MS = 20;
 const FAILOVER_SLACK_MS = 200;
 const FAILOVER_RUNS = 10;
-
-const ms = (v) => (Number.isNaN(v) ? 'n/a' : `${v.toFixed(v < 100 ? 1 : 0)} ms`);
 
 /**
  * KV-lease on a real etcd (started here), side by side with the etcd3 package's Election on

@@ -5,30 +5,21 @@ import {
   startLesCluster,
   startSilentSeed,
 } from './les-failover.mjs';
-import { row } from './report.mjs';
+import { ms, row } from './report.mjs';
 import { median, worst } from './stats.mjs';
 
 /** The reference implementation, measured the same way, fails over in 1.3-1.5 s (median). */
 const POLL_MEDIAN_TARGET_MS = 1000;
 const PUSH_MEDIAN_TARGET_MS = 100;
 
-const ms = (v) => `${v.toFixed(v < 100 ? 1 : 0)} ms`;
-
 async function measure(runs, log, push, silentSeed) {
   const label = push ? 'les push failover' : 'les poll failover';
   const cluster = await startLesCluster(silentSeed.address, { push });
-  try {
+  return cluster.measure(async () => {
     for (let i = 0; i < cluster.ids.length; i++) await startAndWait(cluster, i);
     log(`les: ${cluster.ids.length} node processes, push ${push ? 'on' : 'off'}`);
-    return await measureLesFailover(cluster, runs, log, label);
-  } catch (err) {
-    const errors = cluster.errors();
-    throw new Error(`${err.message}${errors === '' ? '' : `\nnode stderr:\n${errors}`}`, {
-      cause: err,
-    });
-  } finally {
-    await cluster.stopAll();
-  }
+    return measureLesFailover(cluster, runs, log, label);
+  });
 }
 
 function failoverRows(label, result, target) {

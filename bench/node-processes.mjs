@@ -87,6 +87,23 @@ export class NodeCluster {
     return child;
   }
 
+  /**
+   * Runs `work` against this cluster and stops every node however it ends; a failure
+   * carries what the nodes wrote to stderr, which is usually why.
+   */
+  async measure(work) {
+    try {
+      return await work(this);
+    } catch (err) {
+      const errors = this.errors();
+      throw new Error(`${err.message}${errors === '' ? '' : `\nnode stderr:\n${errors}`}`, {
+        cause: err,
+      });
+    } finally {
+      await this.stopAll();
+    }
+  }
+
   startAll() {
     for (let i = 0; i < this.ids.length; i++) this.start(i);
   }

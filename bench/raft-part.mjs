@@ -1,7 +1,7 @@
 import { measureCrashFailover } from './crash-failover.mjs';
 import { measureIdleCpu } from './idle-cpu.mjs';
 import { NodeCluster } from './node-processes.mjs';
-import { row } from './report.mjs';
+import { ms, row } from './report.mjs';
 import { measureResignHandover } from './resign-handover.mjs';
 import { largeClusterElection, simulatorThroughput } from './simulator.mjs';
 import { measureSocketFloor } from './socket-floor.mjs';
@@ -17,35 +17,26 @@ const SIM_VIRTUAL_MS = 300_000;
 const SIM_SEEDS = [1, 2, 3, 4, 5];
 const LARGE_CLUSTER = 1000;
 
-const ms = (v) => `${v.toFixed(v < 100 ? 1 : 0)} ms`;
-
 async function measureProcesses(runs, log) {
   const cluster = await NodeCluster.create(CLUSTER_SIZE, TIMING);
-  try {
+  return cluster.measure(async () => {
     cluster.startAll();
     log(`raft: ${CLUSTER_SIZE} node processes on 127.0.0.1, waiting for a leader`);
+    const logIdle = (when, result) => {
+      for (const n of result.perNode)
+        log(`idle cpu, ${when}: ${n.id}${n.leader ? ' (leader)' : ''} ${n.percent.toFixed(2)} %`);
+    };
     const fresh = await measureIdleCpu(cluster, IDLE_SECONDS);
-    for (const n of fresh.perNode)
-      log(
-        `idle cpu, first ${IDLE_SECONDS} s: ${n.id}${n.leader ? ' (leader)' : ''} ${n.percent.toFixed(2)} %`,
-      );
+    logIdle(`first ${IDLE_SECONDS} s`, fresh);
     log(`raft: running unwatched for ${SETTLE_SECONDS} s before measuring idle CPU again`);
     const idle = await measureIdleCpu(cluster, SETTLED_IDLE_SECONDS, {
       settleSeconds: SETTLE_SECONDS,
     });
-    for (const n of idle.perNode)
-      log(`idle cpu, settled: ${n.id}${n.leader ? ' (leader)' : ''} ${n.percent.toFixed(2)} %`);
+    logIdle('settled', idle);
     const resign = await measureResignHandover(cluster, runs, log);
     const failover = await measureCrashFailover(cluster, runs, log);
     return { fresh, idle, resign, failover };
-  } catch (err) {
-    const errors = cluster.errors();
-    throw new Error(`${err.message}${errors === '' ? '' : `\nnode stderr:\n${errors}`}`, {
-      cause: err,
-    });
-  } finally {
-    await cluster.stopAll();
-  }
+  });
 }
 
 function measureSimulator(log) {

@@ -2,6 +2,9 @@ import { writeFileSync } from 'node:fs';
 
 const verdict = (ok) => (ok ? 'PASS' : 'MISS');
 
+/** Milliseconds as the tables show them: a decimal below 100 ms, whole ones above. */
+export const ms = (v) => (Number.isNaN(v) ? 'n/a' : `${v.toFixed(v < 100 ? 1 : 0)} ms`);
+
 /** A row of the results table; `target` and `pass` are absent for figures without a target. */
 export function row(metric, value, display, target, pass) {
   return {
