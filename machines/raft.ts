@@ -178,6 +178,27 @@ function ackRound(event: RaftEvent): number {
   return ((event as Receive).msg as Extract<RaftMessage, { type: 'heartbeatResponse' }>).round;
 }
 
+function pendingRound(context: RaftContext, round: number): PendingRound | undefined {
+  return context.lead.pending.find((p) => p.round === round);
+}
+
+/** A copy of the leader's state with `round` as the latest counted from the peer at `at`. */
+function acknowledged(lead: LeaderState, at: number, round: number): LeaderState {
+  const acked = lead.acked.slice();
+  acked[at] = round;
+  return { ...lead, acked };
+}
+
+/** Adds the sender's tags to an assignment when they are new. */
+function withPeerTags(
+  context: RaftContext,
+  e: Receive,
+  update: Partial<RaftContext>,
+): Partial<RaftContext> {
+  const peerTags = learnTags(context, e);
+  return peerTags === context.peerTags ? update : { ...update, peerTags };
+}
+
 function inLease(context: RaftContext): boolean {
   return context.leaderContact || context.leader === context.config.id;
 }
@@ -335,13 +356,14 @@ export const raftMachine = setup({
       const round = ackRound(event);
       return round <= (context.lead.acked[at] ?? 0) || round <= context.lead.leaseRound;
     },
-    /** The ack that brings its round to a quorum, and so renews the lease. */
+    /**
+     * The ack that brings its round to a quorum, and so renews the lease. Checked after
+     * `ackWithNothingNew`, so the ack is new and its round has no lease yet.
+     */
     leaseCompletingAck: ({ context, event }) => {
       const at = ackedPeer(context, event);
       if (at === undefined || !context.config.votes[at]) return false;
-      const round = ackRound(event);
-      if (round <= (context.lead.acked[at] ?? 0) || round <= context.lead.leaseRound) return false;
-      const entry = context.lead.pending.find((p) => p.round === round);
+      const entry = pendingRound(context, ackRound(event));
       return entry !== undefined && entry.acks + 2 >= context.config.quorum;
     },
     currentHeartbeatResponse: ({ context, event }) => {
@@ -563,28 +585,27 @@ export const raftMachine = setup({
       type: 'lease.granted' as const,
       round: context.lead.leaseRound,
     })),
-    /** Count an acknowledgement toward CheckQuorum and toward its round's lease. */
+    /** Count a new acknowledgement toward CheckQuorum and toward its round's lease. */
     recordAck: assign(({ context, event }) => {
       const e = event as Receive;
-      const round = (e.msg as Extract<RaftMessage, { type: 'heartbeatResponse' }>).round;
+      const round = ackRound(event);
       const at = context.config.index[e.from]!;
-      const lead = context.lead;
-      const acked = lead.acked.slice();
-      acked[at] = round;
-      const next: LeaderState = { ...lead, acked };
-      if (context.config.votes[at] && round > lead.leaseRound) {
-        const entry = lead.pending.find((p) => p.round === round);
-        if (entry !== undefined && entry.acks + 2 >= context.config.quorum) {
-          next.leaseRound = round;
-          next.pending = lead.pending.filter((p) => p.round > round);
-        } else if (entry !== undefined) {
-          next.pending = lead.pending.map((p) =>
-            p.round === round ? { round, acks: p.acks + 1 } : p,
-          );
-        }
+      const lead = acknowledged(context.lead, at, round);
+      if (context.config.votes[at] && pendingRound(context, round) !== undefined) {
+        lead.pending = lead.pending.map((p) =>
+          p.round === round ? { round, acks: p.acks + 1 } : p,
+        );
       }
-      const peerTags = learnTags(context, e);
-      return peerTags === context.peerTags ? { lead: next } : { lead: next, peerTags };
+      return withPeerTags(context, e, { lead });
+    }),
+    /** The acknowledgement that completes its round's quorum: the lease runs from that round. */
+    takeLease: assign(({ context, event }) => {
+      const e = event as Receive;
+      const round = ackRound(event);
+      const lead = acknowledged(context.lead, context.config.index[e.from]!, round);
+      lead.leaseRound = round;
+      lead.pending = lead.pending.filter((p) => p.round > round);
+      return withPeerTags(context, e, { lead });
     }),
     startQuorumWindow: assign({
       lead: ({ context }) => ({ ...context.lead, checkRound: context.lead.round }),
@@ -740,7 +761,7 @@ export const raftMachine = setup({
       on: {
         receive: [
           { guard: 'ackWithNothingNew' },
-          { guard: 'leaseCompletingAck', actions: ['recordAck', 'grantLease'] },
+          { guard: 'leaseCompletingAck', actions: ['takeLease', 'grantLease'] },
           { guard: 'currentHeartbeatResponse', actions: 'recordAck' },
           { guard: 'rivalLeaderHeartbeat', target: 'follower', actions: 'forgetLeader' },
         ],
