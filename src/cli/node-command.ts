@@ -1,6 +1,6 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { type DiagServer, startDiagServer } from '../diag-server.js';
-import { createElection, type Election } from '../election.js';
+import { createElection, type Election, type RaftElectionOptions } from '../election.js';
 import { createStoreElection } from '../kv/store-election.js';
 import type { KvNodeConfig, NodeConfig, RaftNodeConfig } from './args.js';
 import { bullyElection } from './bully-election.js';
@@ -26,7 +26,7 @@ function checkDataDir(dir: string): void {
   }
 }
 
-function raftElection(config: RaftNodeConfig): Election {
+function raftElection(config: RaftNodeConfig, inspect?: ElectionInspector): Election {
   if (config.dataDir !== undefined) checkDataDir(config.dataDir);
   const transport = streamTransport(config.transport, config.listen, config.tls);
   try {
@@ -41,6 +41,7 @@ function raftElection(config: RaftNodeConfig): Election {
       ...(config.dataDir === undefined ? {} : { dataDir: config.dataDir }),
       noVote: config.noVote,
       tags: config.tags,
+      ...(inspect === undefined ? {} : { inspect }),
     });
   } catch (err) {
     // Everything createElection checks comes from the command line.
@@ -57,10 +58,17 @@ function kvElection(config: KvNodeConfig, sink: LogSink): Election {
   return createStoreElection(config.store, { id: config.id, key: config.key, ttlMs: config.ttlMs });
 }
 
-function buildElection(config: NodeConfig, sink: LogSink): Election {
+type ElectionInspector = NonNullable<RaftElectionOptions['inspect']>;
+
+/** The election a node's flags describe; `inspect` watches a Raft node's actors. */
+export function buildElection(
+  config: NodeConfig,
+  sink: LogSink,
+  inspect?: ElectionInspector,
+): Election {
   if (config.protocol === 'les') return lesElection(config, sink);
   if (config.protocol === 'kv') return kvElection(config, sink);
-  return config.protocol === 'raft' ? raftElection(config) : bullyElection(config);
+  return config.protocol === 'raft' ? raftElection(config, inspect) : bullyElection(config);
 }
 
 function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
