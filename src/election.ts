@@ -10,6 +10,7 @@ import { DurableStore } from './durable-store.js';
 import { EventHub } from './event-hub.js';
 import { LeaseClock } from './lease-clock.js';
 import { createNodeMachine, type NodeEmitted } from './node-machine.js';
+import { PauseGuard } from './pause-guard.js';
 import type { ProtocolView } from './protocol-view.js';
 import { type BullyOptions, bullyProtocol } from './protocols/bully.js';
 import { type EntropyOptions, entropyProtocol } from './protocols/entropy.js';
@@ -144,7 +145,8 @@ export interface ChangeEvent {
   leaders?: string[];
 }
 
-export type DeposeReason = 'stepped-down' | 'lease-lapsed' | 'resigned' | 'stopped';
+/** `paused`: a leader without a lease holds off after its process stood still (see PauseGuard). */
+export type DeposeReason = 'stepped-down' | 'lease-lapsed' | 'paused' | 'resigned' | 'stopped';
 
 export interface ElectionEvents {
   change: ChangeEvent;
@@ -228,6 +230,7 @@ class NodeElection implements Election {
   private transportRef: AnyActorRef | undefined;
   private readonly hub = new EventHub<ElectionEvents>();
   private readonly lease = new LeaseClock(() => performance.now());
+  private readonly pauseGuard: PauseGuard | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
   private leading = false;
   private controller: AbortController | undefined;
@@ -265,6 +268,11 @@ class NodeElection implements Election {
       if (ids.has(p.id)) throw new TypeError(`peer id ${p.id} is listed twice`);
       ids.add(p.id);
     }
+    const pause = protocol.pauseGuard?.(options);
+    this.pauseGuard =
+      pause === undefined
+        ? undefined
+        : new PauseGuard(() => performance.now(), pause.afterMs, pause.holdMs);
     const dataDir = options.protocol === 'raft' ? options.dataDir : undefined;
     this.store = dataDir === undefined ? undefined : new DurableStore(dataDir);
     this.callbacks = new CallbackRunner(
@@ -279,12 +287,54 @@ class NodeElection implements Election {
   }
 
   get isLeader(): boolean {
-    return this.phase === 'running' && this.leads(this.view());
+    const leading = this.phase === 'running' && this.leads(this.view());
+    // Whoever reads first after a pause makes the signal and the events catch up.
+    if (!leading) this.recheck();
+    return leading;
   }
 
-  /** Leading is the machine's role, and for leased protocols also an unexpired lease. */
+  /**
+   * Leading is the machine's role, and for leased protocols also an unexpired lease; for
+   * the others, no hold after a pause of this process.
+   */
   private leads(view: ProtocolView): boolean {
-    return view.role === 'leader' && (!this.protocol.leased || this.lease.holds());
+    if (view.role !== 'leader') return false;
+    if (this.protocol.leased) return this.lease.holds();
+    return this.pauseGuard?.holding() !== true;
+  }
+
+  /**
+   * The signal handed to leader work. Its `aborted` (and `throwIfAborted`) look at the lease
+   * clock on every read: after a pause the process may run the application's code before
+   * any timer of the runtime, and it must already read `aborted === true` then.
+   */
+  private leaderSignal(controller: AbortController): AbortSignal {
+    const signal = controller.signal;
+    const nativeAborted = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')!.get!;
+    const recheck = () => {
+      if (!nativeAborted.call(signal) && this.controller === controller) this.recheck();
+    };
+    Object.defineProperty(signal, 'aborted', {
+      configurable: true,
+      get: () => {
+        recheck();
+        return nativeAborted.call(signal) as boolean;
+      },
+    });
+    const nativeThrow = AbortSignal.prototype.throwIfAborted;
+    Object.defineProperty(signal, 'throwIfAborted', {
+      configurable: true,
+      value: () => {
+        recheck();
+        nativeThrow.call(signal);
+      },
+    });
+    return signal;
+  }
+
+  /** Ends leadership now if the clock says it has ended, without waiting for a timer. */
+  private recheck(): void {
+    if (this.phase === 'running' && this.leading && !this.leads(this.view())) this.refresh();
   }
 
   on<K extends keyof ElectionEvents>(type: K, listener: (event: ElectionEvents[K]) => void) {
@@ -360,6 +410,7 @@ class NodeElection implements Election {
       throw err;
     }
     this.phase = 'running';
+    this.pauseGuard?.start(() => this.refresh());
     this.lastRole = this.view().role;
     this.callbacks.roleChanged(undefined, this.lastRole);
     this.refresh();
@@ -375,6 +426,7 @@ class NodeElection implements Election {
     this.phase = 'stopping';
     this.setLeading(false, 'stopped');
     clearTimeout(this.leaseTimer);
+    this.pauseGuard?.stop();
     this.node?.stop();
     this.phase = 'stopped';
     this.callbacks.stopped(this.lastRole);
@@ -607,9 +659,11 @@ class NodeElection implements Election {
     const leading = this.leads(view);
     const reason: DeposeReason = this.resigning
       ? 'resigned'
-      : view.role === 'leader'
-        ? 'lease-lapsed'
-        : 'stepped-down';
+      : view.role !== 'leader'
+        ? 'stepped-down'
+        : this.protocol.leased
+          ? 'lease-lapsed'
+          : 'paused';
     this.setLeading(leading, reason);
     const change: ChangeEvent = {
       role: view.role,
@@ -641,7 +695,7 @@ class NodeElection implements Election {
       this.controller = new AbortController();
       this.emit('elected', {
         term,
-        signal: this.controller.signal,
+        signal: this.leaderSignal(this.controller),
         ...(fencingToken === undefined ? {} : { fencingToken }),
       });
     } else {

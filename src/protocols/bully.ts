@@ -66,6 +66,12 @@ export const bullyProtocol: ProtocolDefinition<BullyOptions, typeof bullyMachine
   decode: decodeBullyMessage,
   leased: false,
   discoversMembers: true,
+  // Followers stand after a leader timeout of silence; a pause of half that is already
+  // enough for one of them to have started.
+  pauseGuard: (options) => {
+    const { leaderTimeoutMs } = bullyTiming(options);
+    return { afterMs: leaderTimeoutMs / 2, holdMs: leaderTimeoutMs };
+  },
   check: checkBullyOptions,
   input: ({ id, members, options }): BullyInput => ({
     id,

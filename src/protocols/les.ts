@@ -110,6 +110,12 @@ export const lesProtocol: ProtocolDefinition<LesOptions, typeof lesMachine> = {
   decode: decodeLesMessage,
   leased: false,
   discoversMembers: true,
+  // Members poll once a loop: a pause of a loop may have been seen, and two loops give a
+  // younger leader time to hear of the older one again and stand down.
+  pauseGuard: (options) => {
+    const { loopMs } = lesTiming(options);
+    return { afterMs: loopMs, holdMs: 2 * loopMs };
+  },
   check: checkLesOptions,
   input: ({ id, members, options }): LesInput => ({
     address: options.address ?? id,

@@ -35,6 +35,13 @@ export interface ProtocolDefinition<TOptions, TLogic extends AnyActorLogic = Any
    * seeds) rather than all listed up front.
    */
   discoversMembers?: boolean;
+  /**
+   * For protocols without a lease: how long a stop of the process (SIGSTOP, a GC pause)
+   * may last before the node must hold off acting as leader, and for how long. A leader
+   * that resumes after a longer pause may have been replaced; holding off gives its
+   * announcements time to reach a newer leader, which then yields.
+   */
+  pauseGuard?(options: TOptions): { afterMs: number; holdMs: number };
   /** Throws a RangeError or TypeError naming the first bad option. */
   check(options: TOptions): void;
   input(args: {
