@@ -30,7 +30,8 @@ electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
   --transport tcp|ws|udp        peer transport (raft: tcp or ws, default tcp;
                                 bully: default udp, or tcp or ws)
   --http HOST:PORT              serve this node's dashboard at /, GET /diag,
-                                GET /healthz and POST /resign
+                                GET /metrics (Prometheus), GET /healthz and
+                                POST /resign
   --tls-ca FILE --tls-cert FILE --tls-key FILE
                                 TLS between members (PEM files; tcp, ws); add
                                 --tls-mutual to require client certificates,
