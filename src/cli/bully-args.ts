@@ -175,9 +175,9 @@ function timing(flags: Flags): BullyTiming {
     ),
   };
   // Followers would give up on a leader that is still announcing.
-  if (t.announceMs >= t.leaderTimeoutMs) {
+  if (t.announceMs * 2 > t.leaderTimeoutMs) {
     throw new UsageError(
-      `--announce (${t.announceMs}) must be below --leader-timeout (${t.leaderTimeoutMs})`,
+      `--announce (${t.announceMs}) must be at most half of --leader-timeout (${t.leaderTimeoutMs}): one lost announcement must not depose a live leader`,
     );
   }
   try {

@@ -106,9 +106,9 @@ export function raftNodeConfig(flags: Flags): RaftNodeConfig {
       ? [...DEFAULT_RAFT_TIMING.electionTimeoutMs]
       : timeoutRange(timeoutText);
   const [minTimeout] = electionTimeoutMs;
-  if (heartbeatMs >= minTimeout) {
+  if (heartbeatMs * 3 > minTimeout) {
     throw new UsageError(
-      `--heartbeat (${heartbeatMs}) must be below the minimum election timeout (${minTimeout})`,
+      `--heartbeat (${heartbeatMs}) must be at most a third of the minimum election timeout (${minTimeout}): a follower must miss three heartbeats before it stands`,
     );
   }
   const leaseText = single(flags, 'lease');
@@ -116,6 +116,11 @@ export function raftNodeConfig(flags: Flags): RaftNodeConfig {
   if (leaseMs !== undefined && leaseMs >= minTimeout) {
     throw new UsageError(
       `--lease (${leaseMs}) must be below the minimum election timeout (${minTimeout})`,
+    );
+  }
+  if (leaseMs !== undefined && leaseMs <= heartbeatMs) {
+    throw new UsageError(
+      `--lease (${leaseMs}) must be longer than --heartbeat (${heartbeatMs}): each heartbeat round renews the lease`,
     );
   }
   try {
