@@ -156,7 +156,8 @@ function streamLink(flags: Flags, transport: 'tcp' | 'ws'): Omit<StreamLink, 'pe
 /** Longer than multibully's own 2000 ms election timeout. */
 const MULTIBULLY_COORDINATOR_TIMEOUT_MS = 2500;
 
-function timing(flags: Flags): BullyTiming {
+/** The Bully timing flags, checked against the timing rules. */
+export function timing(flags: Flags): BullyTiming {
   const read = (flag: string, fallback: number) => {
     const text = single(flags, flag);
     return text === undefined ? fallback : milliseconds(flag, text);
