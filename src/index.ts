@@ -74,3 +74,10 @@ export type { KvOptions } from './protocols/kv.js';
 export type { LesOptions } from './protocols/les.js';
 export type { RaftOptions } from './protocols/raft.js';
 export { CallbackError, type StateCallbacks } from './state-callbacks.js';
+export {
+  type BudgetFigure,
+  type BudgetInput,
+  budgetLines,
+  type TimingBudget,
+  timingBudget,
+} from './timing-budget.js';

@@ -96,11 +96,11 @@ export function timingBudget(
         protocol: 'kv',
         ...base,
         timing: { ...t },
-        // The last renewal reached the store just before the crash; once the key expires, the
-        // watch tells a follower (one way) and its acquire is a round trip.
+        // The last renewal, still in flight at the crash, reaches the store up to d later; once
+        // the key expires, the watch tells a follower (one way) and its acquire is a round trip.
         crashFailover: {
-          ms: t.ttlMs + 3 * d,
-          formula: 'ttl + 3 × delay, plus the store’s own expiry lag',
+          ms: t.ttlMs + 4 * d,
+          formula: 'ttl + 4 × delay, plus the store’s own expiry lag',
         },
         perRetry: { ms: t.backoffMaxMs + 2 * d, formula: 'backoff max + 2 × delay' },
         // Release (one way), the watch event (one way), the acquire (a round trip).
