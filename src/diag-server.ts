@@ -6,6 +6,8 @@ import { isLoopback } from './dashboard/dashboard-server.js';
 import { type DashboardSocket, dashboardSocket } from './dashboard/dashboard-socket.js';
 import { NodeSource } from './dashboard/node-source.js';
 import type { Election, ElectionStatus } from './election.js';
+import { electionMetrics } from './metrics/election-metrics.js';
+import { PROMETHEUS_CONTENT_TYPE } from './metrics/prometheus-text.js';
 
 export interface DiagServerOptions {
   /** `HOST:PORT` to serve on; port 0 picks a free one (read it from `address`). */
@@ -49,7 +51,8 @@ export function diagDocument(status: ElectionStatus): Record<string, unknown> {
   };
 }
 
-type DiagElection = Pick<Election, 'status' | 'resign'> & Partial<Pick<Election, 'actor' | 'on'>>;
+type DiagElection = Pick<Election, 'status' | 'resign'> &
+  Partial<Pick<Election, 'actor' | 'on' | 'metrics'>>;
 
 interface Reply {
   status: number;
@@ -74,6 +77,15 @@ const ROUTES: Record<string, Route> = {
   '/diag': {
     methods: ['GET', 'HEAD'],
     answer: (election) => json(200, diagDocument(election.status())),
+  },
+  // Prometheus scrapes this; an election without its own metrics is read from its status.
+  '/metrics': {
+    methods: ['GET', 'HEAD'],
+    answer: (election) => {
+      const metrics =
+        election.metrics ?? electionMetrics(election.status().protocol, () => election.status());
+      return { status: 200, body: metrics.text(), type: PROMETHEUS_CONTENT_TYPE };
+    },
   },
   '/healthz': {
     methods: ['GET', 'HEAD'],
@@ -124,7 +136,10 @@ function listenAddress(listen: string): HostPort {
   return parseHostPort(listen);
 }
 
-/** Serves `GET /diag`, `GET /healthz` and `POST /resign` for one election over plain HTTP. */
+/**
+ * Serves `GET /diag`, `GET /metrics`, `GET /healthz` and `POST /resign` for one election over
+ * plain HTTP.
+ */
 export async function startDiagServer(
   election: DiagElection,
   options: DiagServerOptions,

@@ -9,6 +9,13 @@ import type { DropReason, TransportLogic } from '../transports/types.js';
 import { DurableStore } from './durable-store.js';
 import { EventHub } from './event-hub.js';
 import { LeaseClock } from './lease-clock.js';
+import { type ElectionMetrics, electionMetrics } from './metrics/election-metrics.js';
+import { type OtelMeter, observeElectionMetrics } from './metrics/open-telemetry.js';
+import {
+  type PromClientRegistry,
+  registerElectionMetrics,
+} from './metrics/prom-client-registry.js';
+import { RequestLatency } from './metrics/request-latency.js';
 import { createNodeMachine, type NodeEmitted } from './node-machine.js';
 import { PauseGuard } from './pause-guard.js';
 import type { ProtocolView } from './protocol-view.js';
@@ -39,6 +46,12 @@ interface CommonOptions {
   inspect?: (event: InspectionEvent) => void;
   /** Seeds the machine's timeouts (default: a random seed). */
   seed?: number;
+  /** The election's `name` label in metrics (default: the kv key, else the protocol). */
+  name?: string;
+  /** A prom-client registry (`register` from prom-client) to add this election's metrics to. */
+  register?: PromClientRegistry;
+  /** An OpenTelemetry meter to report this election's metrics through. */
+  meter?: OtelMeter;
 }
 
 export interface RaftElectionOptions extends CommonOptions, RaftOptions {
@@ -130,6 +143,10 @@ export interface ElectionStatus {
   messages: { sent: number; received: number };
   /** Candidacies this node started. */
   elections: number;
+  /** Times this node became leader. */
+  electionsWon?: number;
+  /** Times the leader this node knows of became a different member. */
+  leaderChanges?: number;
   errors: number;
 }
 
@@ -175,6 +192,8 @@ export interface Election {
   whileLeader<T>(work: (signal: AbortSignal) => Promise<T> | T): Promise<T>;
   /** The node's root actor (protocol and transport are its children), for inspection. */
   readonly actor: AnyActorRef | undefined;
+  /** Its metrics, computed from `status()` whenever they are read (see docs/metrics.md). */
+  readonly metrics: ElectionMetrics;
 }
 
 export class LeadershipLostError extends Error {
@@ -204,11 +223,17 @@ export function createElection(options: ElectionOptions): Election {
       kvProtocol.check(options);
       const timing = kvTiming(options);
       const store = options.store ?? defaultMemoryStore();
+      const latency = new RequestLatency();
       return new NodeElection(
         options,
         kvProtocol,
         [{ id: options.id, address: '' }],
-        kvStoreActor(store, { timeoutMs: timing.requestTimeoutMs, ttlMs: timing.ttlMs }),
+        kvStoreActor(store, {
+          timeoutMs: timing.requestTimeoutMs,
+          ttlMs: timing.ttlMs,
+          onSettled: latency.record,
+        }),
+        latency,
       );
     }
     case 'les':
@@ -245,8 +270,15 @@ class NodeElection implements Election {
     sent: 0,
     received: 0,
     errors: 0,
+    won: 0,
+    leaderChanges: 0,
     dropped: {} as Partial<Record<DropReason, number>>,
   };
+  /** The last leader this node knew of (null before the first), for counting changes. */
+  private lastKnownLeader: string | null = null;
+  readonly metrics: ElectionMetrics;
+  /** Takes the metrics out of the registry and meter they were given to, at stop. */
+  private readonly unexport: (() => void)[] = [];
   private readonly lastContact = new Map<string, number>();
   private startedAt: Date | undefined;
 
@@ -256,6 +288,7 @@ class NodeElection implements Election {
     private readonly protocol: ProtocolDefinition<any, any>,
     private readonly peers: PeerConfig[],
     private readonly edge: TransportLogic,
+    latency?: RequestLatency,
   ) {
     if (typeof options.id !== 'string' || options.id.length === 0) {
       throw new TypeError('id must be a non-empty string');
@@ -280,6 +313,17 @@ class NodeElection implements Election {
       options.callbackTimeoutMs ?? 5000,
       (error) => this.fail(error),
     );
+    this.metrics = electionMetrics(
+      options.name ?? (options.protocol === 'kv' ? options.key : options.protocol),
+      () => this.status(),
+      latency,
+    );
+    if (options.register !== undefined) {
+      this.unexport.push(registerElectionMetrics(options.register, this.metrics));
+    }
+    if (options.meter !== undefined) {
+      this.unexport.push(observeElectionMetrics(options.meter, this.metrics));
+    }
   }
 
   get actor(): AnyActorRef | undefined {
@@ -429,6 +473,7 @@ class NodeElection implements Election {
     this.pauseGuard?.stop();
     this.node?.stop();
     this.phase = 'stopped';
+    for (const unexport of this.unexport.splice(0)) unexport();
     this.callbacks.stopped(this.lastRole);
     this.lastRole = undefined;
     await this.callbacks.idle();
@@ -470,6 +515,8 @@ class NodeElection implements Election {
       dropped: { ...this.counters.dropped },
       messages: { sent: this.counters.sent, received: this.counters.received },
       elections: ctx?.elections ?? ctx?.rounds ?? 0,
+      electionsWon: this.counters.won,
+      leaderChanges: this.counters.leaderChanges,
       errors: this.counters.errors,
     };
   }
@@ -665,6 +712,10 @@ class NodeElection implements Election {
           ? 'lease-lapsed'
           : 'paused';
     this.setLeading(leading, reason);
+    if (view.leader !== null && view.leader !== this.lastKnownLeader) {
+      this.lastKnownLeader = view.leader;
+      this.counters.leaderChanges++;
+    }
     const change: ChangeEvent = {
       role: view.role,
       leader: view.leader,
@@ -692,6 +743,7 @@ class NodeElection implements Election {
     this.leading = leading;
     const { term, fencingToken } = this.view();
     if (leading) {
+      this.counters.won++;
       this.controller = new AbortController();
       this.emit('elected', {
         term,

@@ -53,9 +53,31 @@ export {
   type FollowerOptions,
   type LeaderEvent,
 } from './kv/index.js';
+export {
+  type ElectionMetrics,
+  LATENCY_BUCKETS,
+  type MetricFamily,
+  type MetricSample,
+  type MetricType,
+  type OtelMeter,
+  observeElectionMetrics,
+  openTelemetryName,
+  PROMETHEUS_CONTENT_TYPE,
+  type PromClientRegistry,
+  prometheusText,
+  registerElectionMetrics,
+  type StoreRequestTiming,
+} from './metrics/index.js';
 export type { BullyOptions } from './protocols/bully.js';
 export type { EntropyOptions } from './protocols/entropy.js';
 export type { KvOptions } from './protocols/kv.js';
 export type { LesOptions } from './protocols/les.js';
 export type { RaftOptions } from './protocols/raft.js';
 export { CallbackError, type StateCallbacks } from './state-callbacks.js';
+export {
+  type BudgetFigure,
+  type BudgetInput,
+  budgetLines,
+  type TimingBudget,
+  timingBudget,
+} from './timing-budget.js';

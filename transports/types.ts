@@ -30,6 +30,17 @@ export type DropReason =
   | 'unauthenticated' // failed authentication (bad signature, replay)
   | 'refused'; // a member address outside the allowed hosts, or past the member limit
 
+/** Every DropReason, so a counter can report the reasons that have not happened yet as 0. */
+export const DROP_REASONS: readonly DropReason[] = [
+  'malformed',
+  'oversize',
+  'unknown-peer',
+  'invalid',
+  'timeout',
+  'unauthenticated',
+  'refused',
+];
+
 /** Events a transport sends back to its parent (the node runtime). */
 export type TransportEvent =
   | { type: 'receive'; from: string; msg: unknown }

@@ -1,3 +1,4 @@
+import { BUDGET_FLAGS, type BudgetConfig, budgetConfig } from './budget-args.js';
 import { type BullyNodeConfig, bullyNodeConfig } from './bully-args.js';
 import { type CheckConfig, checkConfig } from './check-args.js';
 import { DEMO_FLAGS, type DemoConfig, demoConfig } from './demo-args.js';
@@ -17,6 +18,7 @@ import { quote } from './quote.js';
 import { type RaftNodeConfig, raftNodeConfig } from './raft-args.js';
 import { UsageError } from './usage-error.js';
 
+export type { BudgetConfig } from './budget-args.js';
 export type { BullyNodeConfig, StreamLink, UdpLink } from './bully-args.js';
 export type { CheckConfig } from './check-args.js';
 export type { DemoConfig } from './demo-args.js';
@@ -35,6 +37,7 @@ export type CliCommand =
   | { command: 'demo'; config: DemoConfig }
   | { command: 'diagram'; config: DiagramConfig }
   | { command: 'check'; config: CheckConfig }
+  | { command: 'budget'; config: BudgetConfig }
   | { command: 'elect'; config: ElectConfig };
 
 // Every protocol's flags are read first; each protocol then refuses the others' by name,
@@ -67,6 +70,8 @@ export function parseArgs(argv: readonly string[]): CliCommand {
       return { command: 'diagram', config: diagramConfig(rest) };
     case 'check':
       return { command: 'check', config: checkConfig(rest) };
+    case 'budget':
+      return { command: 'budget', config: budgetConfig(readFlags('budget', rest, BUDGET_FLAGS)) };
   }
   if (first.startsWith('-')) {
     throw new UsageError(`unknown flag ${quote(first)} (see electorate --help)`);

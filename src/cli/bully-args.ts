@@ -156,7 +156,8 @@ function streamLink(flags: Flags, transport: 'tcp' | 'ws'): Omit<StreamLink, 'pe
 /** Longer than multibully's own 2000 ms election timeout. */
 const MULTIBULLY_COORDINATOR_TIMEOUT_MS = 2500;
 
-function timing(flags: Flags): BullyTiming {
+/** The Bully timing flags, checked against the timing rules. */
+export function timing(flags: Flags): BullyTiming {
   const read = (flag: string, fallback: number) => {
     const text = single(flags, flag);
     return text === undefined ? fallback : milliseconds(flag, text);
@@ -175,9 +176,9 @@ function timing(flags: Flags): BullyTiming {
     ),
   };
   // Followers would give up on a leader that is still announcing.
-  if (t.announceMs >= t.leaderTimeoutMs) {
+  if (t.announceMs * 2 > t.leaderTimeoutMs) {
     throw new UsageError(
-      `--announce (${t.announceMs}) must be below --leader-timeout (${t.leaderTimeoutMs})`,
+      `--announce (${t.announceMs}) must be at most half of --leader-timeout (${t.leaderTimeoutMs}): one lost announcement must not depose a live leader`,
     );
   }
   try {

@@ -44,7 +44,8 @@ function key(text: string): string {
   return text;
 }
 
-function ttl(text: string | undefined): number {
+/** --ttl as milliseconds, checked against the timing rules. */
+export function ttl(text: string | undefined): number {
   if (text === undefined) return DEFAULT_KV_TTL_MS;
   let ms: number;
   try {

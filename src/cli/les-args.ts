@@ -47,7 +47,8 @@ function address(flag: string, text: string): string {
   return text;
 }
 
-function loopRate(text: string): number {
+/** --loop-rate in seconds, as milliseconds. */
+export function loopRate(text: string): number {
   if (!/^[0-9]+(\.[0-9]+)?$/.test(text)) {
     throw new UsageError(`--loop-rate must be a number of seconds, got ${quote(text)}`);
   }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type CliCommand, parseArgs } from './args.js';
+import { runBudget } from './budget-command.js';
 import { type LogSink, processSink } from './change-log.js';
 import { runCheck } from './check-command.js';
 import { runDemo } from './demo-command.js';
@@ -37,6 +38,8 @@ async function execute(command: CliCommand, sink: LogSink): Promise<number> {
       return runDiagram(command.config, sink);
     case 'check':
       return runCheck(command.config, sink);
+    case 'budget':
+      return runBudget(command.config, sink);
   }
 }
 

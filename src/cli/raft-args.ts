@@ -84,17 +84,12 @@ function raftTransport(text: string): TransportName {
   return oneOf('transport', text, ['tcp', 'ws'] as const, PLANNED_TRANSPORTS, 'transport');
 }
 
-export function raftNodeConfig(flags: Flags): RaftNodeConfig {
-  refuseFlags(flags, Object.keys(BULLY_ONLY_FLAGS), 'does not apply to --protocol raft');
-  const id = memberId('--id', required(flags, 'id', 'ID'));
-  const listen = required(flags, 'listen', 'HOST:PORT');
-  const listenAt = hostPort('--listen', listen);
-  if (!flags.has('peers')) throw new UsageError('missing --peers ID=HOST:PORT,...');
-  const transport = raftTransport(single(flags, 'transport') ?? 'tcp');
-  const http = single(flags, 'http');
-  if (http !== undefined && hostPort('--http', http) === listenAt) {
-    throw new UsageError(`--http and --listen cannot both be ${listenAt}`);
-  }
+/** --heartbeat, --election-timeout and --lease, checked against the timing rules. */
+export function raftTimingFlags(flags: Flags): {
+  heartbeatMs: number;
+  electionTimeoutMs: [number, number];
+  leaseMs: number | undefined;
+} {
   const heartbeatText = single(flags, 'heartbeat');
   const heartbeatMs =
     heartbeatText === undefined
@@ -106,9 +101,9 @@ export function raftNodeConfig(flags: Flags): RaftNodeConfig {
       ? [...DEFAULT_RAFT_TIMING.electionTimeoutMs]
       : timeoutRange(timeoutText);
   const [minTimeout] = electionTimeoutMs;
-  if (heartbeatMs >= minTimeout) {
+  if (heartbeatMs * 3 > minTimeout) {
     throw new UsageError(
-      `--heartbeat (${heartbeatMs}) must be below the minimum election timeout (${minTimeout})`,
+      `--heartbeat (${heartbeatMs}) must be at most a third of the minimum election timeout (${minTimeout}): a follower must miss three heartbeats before it stands`,
     );
   }
   const leaseText = single(flags, 'lease');
@@ -118,12 +113,32 @@ export function raftNodeConfig(flags: Flags): RaftNodeConfig {
       `--lease (${leaseMs}) must be below the minimum election timeout (${minTimeout})`,
     );
   }
+  if (leaseMs !== undefined && leaseMs <= heartbeatMs) {
+    throw new UsageError(
+      `--lease (${leaseMs}) must be longer than --heartbeat (${heartbeatMs}): each heartbeat round renews the lease`,
+    );
+  }
   try {
     raftTiming({ heartbeatMs, electionTimeoutMs, leaseMs });
   } catch (err) {
     // The checks above should have caught it; this keeps the CLI and the library in step.
     throw new UsageError(`bad timing: ${(err as Error).message}`);
   }
+  return { heartbeatMs, electionTimeoutMs, leaseMs };
+}
+
+export function raftNodeConfig(flags: Flags): RaftNodeConfig {
+  refuseFlags(flags, Object.keys(BULLY_ONLY_FLAGS), 'does not apply to --protocol raft');
+  const id = memberId('--id', required(flags, 'id', 'ID'));
+  const listen = required(flags, 'listen', 'HOST:PORT');
+  const listenAt = hostPort('--listen', listen);
+  if (!flags.has('peers')) throw new UsageError('missing --peers ID=HOST:PORT,...');
+  const transport = raftTransport(single(flags, 'transport') ?? 'tcp');
+  const http = single(flags, 'http');
+  if (http !== undefined && hostPort('--http', http) === listenAt) {
+    throw new UsageError(`--http and --listen cannot both be ${listenAt}`);
+  }
+  const { heartbeatMs, electionTimeoutMs, leaseMs } = raftTimingFlags(flags);
   const noVote = flags.has('no-vote');
   const log = logFormat(flags);
   return {

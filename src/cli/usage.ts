@@ -20,6 +20,8 @@ Usage:
   electorate check PROTOCOL [--nodes N] [--max-term N] [--max-faults N]
                    [--max-in-flight N] [--timed] [--out FILE]
   electorate check --replay FILE
+  electorate budget --protocol raft|bully|les|kv [timing flags of node]
+                    [--nodes N] [--delay MS] [--json]
   electorate --help | --version
 
 electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
@@ -30,7 +32,8 @@ electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
   --transport tcp|ws|udp        peer transport (raft: tcp or ws, default tcp;
                                 bully: default udp, or tcp or ws)
   --http HOST:PORT              serve this node's dashboard at /, GET /diag,
-                                GET /healthz and POST /resign
+                                GET /metrics (Prometheus), GET /healthz and
+                                POST /resign
   --tls-ca FILE --tls-cert FILE --tls-key FILE
                                 TLS between members (PEM files; tcp, ws); add
                                 --tls-mutual to require client certificates,
@@ -140,5 +143,15 @@ electorate check: explore every state of a small cluster running PROTOCOL's
                                 electorate-counterexample.json)
   --replay FILE                 run a counterexample again, step by step, in
                                 the simulator
+
+electorate budget: print what a timing configuration means before running it:
+  worst-case crash failover, resign handover, how long a leader may pause or a
+  clock drift before only fencing protects, and messages per second at rest.
+  Takes node's timing flags (raft: --heartbeat --election-timeout --lease; bully:
+  --announce --leader-timeout --answer-timeout --coordinator-timeout; kv: --ttl;
+  les: --loop-rate) and refuses the same bad ones.
+  --nodes N                     cluster size (default 3)
+  --delay MS                    worst one-way network delay assumed (default 5)
+  --json                        the figures as one JSON object
 
 Bad flags print one line to stderr and exit with code 2.`;

@@ -37,9 +37,9 @@ export function bullyTiming(options: BullyOptions): BullyTiming {
   for (const [name, v] of Object.entries(t)) {
     if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${name} must be positive, got ${v}`);
   }
-  if (t.announceMs >= t.leaderTimeoutMs) {
+  if (t.announceMs * 2 > t.leaderTimeoutMs) {
     throw new RangeError(
-      `announceMs (${t.announceMs}) must be below leaderTimeoutMs (${t.leaderTimeoutMs})`,
+      `announceMs (${t.announceMs}) must be at most half of leaderTimeoutMs (${t.leaderTimeoutMs}): one lost announcement must not depose a live leader`,
     );
   }
   return t;

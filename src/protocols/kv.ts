@@ -56,6 +56,14 @@ export function kvTiming(options: KvOptions): KvTiming {
       `renewMs (${t.renewMs}) must be below ttlMs less marginMs (${t.ttlMs - t.marginMs})`,
     );
   }
+  // A renewal sent on time that takes its whole request timeout must still land before the
+  // leader's own deadline, or one slow answer deposes a healthy leader (client-go's
+  // RenewDeadline < LeaseDuration, with the request timeout counted).
+  if (t.renewMs + t.requestTimeoutMs > t.ttlMs - t.marginMs) {
+    throw new RangeError(
+      `renewMs (${t.renewMs}) plus requestTimeoutMs (${t.requestTimeoutMs}) must be at most ttlMs less marginMs (${t.ttlMs - t.marginMs}): a renewal that takes its whole timeout must land before the leader's deadline`,
+    );
+  }
   if (t.backoffMinMs > t.backoffMaxMs) {
     throw new RangeError(
       `backoffMinMs (${t.backoffMinMs}) must not exceed backoffMaxMs (${t.backoffMaxMs})`,

@@ -61,6 +61,11 @@ export function lesTiming(options: LesOptions): LesTiming {
   for (const [name, v] of Object.entries(t)) {
     if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${name} must be positive, got ${v}`);
   }
+  if (t.pingTimeoutMs > t.stateTimeoutMs) {
+    throw new RangeError(
+      `pingTimeoutMs (${t.pingTimeoutMs}) must not exceed stateTimeoutMs (${t.stateTimeoutMs}): a member is removed after stateTimeoutMs, so a slower ping could never fail first`,
+    );
+  }
   if (t.confirmMs > t.loopMs) {
     throw new RangeError(`confirmMs (${t.confirmMs}) must not exceed loopMs (${t.loopMs})`);
   }

@@ -31,15 +31,22 @@ export function raftTiming(options: RaftOptions): RaftTiming {
       `electionTimeoutMs must be [min, max] with 0 < min <= max, got [${min}, ${max}]`,
     );
   }
-  if (heartbeatMs >= min) {
+  // The rules below are the ones the lease's safety and a quiet cluster's stability rest on;
+  // docs/timing.md explains each.
+  if (heartbeatMs * 3 > min) {
     throw new RangeError(
-      `heartbeatMs (${heartbeatMs}) must be below the minimum election timeout (${min})`,
+      `heartbeatMs (${heartbeatMs}) must be at most a third of the minimum election timeout (${min}): a follower must miss three heartbeats before it stands`,
     );
   }
   const leaseMs = options.leaseMs ?? Math.floor(min * 0.9);
   if (!positive(leaseMs) || leaseMs >= min) {
     throw new RangeError(
-      `leaseMs must be positive and below the minimum election timeout (${min}), got ${leaseMs}`,
+      `leaseMs must be positive and below the minimum election timeout (${min}), got ${leaseMs}: followers promise not to elect anyone for that long, and no longer`,
+    );
+  }
+  if (leaseMs <= heartbeatMs) {
+    throw new RangeError(
+      `leaseMs (${leaseMs}) must be longer than heartbeatMs (${heartbeatMs}): each heartbeat round renews the lease, which would lapse between rounds`,
     );
   }
   return { heartbeatMs, electionTimeoutMinMs: min, electionTimeoutMaxMs: max, leaseMs };

@@ -228,6 +228,17 @@ describe.skipIf(skipBrowser)('dashboard in Chromium', () => {
         expect(await page.isVisible('#partition-controls')).toBe(false);
         expect(await page.$$eval('article.card button[data-act="kill"]', (b) => b.length)).toBe(0);
       }
+      // The node's page links to its Prometheus metrics, served beside it.
+      const metricsUrl = await pages[0]!.$eval(
+        '#metrics-link',
+        (a) => (a as unknown as { href: string }).href,
+      );
+      expect(await pages[0]!.isVisible('#metrics-link')).toBe(true);
+      expect(metricsUrl).toBe(`http://127.0.0.1:${ports[3]}/metrics`);
+      const metrics = await fetch(metricsUrl);
+      expect(await metrics.text()).toMatch(
+        /^leader_election_master_status\{name="raft",id="n1"\} [01]$/m,
+      );
       const leading = async () => {
         for (const [i, page] of pages.entries()) {
           if ((await cardsOf(page))[0]?.leading) return i;

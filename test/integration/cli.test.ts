@@ -222,7 +222,7 @@ describe('electorate usage', () => {
         '--peers=n2=127.0.0.1:7002',
         '--heartbeat=500',
       ],
-      '--heartbeat (500) must be below the minimum election timeout (150)',
+      '--heartbeat (500) must be at most a third of the minimum election timeout (150)',
     ],
     [
       'an unreadable TLS file',

@@ -390,12 +390,12 @@ describe('parseArgs: every bad flag is one clear UsageError', () => {
     [
       'a heartbeat as long as the minimum timeout',
       [...BASE, '--heartbeat', '150'],
-      '--heartbeat (150) must be below the minimum election timeout (150)',
+      '--heartbeat (150) must be at most a third of the minimum election timeout (150)',
     ],
     [
       'a heartbeat above a custom minimum timeout',
       [...BASE, '--election-timeout', '40-80', '--heartbeat', '60'],
-      '--heartbeat (60) must be below the minimum election timeout (40)',
+      '--heartbeat (60) must be at most a third of the minimum election timeout (40)',
     ],
     [
       'a lease as long as the minimum timeout',
@@ -664,7 +664,7 @@ describe('parseArgs: bad bully flags', () => {
     [
       'an announce as long as the leader timeout',
       [...BULLY, '--announce', '500'],
-      '--announce (500) must be below --leader-timeout (500)',
+      '--announce (500) must be at most half of --leader-timeout (500)',
     ],
     [
       'a zero answer timeout',

@@ -10,6 +10,15 @@ export interface KvStoreActorOptions {
   timeoutMs?: number;
   /** The election's lease, for stores whose session carries it (default 5000 ms). */
   ttlMs?: number;
+  /**
+   * Told how long each acquire, renew and release took, as its answer went to the machine
+   * (a timeout counts as an error at the timeout). Feeds the request latency histogram.
+   */
+  onSettled?: (timing: {
+    op: 'acquire' | 'renew' | 'release';
+    outcome: 'ok' | 'error';
+    seconds: number;
+  }) => void;
 }
 
 /** Connecting may take longer than a request (a JVM store, TLS): at least this long. */
@@ -55,6 +64,24 @@ export function kvStoreActor(store: KvStore, options: KvStoreActorOptions = {}):
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new RangeError(`timeoutMs must be positive, got ${timeoutMs}`);
   }
+  const settled = options.onSettled;
+  /** Reports how long `promise` took to settle, without changing what it settles to. */
+  const timed = <T>(op: 'acquire' | 'renew' | 'release', promise: Promise<T>): Promise<T> => {
+    if (settled === undefined) return promise;
+    const start = performance.now();
+    const report = (outcome: 'ok' | 'error') => {
+      try {
+        settled({ op, outcome, seconds: (performance.now() - start) / 1000 });
+      } catch {
+        // Metrics are an observer: a failing one must not fail the request.
+      }
+    };
+    promise.then(
+      () => report('ok'),
+      () => report('error'),
+    );
+    return promise;
+  };
   return fromCallback<TransportCommand, TransportInput>(({ input, sendBack, receive }) => {
     let stopped = false;
     let unwatch: (() => void) | undefined;
@@ -125,19 +152,22 @@ export function kvStoreActor(store: KvStore, options: KvStoreActorOptions = {}):
             },
             () => undefined,
           );
-          withTimeout(call, timeoutMs, `${store.kind} acquire`).catch((err) => {
+          timed('acquire', withTimeout(call, timeoutMs, `${store.kind} acquire`)).catch((err) => {
             answered = true;
             if (!stopped) fail(req, err);
           });
           return;
         }
         case 'renew':
-          track(
-            store,
-            withTimeout(
-              store.renew({ key: req.key, owner: req.owner, ttlMs: req.ttlMs }),
-              timeoutMs,
-              `${store.kind} renew`,
+          timed(
+            'renew',
+            track(
+              store,
+              withTimeout(
+                store.renew({ key: req.key, owner: req.owner, ttlMs: req.ttlMs }),
+                timeoutMs,
+                `${store.kind} renew`,
+              ),
             ),
           ).then(
             (ok) => {
@@ -148,7 +178,7 @@ export function kvStoreActor(store: KvStore, options: KvStoreActorOptions = {}):
           );
           return;
         case 'release':
-          release(req.key, req.owner).then(
+          timed('release', release(req.key, req.owner)).then(
             () => reply({ type: 'released', round: req.round }),
             (err) => fail(req, err),
           );

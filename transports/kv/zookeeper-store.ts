@@ -22,6 +22,19 @@ export interface ZookeeperStoreOptions {
 
 type ZkModule = typeof import('node-zookeeper-client');
 
+/**
+ * The server may grant less than the session timeout asked for (its maxSessionTimeout). The
+ * session is the lease, so a shorter one could expire while the leader still leads.
+ */
+function checkGranted(client: { getSessionTimeout(): number }, ttlMs: number): void {
+  const granted = client.getSessionTimeout();
+  if (granted < ttlMs) {
+    throw new Error(
+      `ZooKeeper granted a session timeout of ${granted} ms, below the ttl of ${ttlMs} ms: lower the ttl or raise the server's maxSessionTimeout`,
+    );
+  }
+}
+
 const NO_NODE = -101;
 const PREFIX = 'n_';
 
@@ -79,17 +92,13 @@ export class ZookeeperStore implements KvStore {
   }
 
   async connect(ttlMs: number): Promise<void> {
-    await this.client(ttlMs);
+    // Refused at start, not at the first acquire: the configuration can never be safe.
+    checkGranted(await this.client(ttlMs), ttlMs);
   }
 
   async acquire({ key, value, ttlMs, owner }: AcquireRequest): Promise<AcquireResult> {
     const client = await this.client(ttlMs);
-    const granted = client.getSessionTimeout();
-    if (granted < ttlMs) {
-      throw new Error(
-        `ZooKeeper granted a session timeout of ${granted} ms, below the ttl of ${ttlMs} ms: lower the ttl or raise the server's maxSessionTimeout`,
-      );
-    }
+    checkGranted(client, ttlMs);
     const dir = pathOf(key);
     let mine = owner;
     if (mine !== undefined && !(await this.owns(client, mine))) mine = undefined;

@@ -120,6 +120,8 @@ function onHello(message) {
   stats.hello = message;
   setText($('#title'), message.title);
   document.title = `electorate: ${message.title}`;
+  // A node's own page is served by its --http server, which also answers /metrics and /diag.
+  $('#node-links').hidden = message.mode !== 'node';
   const root = $('#cards');
   root.replaceChildren();
   cards.clear();
