@@ -82,7 +82,7 @@ export class PostgresStore implements KvStore {
   /** Quoted: the lease table, the counter table. */
   private readonly leases: string;
   private readonly counters: string;
-  /** The NOTIFY channel: `<schema>.<table>`; the payload is the election name. */
+  /** The NOTIFY channel: `<schema>.<table>`; the payload names the election (see `Note`). */
   private readonly channel: string;
 
   constructor(private readonly options: PostgresStoreOptions) {
@@ -144,7 +144,7 @@ export class PostgresStore implements KvStore {
     const pool = await this.ready();
     await pool.query(
       `WITH gone AS (DELETE FROM ${this.leases} WHERE name = $1::text AND owner = $2::text RETURNING name)
-       SELECT pg_notify($3::text, name) FROM gone`,
+       SELECT pg_notify($3::text, json_build_object('name', name, 'holder', null)::text) FROM gone`,
       [key, owner, this.channel],
     );
   }
@@ -162,6 +162,13 @@ export class PostgresStore implements KvStore {
     let reading = false;
     let again = false;
     let timer: NodeJS.Timeout | undefined;
+    // Nobody sends a notification when a lease runs out: read again the moment it would.
+    const schedule = () => {
+      clearTimeout(timer);
+      if (!feed.active || reading) return;
+      timer = setTimeout(() => void check(), Math.max(1, Math.min(every, expiresIn + 1)));
+      timer.unref();
+    };
     const feed = new WatchFeed(
       listener,
       async () => {
@@ -183,10 +190,7 @@ export class PostgresStore implements KvStore {
         await feed.check();
       } while (again && feed.active);
       reading = false;
-      if (!feed.active) return;
-      // Nobody sends a notification when a lease runs out: read again the moment it would.
-      timer = setTimeout(() => void check(), Math.max(1, Math.min(every, expiresIn + 1)));
-      timer.unref();
+      schedule();
     };
     feed.onEnd(() => clearTimeout(timer));
     (async () => {
@@ -198,7 +202,18 @@ export class PostgresStore implements KvStore {
         client.on('error', (err) => feed.fail(err));
         client.on('end', () => feed.fail(new Error('postgres notification connection closed')));
         client.on('notification', (n) => {
-          if (n.channel === this.channel && n.payload === key) void check();
+          if (n.channel !== this.channel) return;
+          const note = parseNote(n.payload);
+          if (note !== undefined && note.name !== key) return;
+          if (note?.holder === undefined) {
+            // Not a note this store sent, or one too long to carry the holder: read.
+            void check();
+            return;
+          }
+          // Notes arrive in commit order on this one session: the newest state, no read.
+          feed.push(note.holder);
+          expiresIn = note.ttlMs ?? Number.POSITIVE_INFINITY;
+          schedule();
         });
         await withTimeout(client.connect(), this.timeoutMs, 'postgres connect');
         await withTimeout(client.query(`LISTEN "${this.channel}"`), this.timeoutMs, 'LISTEN');
@@ -261,7 +276,13 @@ WITH cur AS (
    WHERE l.owner = excluded.owner OR (${takes} AND l.expires_at <= clock_timestamp())
   RETURNING l.token, ${takes} AS fresh
 ), note AS (
-  SELECT pg_notify($5::text, $1::text) FROM won WHERE fresh
+  SELECT pg_notify($5::text, CASE
+           WHEN octet_length(full_note) < ${MAX_NOTE_BYTES} THEN full_note
+           ELSE json_build_object('name', $1::text)::text END)
+    FROM (SELECT json_build_object('name', $1::text, 'holder',
+                   json_build_object('value', $2::text, 'token', token), 'ttlMs', $4::bigint)::text
+                 AS full_note
+            FROM won WHERE fresh) AS notes
 )
 SELECT (SELECT token FROM won) AS won, (SELECT count(*) FROM note) AS notified,
        cur.holder, cur.token, cur.live
@@ -361,6 +382,46 @@ SELECT (SELECT token FROM won) AS won, (SELECT count(*) FROM note) AS notified,
     if (!this.listeners.delete(client)) return;
     client.end().catch(() => undefined);
   }
+}
+
+/** NOTIFY payloads are limited to 8000 bytes; a note that would not fit names only the election. */
+const MAX_NOTE_BYTES = 7900;
+
+/**
+ * A NOTIFY payload: the election's name and, when it fits, its holder now (null: released)
+ * and the new lease's length. Anything else on the channel is refused here.
+ */
+interface Note {
+  name: string;
+  holder?: KvHolder | null;
+  ttlMs?: number;
+}
+
+function parseNote(payload: string | undefined): Note | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(payload ?? '');
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { name, holder, ttlMs } = raw as Record<string, unknown>;
+  if (typeof name !== 'string') return undefined;
+  if (holder === undefined) return { name };
+  if (holder === null) return { name, holder: null };
+  const { value, token } = holder as Record<string, unknown>;
+  if (
+    typeof holder !== 'object' ||
+    typeof value !== 'string' ||
+    typeof token !== 'number' ||
+    !Number.isSafeInteger(token) ||
+    token <= 0 ||
+    typeof ttlMs !== 'number' ||
+    !(ttlMs > 0)
+  ) {
+    return { name };
+  }
+  return { name, holder: { value, token }, ttlMs };
 }
 
 function tokenOf(text: string): number {
