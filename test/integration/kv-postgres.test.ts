@@ -207,6 +207,38 @@ describeWithServer('postgres', 'PostgreSQL lease store', () => {
     await waitFor(() => lastHolder(events) === null, 30_000, 'the watch to see the lease lapse');
   });
 
+  it('a watch shrugs off notes it did not send, and reads the lease instead', async () => {
+    const key = fresh();
+    const holder = store();
+    const watcher = store();
+    const won = await holder.acquire({ key, value: 'a', ttlMs: 120_000 });
+    if (!won.acquired) throw new Error('a did not acquire');
+    const events = watchAll(watcher, key, 120_000);
+    await waitFor(() => lastHolder(events)?.value === 'a', 10_000, 'the watch to see a');
+    const junk = [
+      'not json',
+      '[]',
+      JSON.stringify({ name: 42 }),
+      JSON.stringify({ name: key, holder: { value: 'mallory', token: -1 }, ttlMs: 1000 }),
+      JSON.stringify({ name: key, holder: { value: 'mallory', token: 1e300 }, ttlMs: 1000 }),
+      JSON.stringify({ name: key, holder: 'mallory' }),
+      'x'.repeat(7000),
+    ];
+    for (const payload of junk) {
+      await sql('SELECT pg_notify($1, $2)', ['public.electorate_lease', payload]);
+    }
+    // A release by hand, announced only by name: the watch must read to learn of it.
+    await sql('DELETE FROM electorate_lease WHERE name = $1', [key]);
+    await sql('SELECT pg_notify($1, $2)', [
+      'public.electorate_lease',
+      JSON.stringify({ name: key }),
+    ]);
+    await waitFor(() => lastHolder(events) === null, 30_000, 'the watch to read the release');
+    const values = events.flatMap((e) => (e.type === 'holder' ? [e.holder?.value ?? null] : []));
+    expect(values).toEqual(['a', null]);
+    expect(events.some((e) => e.type === 'error')).toBe(false);
+  });
+
   it('without LISTEN, a watch polls', async () => {
     const key = fresh();
     const holder = store();
