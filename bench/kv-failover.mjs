@@ -1,5 +1,6 @@
-// Crash failover on etcd: three candidate processes, the leader SIGKILLed, time until
-// another reports itself elected (wall clock, shared by the processes).
+// Crash failover: three candidate processes, the leader SIGKILLed (or, with `freeze`,
+// SIGSTOPped: a hung or cut-off host whose connections stay open), time until another
+// reports itself elected (wall clock, shared by the processes).
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +20,7 @@ function spawnCandidate(kind, hostPort, key, id, ttlMs, onLine) {
   return { id, child, exited };
 }
 
-export async function crashFailover(kind, hostPort, ttlMs, runs) {
+export async function crashFailover(kind, hostPort, ttlMs, runs, { freeze = false } = {}) {
   const key = `bench/${kind}-failover-${process.pid}-${Date.now()}`;
   const leaders = []; // { id, at }
   const onLine = (l) => {
@@ -50,14 +51,20 @@ export async function crashFailover(kind, hostPort, ttlMs, runs) {
       const killedAt = Date.now();
       if (process.env.KV_TRACE === '1')
         console.error(JSON.stringify({ killed: current.id, at: killedAt }));
-      victim.child.kill('SIGKILL');
-      await victim.exited;
+      victim.child.kill(freeze ? 'SIGSTOP' : 'SIGKILL');
+      if (!freeze) await victim.exited;
       const ok = await wait(
         () => leaders.slice(seen).some((l) => l.id !== current.id),
         3 * ttlMs + 5000,
       );
       if (ok) times.push(leaders.slice(seen).find((l) => l.id !== current.id).at - killedAt);
       else timeouts++;
+      if (freeze) {
+        victim.child.kill('SIGKILL');
+        await victim.exited;
+        // A leader that never handed over is gone now: wait for the one that follows it.
+        if (!ok) await wait(() => leaders.slice(seen).some((l) => l.id !== current.id), 20_000);
+      }
       start(current.id);
     }
   } finally {

@@ -11,10 +11,18 @@ const until = async (predicate, ms, what) => {
   }
 };
 
-/** Milliseconds from the leader's resign() to the other candidate's elected event. */
-export async function electorateHandover(hostPort, ttlMs, runs) {
+/**
+ * Milliseconds from the leader's resign() to the other candidate's elected event; each
+ * candidate on a store of its own from `makeStore` (default: etcd at `hostPort`).
+ */
+export async function electorateHandover(
+  hostPort,
+  ttlMs,
+  runs,
+  makeStore = () => etcdStore({ hosts: hostPort }),
+) {
   const key = `bench/electorate-${process.pid}-${Date.now()}`;
-  const stores = ['a', 'b'].map(() => etcdStore({ hosts: hostPort }));
+  const stores = ['a', 'b'].map(() => makeStore());
   const cs = ['a', 'b'].map((id, i) => createCandidate(stores[i], key, id, { ttl: ttlMs }));
   const electedAt = new Map();
   for (const c of cs)

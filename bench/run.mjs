@@ -1,5 +1,5 @@
 // The benchmark behind README's performance table: Raft and Bully clusters of real processes
-// on loopback, the simulator, and deterministic election. Run with `npm run bench` (it builds
+// on loopback, the simulator, deterministic election, and KV-lease on real etcd and PostgreSQL. Run with `npm run bench` (it builds
 // first); `--runs N` sets the failover repetitions, `--only raft,bully,elect` picks parts.
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import { dashboardPart } from './dashboard-part.mjs';
 import { closeConnections } from './diag-client.mjs';
 import { electPart } from './elect-part.mjs';
 import { kvPart } from './kv-part.mjs';
+import { postgresPart } from './kv-postgres-part.mjs';
 import { lesPart } from './les-part.mjs';
 import { raftPart } from './raft-part.mjs';
 import { markdownTable, writeJson } from './report.mjs';
@@ -20,11 +21,12 @@ const PARTS = {
   elect: (_runs, log) => electPart(log),
   les: (runs, log) => lesPart(runs, log),
   kv: (runs, log) => kvPart(runs, log),
+  postgres: (runs, log) => postgresPart(runs, log),
   dashboard: (runs, log) => dashboardPart(runs, log),
   check: (_runs, log) => checkPart(log),
 };
 const USAGE =
-  'usage: node bench/run.mjs [--runs N] [--only PART,...] (N from 1 to 1000; parts raft, bully, elect, les, kv, dashboard, check)';
+  'usage: node bench/run.mjs [--runs N] [--only PART,...] (N from 1 to 1000; parts raft, bully, elect, les, kv, postgres, dashboard, check)';
 
 function usage(problem) {
   console.error(`bench: ${USAGE}, got ${problem}`);

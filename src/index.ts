@@ -6,6 +6,8 @@ export {
   type KvStore,
   MissingStoreClientError,
   memoryStore,
+  type PostgresStoreOptions,
+  postgresStore,
   redisStore,
   storeFromUrl,
   zookeeperStore,

@@ -16,7 +16,7 @@ import { UsageError } from './usage-error.js';
 export interface KvNodeConfig {
   protocol: 'kv';
   id: string;
-  /** etcd://…, zk://…, redis://… or memory. */
+  /** etcd://…, zk://…, redis://…, postgres://… or memory. */
   store: string;
   key: string;
   ttlMs: number;
@@ -75,7 +75,11 @@ export function kvNodeConfig(flags: Flags): KvNodeConfig {
     protocol: 'kv',
     id: memberId('--id', required(flags, 'id', '(this candidate’s name)')),
     store: storeUrl(
-      required(flags, 'store', '(etcd://HOST:PORT, zk://HOST:PORT, redis://HOST:PORT or memory)'),
+      required(
+        flags,
+        'store',
+        '(etcd://HOST:PORT, zk://HOST:PORT, redis://HOST:PORT, postgres://USER@HOST:PORT/DB or memory)',
+      ),
     ),
     key: key(required(flags, 'key', '(the election key, like service/leader)')),
     ttlMs: ttl(single(flags, 'ttl')),

@@ -10,7 +10,8 @@ Usage:
   electorate node --protocol les --advertise-addr HOST:PORT --seeds HOST:PORT,...
                   [--bind-port N] [--bind-interface ADDR] [options]
   electorate node --protocol kv --id ID --key KEY
-                  --store etcd://HOST:PORT|zk://HOST:PORT|redis://HOST:PORT|memory
+                  --store etcd://HOST:PORT|zk://HOST:PORT|redis://HOST:PORT|
+                          postgres://USER@HOST:PORT/DB|memory
                   [--ttl 5s] [options]
   electorate elect --peers ID,... --leaders N --entropy STR
                    [--strategy rendezvous|chainpoint]
@@ -91,7 +92,9 @@ electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
   kv (candidates race to create a key under a lease on a store; the holder leads
   and renews; change lines give term=FENCING-TOKEN):
   --store URL                   etcd://HOST:PORT[,...], zk://HOST:PORT[,...],
-                                redis://[USER:PASS@]HOST:PORT[/DB], or memory
+                                redis://[USER:PASS@]HOST:PORT[/DB],
+                                postgres://USER[:PASS]@HOST:PORT/DB[?schema=S
+                                &table=T], or memory
                                 (this process alone: only a demo)
   --key KEY                     the election key, like service/leader
   --ttl DURATION                the key's lease, like 5s or 500ms (default 5s);

@@ -70,6 +70,7 @@ const CASES: { kind: StoreKind; ttlMs: number }[] = [
   { kind: 'etcd', ttlMs: 2000 },
   { kind: 'redis', ttlMs: 1500 },
   { kind: 'zookeeper', ttlMs: 2000 },
+  { kind: 'postgres', ttlMs: 1500 },
 ];
 
 for (const { kind, ttlMs } of CASES) {

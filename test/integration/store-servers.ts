@@ -1,32 +1,46 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import {
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { describe, it } from 'vitest';
 import { freePorts } from './free-port.js';
 import { waitFor } from './wait-for.js';
 
 /**
- * Real etcd, ZooKeeper and Redis servers for the KV-lease tests, each on free 127.0.0.1
- * ports with a temporary data directory. A server can be killed and started again on the
- * same data directory and port, or frozen (SIGSTOP) and thawed (SIGCONT). Only processes
- * started here are ever signalled, by their pid.
+ * Real etcd, ZooKeeper, Redis and PostgreSQL servers for the KV-lease tests, each on free
+ * 127.0.0.1 ports with a temporary data directory. A server can be killed and started again
+ * on the same data directory and port, or frozen (SIGSTOP) and thawed (SIGCONT). Only
+ * processes started here are ever signalled, by their pid (PostgreSQL: the postmaster and
+ * the backends it forked, so they freeze and die together).
  */
 
-export type StoreKind = 'etcd' | 'zookeeper' | 'redis';
+export type StoreKind = 'etcd' | 'zookeeper' | 'redis' | 'postgres';
 
 /** The Debian package that provides each server. */
 export const DEBIAN_PACKAGE: Record<StoreKind, string> = {
   etcd: 'etcd-server',
   zookeeper: 'zookeeper',
   redis: 'redis-server',
+  postgres: 'postgresql',
 };
 
 const ETCD = '/usr/bin/etcd';
 const REDIS = '/usr/bin/redis-server';
 const JAVA = '/usr/bin/java';
 const ZOOKEEPER_JAR = '/usr/share/java/zookeeper.jar';
+const POSTGRES_BIN = '/usr/lib/postgresql/15/bin';
+/** The role the tests connect as (trusted on loopback and the socket). */
+export const POSTGRES_USER = 'electorate';
 
 export function serverInstalled(kind: StoreKind): boolean {
   switch (kind) {
@@ -36,7 +50,23 @@ export function serverInstalled(kind: StoreKind): boolean {
       return existsSync(REDIS);
     case 'zookeeper':
       return existsSync(JAVA) && existsSync(ZOOKEEPER_JAR);
+    case 'postgres':
+      return existsSync(join(POSTGRES_BIN, 'initdb'));
   }
+}
+
+/**
+ * PostgreSQL refuses to run as root: as root, the server runs as `nobody`; otherwise as
+ * whoever runs the tests.
+ */
+function unprivileged(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('nobody:'));
+  const [, , uid, gid] = line?.split(':') ?? [];
+  if (uid === undefined || gid === undefined) throw new Error('no user nobody to run postgres as');
+  return { uid: Number(uid), gid: Number(gid) };
 }
 
 /**
@@ -80,6 +110,7 @@ export class StoreServer {
     private readonly options: StoreServerOptions,
   ) {
     this.dataDir = mkdtempSync(join(tmpdir(), `electorate-${kind}-`));
+    if (kind === 'postgres') this.initPostgres();
   }
 
   /** Starts a server of `kind` on free ports and waits until it answers. */
@@ -92,6 +123,9 @@ export class StoreServer {
 
   /** The store URL electorate's CLI and `storeFromUrl` take. */
   get url(): string {
+    if (this.kind === 'postgres') {
+      return `postgres://${POSTGRES_USER}@127.0.0.1:${this.port}/postgres`;
+    }
     const scheme = { etcd: 'etcd', zookeeper: 'zk', redis: 'redis' }[this.kind];
     return `${scheme}://127.0.0.1:${this.port}`;
   }
@@ -109,7 +143,11 @@ export class StoreServer {
   async start(): Promise<void> {
     if (this.child !== undefined) throw new Error(`${this.kind} is already running`);
     const [command, args] = this.commandLine();
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: this.dataDir });
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: this.dataDir,
+      ...(this.kind === 'postgres' ? unprivileged() : {}),
+    });
     this.child = child;
     this.output = '';
     const keep = (chunk: Buffer) => {
@@ -141,9 +179,11 @@ export class StoreServer {
   async kill(): Promise<void> {
     const child = this.child;
     if (child?.pid === undefined) return;
-    process.kill(child.pid, 'SIGCONT');
-    process.kill(child.pid, 'SIGKILL');
+    const all = this.processes();
+    this.signal('SIGCONT', all);
+    this.signal('SIGKILL', all);
     await this.exited;
+    if (this.kind === 'postgres') await this.gone(all);
   }
 
   /** Killed, then started again on the same port and data directory. */
@@ -154,11 +194,76 @@ export class StoreServer {
 
   /** Freezes the server: connections stay open, nothing is answered. */
   pause(): void {
-    process.kill(this.pid, 'SIGSTOP');
+    this.signal('SIGSTOP');
   }
 
   resume(): void {
-    process.kill(this.pid, 'SIGCONT');
+    this.signal('SIGCONT');
+  }
+
+  private signal(signal: NodeJS.Signals, pids = this.processes()): void {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // A backend that exited since it was listed.
+      }
+    }
+  }
+
+  /**
+   * The server's processes, parent first. PostgreSQL's backends each lead a process group
+   * of their own, so a group signal would miss them: they are found as the postmaster's
+   * children.
+   */
+  private processes(): number[] {
+    const pid = this.pid;
+    if (this.kind !== 'postgres') return [pid];
+    const children = readdirSync('/proc')
+      .filter((d) => /^[0-9]+$/.test(d))
+      .filter((d) => procStat(Number(d))?.ppid === pid)
+      .map(Number);
+    return [pid, ...children];
+  }
+
+  /**
+   * A new postmaster refuses the data directory while a backend of the old one still
+   * holds its shared memory: wait until every killed process is gone (or a zombie).
+   */
+  private async gone(pids: number[]): Promise<void> {
+    await waitFor(
+      () => pids.every((p) => (procStat(p)?.state ?? 'Z') === 'Z'),
+      10_000,
+      'the killed postgres backends to exit',
+      20,
+    );
+  }
+
+  private get postgresData(): string {
+    return join(this.dataDir, 'data');
+  }
+
+  /** A fresh cluster: a trusted superuser role, the data directory owned by the server's user. */
+  private initPostgres(): void {
+    const user = unprivileged();
+    if (user !== undefined) chownSync(this.dataDir, user.uid, user.gid);
+    const result = spawnSync(
+      join(POSTGRES_BIN, 'initdb'),
+      [
+        '-D',
+        this.postgresData,
+        '-U',
+        POSTGRES_USER,
+        '--auth=trust',
+        '--encoding=UTF8',
+        '--locale=C',
+        '--no-sync',
+      ],
+      { cwd: this.dataDir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, ...user },
+    );
+    if (result.status !== 0) {
+      throw new Error(`initdb failed: ${result.error?.message ?? ''}${result.stderr}`);
+    }
   }
 
   /** Stops the server and removes its data directory. */
@@ -239,6 +344,22 @@ export class StoreServer {
           ],
         ];
       }
+      case 'postgres':
+        return [
+          join(POSTGRES_BIN, 'postgres'),
+          [
+            '-D',
+            this.postgresData,
+            '-p',
+            String(this.port),
+            '-c',
+            `listen_addresses=${host}`,
+            '-c',
+            `unix_socket_directories=${this.dataDir}`,
+            '-c',
+            'shared_buffers=16MB',
+          ],
+        ];
     }
   }
 
@@ -257,7 +378,35 @@ export class StoreServer {
         return (await ask(this.port, '*1\r\n$4\r\nPING\r\n')).startsWith('+PONG');
       case 'zookeeper':
         return (await ask(this.port, 'ruok')) === 'imok';
+      case 'postgres':
+        return this.postgresAnswers();
     }
+  }
+
+  private async postgresAnswers(): Promise<boolean> {
+    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 1000 });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+}
+
+/** A process's state letter and parent, from /proc (undefined once it is gone). */
+function procStat(pid: number): { state: string; ppid: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name in parentheses may hold spaces: the fields follow the last ')'.
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: state!, ppid: Number(ppid) };
+  } catch {
+    return undefined;
   }
 }
 

@@ -40,6 +40,9 @@ describe('parseArgs: a kv node', () => {
       500,
     );
     expect(kvConfig('--store', 'redis://127.0.0.1:6379/2', '--ttl', '1.5s').ttlMs).toBe(1500);
+    expect(kvConfig('--store', 'postgresql://app@db.internal:5432/app?table=leader').store).toBe(
+      'postgresql://app@db.internal:5432/app?table=leader',
+    );
     expect(kvConfig('--store=memory', '--ttl=2500', '--http', '127.0.0.1:0').http).toBe(
       '127.0.0.1:0',
     );
@@ -49,7 +52,7 @@ describe('parseArgs: a kv node', () => {
     [
       'no store',
       [...KV],
-      'missing --store (etcd://HOST:PORT, zk://HOST:PORT, redis://HOST:PORT or memory)',
+      'missing --store (etcd://HOST:PORT, zk://HOST:PORT, redis://HOST:PORT, postgres://USER@HOST:PORT/DB or memory)',
     ],
     [
       'no key',
@@ -59,7 +62,17 @@ describe('parseArgs: a kv node', () => {
     [
       'an unknown store',
       [...KV, '--store', 'consul://x:1'],
-      "--store: store must be etcd://, zk://, redis:// or memory, got 'consul://x:1'",
+      "--store: store must be etcd://, zk://, redis://, postgres:// or memory, got 'consul://x:1'",
+    ],
+    [
+      'a postgres URL without a database',
+      [...KV, '--store', 'postgres://app@127.0.0.1:5432'],
+      '--store: store postgres://app@127.0.0.1:5432: expected postgres://USER@HOST:PORT/DATABASE',
+    ],
+    [
+      'a postgres schema that cannot be a name',
+      [...KV, '--store', 'postgres://app@127.0.0.1:5432/db?schema=a-b'],
+      "--store: postgres schema must be 1-63 lowercase letters, digits or _ (not starting with a digit), got 'a-b'",
     ],
     [
       'a store without a port',

@@ -6,6 +6,11 @@ export {
   memoryStore,
   type StoreClock,
 } from './memory-store.js';
+export {
+  PostgresStore,
+  type PostgresStoreOptions,
+  postgresStore,
+} from './postgres-store.js';
 export { RedisStore, type RedisStoreOptions, redisStore } from './redis-store.js';
 export { type KvStoreActorOptions, kvStoreActor, storeSettled } from './store-actor.js';
 export { type StoreUrlOptions, storeFromUrl } from './store-url.js';
