@@ -81,7 +81,9 @@ export function decodeLesState(raw: unknown): LesState | undefined {
   const s = raw as Record<string, unknown>;
   if (!Array.isArray(s.members) || s.members.length > MAX_LISTED_MEMBERS) return undefined;
   if (s.leader !== false && !isLesAddress(s.leader)) return undefined;
+  // No node starts before the epoch; a negative claim would outrank every real one.
   if (typeof s.start_time !== 'number' || !Number.isFinite(s.start_time)) return undefined;
+  if (s.start_time < 0) return undefined;
   const members = [...new Set(s.members.filter(isLesAddress))];
   return { members, leader: s.leader, start_time: s.start_time };
 }

@@ -8,6 +8,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { MAX_TERM } from '../machines/raft-messages.js';
 import type { DurableState } from './protocols/protocol-definition.js';
 
 const FILE = 'election-state.json';
@@ -69,6 +70,7 @@ function isDurableState(v: unknown): v is DurableState {
     typeof s.term === 'number' &&
     Number.isSafeInteger(s.term) &&
     s.term >= 0 &&
+    s.term <= MAX_TERM &&
     (s.votedFor === null || typeof s.votedFor === 'string')
   );
 }

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_TERM } from '../../machines/raft-messages.js';
 import type { DeposeReason, Election, PeerConfig } from '../../src/index.js';
 import type { DropReason } from '../../transports/index.js';
 import {
@@ -20,6 +21,7 @@ import {
   IMPERSONATION_DROPS,
   impersonate,
   JUNK_ATTACKS,
+  sendAs,
   WS_TRICKLING_FRAME,
 } from './junk-attacks.js';
 import { NodeProcess, waitForReportedLeader } from './node-process.js';
@@ -203,6 +205,36 @@ describe.each(STREAM_KINDS)('raft cluster over %s', (kind) => {
     await agreedLeader(nodes, 'the cluster to agree on a leader after the impersonation');
     expect(stirred.stop().filter((ids) => ids.length > 1)).toEqual([]);
     expect(nodes.map((n) => n.status().errors)).toEqual([0, 0, 0]);
+  });
+
+  it('refuses terms past the bound from a claimed voter, and keeps electing', async () => {
+    // n0 votes but never runs: the three that do are still a quorum of four, and anyone
+    // may claim n0, the smallest id, on a connection of their own.
+    const ids = ['n0', ...THREE];
+    const peers = await localPeers(ids);
+    const nodes = await startCluster(kind, THREE, peers);
+    await agreedLeader(nodes, 'a leader before the attack');
+    const forged = [
+      { type: 'heartbeat', term: Number.MAX_SAFE_INTEGER, round: 1 },
+      { type: 'heartbeat', term: MAX_TERM + 1, round: 1 },
+      { type: 'vote', term: MAX_TERM + 1, transfer: true },
+      { type: 'timeoutNow', term: 2 ** 53 - 2 },
+    ];
+    for (const [i, node] of nodes.entries()) {
+      const target: AttackTarget = {
+        port: portOf(peers[i + 1]!),
+        knownPeer: 'n0',
+        term: 0,
+        track: (close) => cleanups.push(close),
+      };
+      await expectDrops(node, { invalid: forged.length }, 'terms past the bound', () =>
+        sendAs(kind, target, 'n0', forged),
+      );
+    }
+    // The leader may be deposed by the leader heartbeat's timeout in the meantime; what
+    // matters is that the cluster elects again in a term a real one reaches.
+    const { statuses } = await agreedLeader(nodes, 'a leader after the attack', 10_000);
+    expect(Math.max(...statuses.map((s) => s.term!))).toBeLessThan(1000);
   });
 
   it('keeps its term across a restart with the same dataDir', async () => {
