@@ -15,6 +15,7 @@ import {
   wholeNumber,
 } from './flags.js';
 import {
+  httpTokenFile,
   type LogFormat,
   logFormat,
   peerList,
@@ -58,6 +59,8 @@ export interface BullyNodeConfig {
   timing: BullyTiming;
   link: UdpLink | StreamLink;
   http: string | undefined;
+  /** Where the diag server's bearer token is kept (--http-token-file). */
+  httpTokenFile: string | undefined;
   log: LogFormat;
 }
 
@@ -234,6 +237,7 @@ export function bullyNodeConfig(flags: Flags): BullyNodeConfig {
         ? link
         : { ...link, peers: peerList(flags, id, link.listen, { colons: true }) },
     http,
+    httpTokenFile: httpTokenFile(flags),
     log: logFormat(flags),
   };
 }

@@ -8,6 +8,7 @@ import { type LogSink, logElection } from './change-log.js';
 import { errorMessage } from './error-message.js';
 import { lesElection } from './les-election.js';
 import { quote } from './quote.js';
+import { readSecretFile } from './secret-file.js';
 import { shutdownSignal } from './shutdown-signal.js';
 import { streamTransport } from './stream-transport.js';
 import { UsageError } from './usage-error.js';
@@ -73,6 +74,10 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
 
 /** Runs one member until SIGTERM or SIGINT; resolves with the exit code. */
 export async function runNode(config: NodeConfig, sink: LogSink): Promise<number> {
+  const token =
+    config.httpTokenFile === undefined
+      ? undefined
+      : readSecretFile(config.httpTokenFile, '--http-token-file');
   const signal = shutdownSignal();
   const election = buildElection(config, sink);
   logElection(election, config.id, config.log, sink, {
@@ -87,7 +92,11 @@ export async function runNode(config: NodeConfig, sink: LogSink): Promise<number
   let diag: DiagServer | undefined;
   if (config.http !== undefined) {
     try {
-      diag = await startDiagServer(election, { listen: config.http, dashboard: true });
+      diag = await startDiagServer(election, {
+        listen: config.http,
+        dashboard: true,
+        ...(token === undefined ? {} : { token }),
+      });
     } catch (err) {
       sink.err(`electorate: ${errorMessage(err)}`);
       await election.stop();

@@ -30,7 +30,10 @@ electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
   --transport tcp|ws|udp        peer transport (raft: tcp or ws, default tcp;
                                 bully: default udp, or tcp or ws)
   --http HOST:PORT              serve this node's dashboard at /, GET /diag,
-                                GET /healthz and POST /resign
+                                GET /healthz and POST /resign (a POST from
+                                another site's page is refused)
+  --http-token-file FILE        POST /resign then needs "Authorization: Bearer
+                                TOKEN" and the dashboard page /#token=TOKEN
   --tls-ca FILE --tls-cert FILE --tls-key FILE
                                 TLS between members (PEM files; tcp, ws); add
                                 --tls-mutual to require client certificates,

@@ -253,6 +253,19 @@ describe('electorate usage', () => {
       ['node', '--protocol', 'bully', '--pid', '1', '--secret-file', '/nonexistent/secret'],
       "--secret-file: cannot read '/nonexistent/secret' (ENOENT)",
     ],
+    [
+      'an unreadable token file for the diag server',
+      [
+        'node',
+        '--protocol=raft',
+        '--id=n1',
+        '--listen=127.0.0.1:7001',
+        '--peers=n2=127.0.0.1:7002',
+        '--http=127.0.0.1:7101',
+        '--http-token-file=/nonexistent/token',
+      ],
+      "--http-token-file: cannot read '/nonexistent/token' (ENOENT)",
+    ],
     ['an unknown command', ['serve'], "unknown command 'serve'"],
   ];
 

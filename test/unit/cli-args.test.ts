@@ -437,6 +437,11 @@ describe('parseArgs: every bad flag is one clear UsageError', () => {
     ],
     ['--tls-mutual alone', [...BASE, '--tls-mutual'], '(missing --tls-ca, --tls-cert, --tls-key)'],
     [
+      'a token file without --http',
+      [...BASE, '--http-token-file', 'token'],
+      '--http-token-file needs --http (it guards that server)',
+    ],
+    [
       '--tls-verify-ids without --tls-mutual',
       [
         ...BASE,
