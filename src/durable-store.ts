@@ -1,14 +1,7 @@
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAX_TERM } from '../machines/raft-messages.js';
+import { makeDirectory } from './make-directory.js';
 import type { DurableState } from './protocols/protocol-definition.js';
 
 const FILE = 'election-state.json';
@@ -24,7 +17,7 @@ export class DurableStore {
   private readonly path: string;
 
   constructor(private readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
     this.path = join(dir, FILE);
   }
 

@@ -28,7 +28,8 @@ export type DropReason =
   | 'invalid' // a well-formed envelope whose message fails the protocol schema
   | 'timeout' // a connection that did not finish its handshake or frame in time
   | 'unauthenticated' // failed authentication (bad signature, replay)
-  | 'refused'; // a member address outside the allowed hosts, or past the member limit
+  | 'refused' // a member address outside the allowed hosts, or past the member limit
+  | 'replaced'; // a peer's open link closed for a newer connection that claimed the peer's id
 
 /** Events a transport sends back to its parent (the node runtime). */
 export type TransportEvent =

@@ -119,7 +119,7 @@ export function lesNodeConfig(flags: Flags): LesNodeConfig {
   for (const rule of allowMembers) {
     if (!isMemberRule(rule)) {
       throw new UsageError(
-        `--allow-members entries must be host names, IP addresses or CIDR networks, got ${quote(rule)}`,
+        `--allow-members entries must be host names, IP addresses or CIDR networks, each with an optional :PORT, got ${quote(rule)}`,
       );
     }
   }

@@ -1,7 +1,8 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { type DiagServer, startDiagServer } from '../diag-server.js';
 import { createElection, type Election } from '../election.js';
 import { createStoreElection } from '../kv/store-election.js';
+import { makeDirectory } from '../make-directory.js';
 import type { KvNodeConfig, NodeConfig, RaftNodeConfig } from './args.js';
 import { bullyElection } from './bully-election.js';
 import { type LogSink, logElection } from './change-log.js';
@@ -19,7 +20,7 @@ const STOP_TIMEOUT_MS = 5000;
 /** Fails now, as a usage error, rather than at the first vote when the directory is unusable. */
 function checkDataDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
     accessSync(dir, constants.W_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? errorMessage(err);

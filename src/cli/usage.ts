@@ -82,7 +82,8 @@ electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
                                 when advertised on a loopback name, else 0.0.0.0)
   --loop-rate SECONDS           how often members are polled (default 1; may be
                                 fractional)
-  --allow-members HOST|CIDR,... only these may become members (default: any)
+  --allow-members HOST|CIDR,... only these may become members (default: any);
+                                HOST:PORT or CIDR:PORT allows that port alone
   --max-members N               most members kept, this one included (default 64)
   --push | --no-push            publish state changes over WebSocket to other
                                 electorate members (default on)
@@ -117,6 +118,10 @@ electorate demo: a cluster in this process on 127.0.0.1 with a live dashboard
   --nodes N                     cluster size, 1-25 (default 5)
   --port N                      dashboard port on 127.0.0.1 (default 0: any free)
   --open                        open the dashboard with xdg-open
+  --http-token-file FILE        the dashboard's socket (which can kill and
+                                partition nodes) and POST /resign need the
+                                token in FILE: open the page as /#token=TOKEN;
+                                without it any local program may use them
 
 electorate diagram: print a protocol's statechart, drawn from its machine.
   PROTOCOL                      raft, bully, les, kv or entropy

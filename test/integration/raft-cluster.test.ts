@@ -49,9 +49,14 @@ function tempDir(): string {
   return dir;
 }
 
-function dropDelta(before: Drops, after: Drops): Drops {
+/**
+ * The drops added since `before`. Links displaced by a claim of an id that an earlier attack
+ * still holds are left out unless `replaced` is asked for: counted, but beside the point.
+ */
+function dropDelta(before: Drops, after: Drops, replaced = false): Drops {
   const delta: Drops = {};
   for (const [reason, count] of Object.entries(after) as Array<[DropReason, number]>) {
+    if (reason === 'replaced' && !replaced) continue;
     const added = count - (before[reason] ?? 0);
     if (added !== 0) delta[reason] = added;
   }
@@ -67,7 +72,7 @@ async function expectDrops(
 ): Promise<void> {
   const before = node.status().dropped;
   await misbehave();
-  const added = () => dropDelta(before, node.status().dropped);
+  const added = () => dropDelta(before, node.status().dropped, 'replaced' in expected);
   await waitFor(
     () =>
       (Object.entries(expected) as Array<[DropReason, number]>).every(
@@ -203,6 +208,8 @@ describe.each(STREAM_KINDS)('raft cluster over %s', (kind) => {
       `${targetId} to hear from leader ${leaderId} again`,
     );
     await agreedLeader(nodes, 'the cluster to agree on a leader after the impersonation');
+    // The claim displaced the victim's link, and then the victim's redial displaced the claim.
+    expect(target.status().dropped.replaced ?? 0).toBeGreaterThanOrEqual(1);
     expect(stirred.stop().filter((ids) => ids.length > 1)).toEqual([]);
     expect(nodes.map((n) => n.status().errors)).toEqual([0, 0, 0]);
   });
