@@ -70,7 +70,9 @@ electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
   --secret S | --secret-file FILE
                                 sign datagrams and accept only signed ones (udp)
   --compat multibully           speak the Go multibully wire format (udp; it has
-                                no authentication, so no --secret or --cluster)
+                                no authentication, so no --secret or --cluster);
+                                --group may then be 224.0.0.0:9999, the reserved
+                                group stock multibully nodes join
 
   les (Leader Election by Seniority: the member that started first leads; speaks
   the HTTP API of the reference implementation, /ping, /state, /state/ADDR, /diag):

@@ -567,6 +567,10 @@ describe('parseArgs: a bully node', () => {
     expect(bullyConfig('--compat', 'multibully', '--iface', '10.0.0.5').link).toMatchObject({
       format: 'multibully',
     });
+    // The reserved group that stock multibully nodes join, for that format alone.
+    expect(bullyConfig('--compat', 'multibully', '--group', '224.0.0.0:9999').link).toMatchObject({
+      group: '224.0.0.0:9999',
+    });
     expect(bullyConfig('--secret-file', '/etc/electorate/secret').link).toMatchObject({
       secret: undefined,
       secretFile: '/etc/electorate/secret',
