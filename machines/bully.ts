@@ -273,6 +273,14 @@ export const bullyMachine = setup({
                 target: 'announcing',
                 reenter: true,
               },
+              // With it, the leader stands down for the higher node and awaits its
+              // Coordinator, as the algorithm says. Announcing on instead would keep
+              // restarting multibully's election timer, so it would never take over.
+              {
+                guard: and(['electionFromHigher', 'preempts']),
+                target: '#bully.awaitingCoordinator',
+                actions: [{ type: 'announceRole', params: { role: 'candidate' } }, 'forgetLeader'],
+              },
             ],
           },
         },

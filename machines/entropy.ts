@@ -1,5 +1,6 @@
 import { assign, enqueueActions, setup } from 'xstate';
 import type { ProtocolEmitted, ReceiveEvent } from './protocol-events.js';
+import { isWireCounter } from './wire-bounds.js';
 
 /**
  * Election from shared entropy, in rounds. No node talks to another: each hears the same
@@ -57,8 +58,7 @@ const MAX_ID_CHARS = 256;
 const MAX_PEERS = 100_000;
 const MAX_VALUE_CHARS = 4096;
 
-const isRound = (v: unknown): v is number =>
-  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isRound = isWireCounter;
 
 /** Validates an inbound entropy or peer-list message. */
 export function decodeEntropyMessage(raw: unknown): EntropyMessage | undefined {

@@ -5,6 +5,8 @@
  * round it answers, so an answer that arrives after the machine gave up on it is ignored.
  */
 
+import { isWireCounter } from './wire-bounds.js';
+
 export const STORE = 'store';
 
 export interface KvHolderInfo {
@@ -51,8 +53,7 @@ export type KvReply =
 const OPS: ReadonlySet<string> = new Set(['acquire', 'renew', 'release', 'watch', 'unwatch']);
 const MAX_TEXT = 4096;
 
-const isRound = (v: unknown): v is number =>
-  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isRound = isWireCounter;
 const isToken = isRound;
 const isText = (v: unknown): v is string =>
   typeof v === 'string' && v.length > 0 && v.length <= MAX_TEXT;

@@ -81,7 +81,9 @@ export function decodeLesState(raw: unknown): LesState | undefined {
   const s = raw as Record<string, unknown>;
   if (!Array.isArray(s.members) || s.members.length > MAX_LISTED_MEMBERS) return undefined;
   if (s.leader !== false && !isLesAddress(s.leader)) return undefined;
+  // No node starts before the epoch; a negative claim would outrank every real one.
   if (typeof s.start_time !== 'number' || !Number.isFinite(s.start_time)) return undefined;
+  if (s.start_time < 0) return undefined;
   const members = [...new Set(s.members.filter(isLesAddress))];
   return { members, leader: s.leader, start_time: s.start_time };
 }
@@ -129,16 +131,45 @@ export function decodeLesMessage(raw: unknown): LesMessage | undefined {
   }
 }
 
+/** A rule's host part and, when it names one, its port: `HOST:PORT`, `[IPV6]:PORT`, `CIDR:PORT`. */
+function splitRule(rule: string): { base: string; port: string | undefined } | undefined {
+  let base = rule;
+  let port: string | undefined;
+  if (rule.startsWith('[')) {
+    const close = rule.indexOf(']');
+    if (close < 0) return undefined;
+    base = rule.slice(1, close);
+    const rest = rule.slice(close + 1);
+    if (rest !== '') {
+      if (!rest.startsWith(':')) return undefined;
+      port = rest.slice(1);
+    }
+  } else if (rule.indexOf(':') >= 0 && rule.indexOf(':') === rule.lastIndexOf(':')) {
+    // One colon is a port; more are an IPv6 address written without brackets.
+    base = rule.slice(0, rule.indexOf(':'));
+    port = rule.slice(rule.indexOf(':') + 1);
+  }
+  if (port !== undefined && (!/^[1-9][0-9]{0,4}$/.test(port) || Number(port) > 65535)) {
+    return undefined;
+  }
+  return { base, port };
+}
+
 /**
  * Which addresses may become members: each rule is a host name (compared without case), an
  * IP address, or an IP network in CIDR form (which matches IP literals only; names are not
- * resolved). An empty rule list allows everyone.
+ * resolved), and may name a port too (`10.0.0.5:7000`, `[::1]:7000`, `10.0.0.0/8:7000`);
+ * without one, any port of that host matches. An empty rule list allows everyone.
  */
 export function allowsMember(rules: readonly string[], address: string): boolean {
   if (rules.length === 0) return true;
   const host = hostOf(address).toLowerCase();
+  const port = address.slice(address.lastIndexOf(':') + 1);
   const ip = parseIp(host);
-  for (const rule of rules) {
+  for (const given of rules) {
+    const split = splitRule(given);
+    if (split === undefined || (split.port !== undefined && split.port !== port)) continue;
+    const rule = split.base;
     const slash = rule.indexOf('/');
     if (slash < 0) {
       const ruleIp = parseIp(rule.toLowerCase());
@@ -156,7 +187,10 @@ export function allowsMember(rules: readonly string[], address: string): boolean
 }
 
 /** Whether `rule` is something allowsMember understands. */
-export function isMemberRule(rule: string): boolean {
+export function isMemberRule(given: string): boolean {
+  const split = splitRule(given);
+  if (split === undefined) return false;
+  const rule = split.base;
   const slash = rule.indexOf('/');
   if (slash < 0) return parseIp(rule) !== undefined || HOSTNAME.test(rule);
   const net = parseIp(rule.slice(0, slash));

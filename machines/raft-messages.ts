@@ -3,6 +3,11 @@
  * rides along when the sender has any, so members learn each other's tags without a
  * separate exchange.
  */
+import { isWireCounter, MAX_WIRE_COUNTER } from './wire-bounds.js';
+
+/** The highest term a node accepts or reaches; see MAX_WIRE_COUNTER. */
+export const MAX_TERM = MAX_WIRE_COUNTER;
+
 export type Tags = Record<string, string>;
 
 interface Base {
@@ -21,8 +26,7 @@ export type RaftMessage =
 
 export type RaftMessageType = RaftMessage['type'];
 
-const isCount = (v: unknown): v is number =>
-  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isCount = isWireCounter;
 
 const MAX_TAGS = 64;
 const MAX_TAG_CHARS = 256;

@@ -1,6 +1,6 @@
 import { and, assign, cancel, emit, enqueueActions, not, raise, setup } from 'xstate';
 import type { ProtocolEmitted, ReceiveEvent, Role } from './protocol-events.js';
-import type { RaftMessage, Tags } from './raft-messages.js';
+import { MAX_TERM, type RaftMessage, type Tags } from './raft-messages.js';
 import { drawBetween } from './seeded-random.js';
 
 /**
@@ -228,6 +228,12 @@ export const raftMachine = setup({
     fromMember: ({ context, event }) =>
       isReceive(event) && peerIndex(context, event.from) !== undefined,
     isVoter: ({ context }) => context.config.voter,
+    /**
+     * A voter may stand only below the last term: a candidacy at MAX_TERM would need a term
+     * no peer accepts. No real cluster gets there (see MAX_WIRE_COUNTER); the guard keeps the
+     * arithmetic exact if one is ever started there by hand.
+     */
+    mayStand: ({ context }) => context.config.voter && context.term < MAX_TERM,
     preVoteEnabled: ({ context }) => context.config.preVote,
     hasQuorum: ({ context }) => context.votes.length >= context.config.quorum,
     quorumActive: ({ context }) => liveVoters(context) + 1 >= context.config.quorum,
@@ -306,6 +312,7 @@ export const raftMachine = setup({
       return (
         m?.type === 'timeoutNow' &&
         context.config.voter &&
+        context.term < MAX_TERM &&
         m.term === context.term &&
         (event as Receive).from === context.leader
       );
@@ -717,8 +724,8 @@ export const raftMachine = setup({
         ],
         'contact.lapse': { actions: ['loseContact', 'armCandidacyTimer'] },
         'election.timeout': [
-          { guard: and(['isVoter', 'preVoteEnabled']), target: '#raft.campaign' },
-          { guard: 'isVoter', target: '#raft.campaign.vote' },
+          { guard: and(['mayStand', 'preVoteEnabled']), target: '#raft.campaign' },
+          { guard: 'mayStand', target: '#raft.campaign.vote' },
           { actions: ['loseContact', 'forgetLeader'] },
         ],
       },
@@ -743,6 +750,7 @@ export const raftMachine = setup({
           },
           after: {
             electionTimeout: [
+              { guard: not('mayStand'), target: '#raft.follower' },
               { guard: 'preVoteEnabled', target: 'preVote' },
               { target: 'vote', reenter: true },
             ],

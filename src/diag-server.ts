@@ -1,9 +1,14 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type HostPort, parseHostPort } from '../transports/address.js';
+import { carriesToken } from './dashboard/access-token.js';
 import { dashboardAsset } from './dashboard/dashboard-assets.js';
 import { isLoopback } from './dashboard/dashboard-server.js';
-import { type DashboardSocket, dashboardSocket } from './dashboard/dashboard-socket.js';
+import {
+  type DashboardSocket,
+  dashboardSocket,
+  originMatches,
+} from './dashboard/dashboard-socket.js';
 import { NodeSource } from './dashboard/node-source.js';
 import type { Election, ElectionStatus } from './election.js';
 import { electionMetrics } from './metrics/election-metrics.js';
@@ -14,7 +19,15 @@ export interface DiagServerOptions {
   listen: string;
   /** Also serve the live dashboard of this node at `/` (its WebSocket at `/ws`). */
   dashboard?: boolean;
+  /**
+   * When set, `POST /resign` needs `Authorization: Bearer TOKEN` and the dashboard's
+   * WebSocket needs the token too (open the page as `/#token=TOKEN`).
+   */
+  token?: string;
 }
+
+/** Why the diag server turned a request away; counted in `/diag` under `httpRefused`. */
+export type HttpRefusal = 'cross-origin' | 'unauthorized';
 
 export interface DiagServer {
   /** Where the server actually listens. */
@@ -30,7 +43,10 @@ export interface DiagServer {
  * of `status()`. `term` is null rather than absent, so every contract key is always there;
  * `leaderAddress` and `leaderPid` appear while a leader is known to a protocol that has them.
  */
-export function diagDocument(status: ElectionStatus): Record<string, unknown> {
+export function diagDocument(
+  status: ElectionStatus,
+  httpRefused?: Partial<Record<HttpRefusal, number>>,
+): Record<string, unknown> {
   return {
     id: status.id,
     protocol: status.protocol,
@@ -48,6 +64,7 @@ export function diagDocument(status: ElectionStatus): Record<string, unknown> {
     elections: status.elections,
     dropped: status.dropped,
     errors: status.errors,
+    ...(httpRefused === undefined ? {} : { httpRefused }),
   };
 }
 
@@ -68,15 +85,20 @@ const json = (status: number, value: unknown): Reply => ({
 });
 const text = (status: number, body: string): Reply => ({ status, body: `${body}\n` });
 
+interface Served {
+  stopping: boolean;
+  refused: Partial<Record<HttpRefusal, number>>;
+}
+
 interface Route {
   methods: readonly string[];
-  answer(election: DiagElection, stopping: boolean): Reply;
+  answer(election: DiagElection, served: Served): Reply;
 }
 
 const ROUTES: Record<string, Route> = {
   '/diag': {
     methods: ['GET', 'HEAD'],
-    answer: (election) => json(200, diagDocument(election.status())),
+    answer: (election, served) => json(200, diagDocument(election.status(), served.refused)),
   },
   // Prometheus scrapes this; an election without its own metrics is read from its status.
   '/metrics': {
@@ -89,7 +111,7 @@ const ROUTES: Record<string, Route> = {
   },
   '/healthz': {
     methods: ['GET', 'HEAD'],
-    answer: (_election, stopping) => (stopping ? text(503, 'stopping') : text(200, 'ok')),
+    answer: (_election, { stopping }) => (stopping ? text(503, 'stopping') : text(200, 'ok')),
   },
   // Lets an operator (or the benchmark) hand leadership over without stopping the node.
   '/resign': {
@@ -110,7 +132,35 @@ function requestPath(url: string | undefined): string {
   return (url ?? '').split('?', 1)[0] ?? '';
 }
 
-function route(request: http.IncomingMessage, election: DiagElection, stopping: boolean): Reply {
+/**
+ * Why a state-changing request must be refused, if it must. A web page can post a form to
+ * any address without CORS, but its browser names the page in `Origin` (and modern ones say
+ * `Sec-Fetch-Site`), so a request from anything but this server's own page is refused.
+ * Tools like curl send neither header; the bearer token is what stops other local programs.
+ */
+function refusal(
+  request: http.IncomingMessage,
+  loopback: boolean,
+  token: string | undefined,
+): HttpRefusal | undefined {
+  const { origin, host } = request.headers;
+  const site = request.headers['sec-fetch-site'];
+  if (origin !== undefined && (host === undefined || !originMatches(origin, host, loopback))) {
+    return 'cross-origin';
+  }
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return 'cross-origin';
+  if (token !== undefined && !carriesToken(request, token, { query: false })) {
+    return 'unauthorized';
+  }
+  return undefined;
+}
+
+function route(
+  request: http.IncomingMessage,
+  election: DiagElection,
+  served: Served,
+  access: { loopback: boolean; token: string | undefined },
+): Reply {
   const found = Object.hasOwn(ROUTES, requestPath(request.url))
     ? ROUTES[requestPath(request.url)]
     : undefined;
@@ -118,7 +168,19 @@ function route(request: http.IncomingMessage, election: DiagElection, stopping: 
   if (!found.methods.includes(request.method ?? '')) {
     return { ...text(405, 'method not allowed'), headers: { allow: found.methods.join(', ') } };
   }
-  return found.answer(election, stopping);
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    const why = refusal(request, access.loopback, access.token);
+    if (why !== undefined) {
+      served.refused[why] = (served.refused[why] ?? 0) + 1;
+      return why === 'cross-origin'
+        ? json(403, { error: 'cross-origin request refused' })
+        : {
+            ...json(401, { error: 'bearer token required' }),
+            headers: { 'www-authenticate': 'Bearer' },
+          };
+    }
+  }
+  return found.answer(election, served);
 }
 
 function reply(response: http.ServerResponse, { status, body, type, headers }: Reply): void {
@@ -145,9 +207,16 @@ export async function startDiagServer(
   options: DiagServerOptions,
 ): Promise<DiagServer> {
   const { host, port } = listenAddress(options.listen);
-  let stopping = false;
+  const served: Served = { stopping: false, refused: {} };
+  const access = { loopback: isLoopback(host), token: options.token };
   const socket: DashboardSocket | undefined = options.dashboard
-    ? dashboardSocket(new NodeSource(election), { loopback: isLoopback(host) })
+    ? dashboardSocket(new NodeSource(election), {
+        loopback: access.loopback,
+        token: options.token,
+        refused: (why) => {
+          served.refused[why] = (served.refused[why] ?? 0) + 1;
+        },
+      })
     : undefined;
   const server = http.createServer((request, response) => {
     // Bodies are never read; draining them keeps keep-alive connections usable.
@@ -166,7 +235,7 @@ export async function startDiagServer(
     }
     let answer: Reply;
     try {
-      answer = route(request, election, stopping);
+      answer = route(request, election, served, access);
     } catch (err) {
       answer = text(500, `internal error: ${(err as Error).message}`);
     }
@@ -193,11 +262,11 @@ export async function startDiagServer(
       resolve({
         address: { host: bound.address, port: bound.port },
         markStopping: () => {
-          stopping = true;
+          served.stopping = true;
         },
         close: () =>
           new Promise<void>((done) => {
-            stopping = true;
+            served.stopping = true;
             socket?.close();
             server.close(() => done());
             server.closeAllConnections();

@@ -1,13 +1,7 @@
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { MAX_TERM } from '../machines/raft-messages.js';
+import { makeDirectory } from './make-directory.js';
 import type { DurableState } from './protocols/protocol-definition.js';
 
 const FILE = 'election-state.json';
@@ -23,7 +17,7 @@ export class DurableStore {
   private readonly path: string;
 
   constructor(private readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
     this.path = join(dir, FILE);
   }
 
@@ -69,6 +63,7 @@ function isDurableState(v: unknown): v is DurableState {
     typeof s.term === 'number' &&
     Number.isSafeInteger(s.term) &&
     s.term >= 0 &&
+    s.term <= MAX_TERM &&
     (s.votedFor === null || typeof s.votedFor === 'string')
   );
 }

@@ -301,11 +301,16 @@ export class StreamSession {
     this.emit({ type: 'receive', from: peer.id, msg });
   }
 
-  /** Makes `conn` the peer's route; a newer connection wins so a restarted peer can return. */
+  /**
+   * Makes `conn` the peer's route; a newer connection wins so a restarted peer can return.
+   * Each displaced link is counted: a restarted peer costs one, while a stream of them says
+   * someone keeps claiming the peer's id (only authentication can stop that).
+   */
   private activate(peer: Peer, conn: Connection): void {
     const previous = peer.active;
     peer.active = conn;
     if (previous !== undefined && previous !== conn) {
+      this.dropped('replaced', peer.id);
       previous.done = true;
       clearTimeout(previous.timer);
       previous.wire?.end();

@@ -28,7 +28,8 @@ export type DropReason =
   | 'invalid' // a well-formed envelope whose message fails the protocol schema
   | 'timeout' // a connection that did not finish its handshake or frame in time
   | 'unauthenticated' // failed authentication (bad signature, replay)
-  | 'refused'; // a member address outside the allowed hosts, or past the member limit
+  | 'refused' // a member address outside the allowed hosts, or past the member limit
+  | 'replaced'; // a peer's open link closed for a newer connection that claimed the peer's id
 
 /** Every DropReason, so a counter can report the reasons that have not happened yet as 0. */
 export const DROP_REASONS: readonly DropReason[] = [

@@ -293,7 +293,7 @@ function resolveOptions(options: UdpMulticastTransportOptions): ResolvedOptions 
     throw new TypeError(MULTIBULLY_SECRET_REFUSED);
   }
   const group = parseHostPort(options.group ?? DEFAULT_MULTICAST_GROUP);
-  if (!isMulticastIPv4(group.host)) {
+  if (!isMulticastIPv4(group.host, format === 'multibully')) {
     throw new TypeError(`group must be an IPv4 multicast address, got ${group.host}`);
   }
   if (options.iface !== undefined && !isIPv4(options.iface)) {
@@ -334,9 +334,12 @@ function resolveOptions(options: UdpMulticastTransportOptions): ResolvedOptions 
   };
 }
 
-/** 224.0.0.0/4, less 224.0.0.0 itself, which is reserved and never a group. */
-function isMulticastIPv4(host: string): boolean {
+/**
+ * 224.0.0.0/4, less 224.0.0.0 itself, which is reserved and never a group; multibully's
+ * stock command joins it all the same, so its format may.
+ */
+function isMulticastIPv4(host: string, multibully: boolean): boolean {
   if (!isDottedIPv4(host)) return false;
   const first = Number(host.split('.')[0]);
-  return first >= 224 && first <= 239 && host !== '224.0.0.0';
+  return first >= 224 && first <= 239 && (multibully || host !== '224.0.0.0');
 }

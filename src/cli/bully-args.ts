@@ -15,6 +15,7 @@ import {
   wholeNumber,
 } from './flags.js';
 import {
+  httpTokenFile,
   type LogFormat,
   logFormat,
   peerList,
@@ -58,6 +59,8 @@ export interface BullyNodeConfig {
   timing: BullyTiming;
   link: UdpLink | StreamLink;
   http: string | undefined;
+  /** Where the diag server's bearer token is kept (--http-token-file). */
+  httpTokenFile: string | undefined;
   log: LogFormat;
 }
 
@@ -75,14 +78,20 @@ function pid(text: string): string {
   return BigInt(text).toString();
 }
 
-/** 224.0.0.0/4 less 224.0.0.0, which is reserved and never a group. */
-function multicastGroup(text: string): string {
+/**
+ * 224.0.0.0/4 less 224.0.0.0, which is reserved and never a group, except with the
+ * multibully format: the stock multibully command joins 224.0.0.0 (Linux lets it), and a
+ * node that refused that group could never join a cluster of unmodified multibully nodes.
+ */
+function multicastGroup(text: string, multibully: boolean): string {
   const canonical = hostPort('--group', text);
   const host = canonical.slice(0, canonical.lastIndexOf(':'));
   const first = Number(host.split('.')[0]);
-  if (!isIPv4(host) || first < 224 || first > 239 || host === '224.0.0.0') {
+  const reserved = host === '224.0.0.0' && !multibully;
+  if (!isIPv4(host) || first < 224 || first > 239 || reserved) {
+    const lowest = multibully ? '224.0.0.0' : '224.0.0.1';
     throw new UsageError(
-      `--group must be an IPv4 multicast address (224.0.0.1 to 239.255.255.255) and a port, got ${quote(text)}`,
+      `--group must be an IPv4 multicast address (${lowest} to 239.255.255.255) and a port, got ${quote(text)}`,
     );
   }
   return canonical;
@@ -132,7 +141,10 @@ function udpLink(flags: Flags): UdpLink {
   const ttl = single(flags, 'ttl');
   return {
     transport: 'udp',
-    group: multicastGroup(single(flags, 'group') ?? DEFAULT_MULTICAST_GROUP),
+    group: multicastGroup(
+      single(flags, 'group') ?? DEFAULT_MULTICAST_GROUP,
+      format === 'multibully',
+    ),
     iface:
       iface === undefined
         ? undefined
@@ -235,6 +247,7 @@ export function bullyNodeConfig(flags: Flags): BullyNodeConfig {
         ? link
         : { ...link, peers: peerList(flags, id, link.listen, { colons: true }) },
     http,
+    httpTokenFile: httpTokenFile(flags),
     log: logFormat(flags),
   };
 }

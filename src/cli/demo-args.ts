@@ -9,6 +9,8 @@ export interface DemoConfig {
   port: number;
   /** Open the dashboard in the system browser. */
   open: boolean;
+  /** Where the token that guards the dashboard socket and POST /resign is kept. */
+  httpTokenFile: string | undefined;
 }
 
 export const DEMO_FLAGS = {
@@ -16,6 +18,7 @@ export const DEMO_FLAGS = {
   nodes: 'value',
   port: 'value',
   open: 'switch',
+  'http-token-file': 'value',
 } as const;
 
 const DEMO_PROTOCOLS = ['raft', 'bully', 'les', 'kv', 'entropy'] as const;
@@ -33,5 +36,6 @@ export function demoConfig(flags: Flags): DemoConfig {
       nodesText === undefined ? DEFAULT_NODES : wholeNumber('nodes', nodesText, MAX_DEMO_NODES, ''),
     port: portText === undefined ? 0 : wholeNumber('port', portText, 65535, '', 0),
     open: flags.has('open'),
+    httpTokenFile: single(flags, 'http-token-file'),
   };
 }

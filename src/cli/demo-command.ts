@@ -10,6 +10,7 @@ import { clusterSummary } from './cluster-summary.js';
 import type { DemoConfig } from './demo-args.js';
 import { clusterRecipe } from './demo-recipes.js';
 import { errorMessage } from './error-message.js';
+import { readSecretFile } from './secret-file.js';
 import { shutdownSignal } from './shutdown-signal.js';
 
 const HOST = '127.0.0.1';
@@ -31,6 +32,11 @@ function openBrowser(url: string, sink: LogSink): void {
  * summary line each second on the terminal; ends on a signal.
  */
 export async function runDemo(config: DemoConfig, sink: LogSink): Promise<number> {
+  const token =
+    config.httpTokenFile === undefined
+      ? undefined
+      : readSecretFile(config.httpTokenFile, '--http-token-file');
+  const guard = token === undefined ? {} : { token };
   const signal = shutdownSignal();
   const chart = protocolChart(config.protocol);
   const recipe = await clusterRecipe(config.protocol, config.nodes);
@@ -56,11 +62,11 @@ export async function runDemo(config: DemoConfig, sink: LogSink): Promise<number
       diags.push(
         await startDiagServer(
           { status: () => current().status(), resign: () => current().resign() },
-          { listen: `${HOST}:0` },
+          { listen: `${HOST}:0`, ...guard },
         ),
       );
     }
-    dashboard = await startDashboardServer(cluster, { host: HOST, port: config.port });
+    dashboard = await startDashboardServer(cluster, { host: HOST, port: config.port, ...guard });
     sink.out(
       `demo: ${config.nodes} ${recipe.protocol} nodes over ${recipe.network}, Ctrl-C to stop`,
     );
@@ -68,7 +74,12 @@ export async function runDemo(config: DemoConfig, sink: LogSink): Promise<number
       const where = recipe.addresses[i] ? `listens on ${recipe.addresses[i]}, ` : '';
       sink.out(`demo: ${id} ${where}diag http://${HOST}:${diags[i]!.address.port}/diag`);
     });
-    sink.out(`demo: dashboard ${dashboard.url}`);
+    // The token is never printed or put on a command line, where other local users see it.
+    sink.out(
+      token === undefined
+        ? `demo: dashboard ${dashboard.url}`
+        : `demo: dashboard ${dashboard.url}#token=TOKEN (TOKEN as in ${config.httpTokenFile})`,
+    );
   } catch (err) {
     sink.err(`electorate: ${errorMessage(err)}`);
     await stopAll();

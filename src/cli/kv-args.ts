@@ -4,6 +4,7 @@ import { DEFAULT_KV_TTL_MS, kvTiming } from '../protocols/kv.js';
 import { type Flags, MAX_TIMER_MS, memberId, refuseFlags, required, single } from './flags.js';
 import {
   BULLY_ONLY_FLAGS,
+  httpTokenFile,
   LES_ONLY_FLAGS,
   type LogFormat,
   logFormat,
@@ -21,6 +22,8 @@ export interface KvNodeConfig {
   key: string;
   ttlMs: number;
   http: string | undefined;
+  /** Where the diag server's bearer token is kept (--http-token-file). */
+  httpTokenFile: string | undefined;
   log: LogFormat;
 }
 
@@ -84,6 +87,7 @@ export function kvNodeConfig(flags: Flags): KvNodeConfig {
     key: key(required(flags, 'key', '(the election key, like service/leader)')),
     ttlMs: ttl(single(flags, 'ttl')),
     http: single(flags, 'http'),
+    httpTokenFile: httpTokenFile(flags),
     log: logFormat(flags),
   };
 }

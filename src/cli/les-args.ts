@@ -11,7 +11,13 @@ import {
   single,
   wholeNumber,
 } from './flags.js';
-import { BULLY_ONLY_FLAGS, type LogFormat, logFormat, RAFT_ONLY_FLAGS } from './node-flags.js';
+import {
+  BULLY_ONLY_FLAGS,
+  httpTokenFile,
+  type LogFormat,
+  logFormat,
+  RAFT_ONLY_FLAGS,
+} from './node-flags.js';
 import { quote } from './quote.js';
 import { UsageError } from './usage-error.js';
 
@@ -28,6 +34,8 @@ export interface LesNodeConfig {
   push: boolean;
   alone: boolean;
   http: string | undefined;
+  /** Where the diag server's bearer token is kept (--http-token-file). */
+  httpTokenFile: string | undefined;
   log: LogFormat;
 }
 
@@ -112,7 +120,7 @@ export function lesNodeConfig(flags: Flags): LesNodeConfig {
   for (const rule of allowMembers) {
     if (!isMemberRule(rule)) {
       throw new UsageError(
-        `--allow-members entries must be host names, IP addresses or CIDR networks, got ${quote(rule)}`,
+        `--allow-members entries must be host names, IP addresses or CIDR networks, each with an optional :PORT, got ${quote(rule)}`,
       );
     }
   }
@@ -147,6 +155,7 @@ export function lesNodeConfig(flags: Flags): LesNodeConfig {
     push: !flags.has('no-push'),
     alone: flags.has('alone'),
     http,
+    httpTokenFile: httpTokenFile(flags),
     log: logFormat(flags),
   };
 }

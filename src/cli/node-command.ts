@@ -1,13 +1,15 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { type DiagServer, startDiagServer } from '../diag-server.js';
 import { createElection, type Election, type RaftElectionOptions } from '../election.js';
 import { createStoreElection } from '../kv/store-election.js';
+import { makeDirectory } from '../make-directory.js';
 import type { KvNodeConfig, NodeConfig, RaftNodeConfig } from './args.js';
 import { bullyElection } from './bully-election.js';
 import { type LogSink, logElection } from './change-log.js';
 import { errorMessage } from './error-message.js';
 import { lesElection } from './les-election.js';
 import { quote } from './quote.js';
+import { readSecretFile } from './secret-file.js';
 import { shutdownSignal } from './shutdown-signal.js';
 import { streamTransport } from './stream-transport.js';
 import { UsageError } from './usage-error.js';
@@ -18,7 +20,7 @@ const STOP_TIMEOUT_MS = 5000;
 /** Fails now, as a usage error, rather than at the first vote when the directory is unusable. */
 function checkDataDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
     accessSync(dir, constants.W_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? errorMessage(err);
@@ -81,6 +83,10 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
 
 /** Runs one member until SIGTERM or SIGINT; resolves with the exit code. */
 export async function runNode(config: NodeConfig, sink: LogSink): Promise<number> {
+  const token =
+    config.httpTokenFile === undefined
+      ? undefined
+      : readSecretFile(config.httpTokenFile, '--http-token-file');
   const signal = shutdownSignal();
   const election = buildElection(config, sink);
   logElection(election, config.id, config.log, sink, {
@@ -95,7 +101,11 @@ export async function runNode(config: NodeConfig, sink: LogSink): Promise<number
   let diag: DiagServer | undefined;
   if (config.http !== undefined) {
     try {
-      diag = await startDiagServer(election, { listen: config.http, dashboard: true });
+      diag = await startDiagServer(election, {
+        listen: config.http,
+        dashboard: true,
+        ...(token === undefined ? {} : { token }),
+      });
     } catch (err) {
       sink.err(`electorate: ${errorMessage(err)}`);
       await election.stop();

@@ -32,6 +32,7 @@ export const COMMON_NODE_FLAGS: Record<string, FlagKind> = {
   peers: 'repeatable',
   transport: 'value',
   http: 'value',
+  'http-token-file': 'value',
   'tls-ca': 'value',
   'tls-cert': 'value',
   'tls-key': 'value',
@@ -192,4 +193,13 @@ function verifyPeerIds(flags: Flags): boolean {
     );
   }
   return true;
+}
+
+/** The --http-token-file path; it guards the --http server, so it needs one. */
+export function httpTokenFile(flags: Flags): string | undefined {
+  const path = single(flags, 'http-token-file');
+  if (path !== undefined && !flags.has('http')) {
+    throw new UsageError('--http-token-file needs --http (it guards that server)');
+  }
+  return path;
 }

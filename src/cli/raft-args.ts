@@ -12,6 +12,7 @@ import {
 } from './flags.js';
 import {
   BULLY_ONLY_FLAGS,
+  httpTokenFile,
   type LogFormat,
   logFormat,
   peerList,
@@ -30,6 +31,8 @@ export interface RaftNodeConfig {
   peers: PeerConfig[];
   transport: TransportName;
   http: string | undefined;
+  /** Where the diag server's bearer token is kept (--http-token-file). */
+  httpTokenFile: string | undefined;
   heartbeatMs: number;
   electionTimeoutMs: [number, number];
   leaseMs: number | undefined;
@@ -148,6 +151,7 @@ export function raftNodeConfig(flags: Flags): RaftNodeConfig {
     peers: peerList(flags, id, listen, { noVote }),
     transport,
     http,
+    httpTokenFile: httpTokenFile(flags),
     heartbeatMs,
     electionTimeoutMs,
     leaseMs,

@@ -6,15 +6,15 @@ import { UsageError } from './usage-error.js';
  * The shared secret kept in `path`. One trailing newline is dropped, since editors and
  * `echo` add one that the other members' copies may not have.
  */
-export function readSecretFile(path: string): string {
+export function readSecretFile(path: string, flag = '--secret-file'): string {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new UsageError(`--secret-file: cannot read ${quote(path)} (${code})`);
+    throw new UsageError(`${flag}: cannot read ${quote(path)} (${code})`);
   }
   const secret = text.replace(/\r?\n$/, '');
-  if (secret === '') throw new UsageError(`--secret-file: ${quote(path)} is empty`);
+  if (secret === '') throw new UsageError(`${flag}: ${quote(path)} is empty`);
   return secret;
 }

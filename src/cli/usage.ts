@@ -34,7 +34,10 @@ electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
                                 bully: default udp, or tcp or ws)
   --http HOST:PORT              serve this node's dashboard at /, GET /diag,
                                 GET /metrics (Prometheus), GET /healthz and
-                                POST /resign
+                                POST /resign (a POST from another site's page
+                                is refused)
+  --http-token-file FILE        POST /resign then needs "Authorization: Bearer
+                                TOKEN" and the dashboard page /#token=TOKEN
   --tls-ca FILE --tls-cert FILE --tls-key FILE
                                 TLS between members (PEM files; tcp, ws); add
                                 --tls-mutual to require client certificates,
@@ -71,7 +74,9 @@ electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
   --secret S | --secret-file FILE
                                 sign datagrams and accept only signed ones (udp)
   --compat multibully           speak the Go multibully wire format (udp; it has
-                                no authentication, so no --secret or --cluster)
+                                no authentication, so no --secret or --cluster);
+                                --group may then be 224.0.0.0:9999, the reserved
+                                group stock multibully nodes join
 
   les (Leader Election by Seniority: the member that started first leads; speaks
   the HTTP API of the reference implementation, /ping, /state, /state/ADDR, /diag):
@@ -83,7 +88,8 @@ electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
                                 when advertised on a loopback name, else 0.0.0.0)
   --loop-rate SECONDS           how often members are polled (default 1; may be
                                 fractional)
-  --allow-members HOST|CIDR,... only these may become members (default: any)
+  --allow-members HOST|CIDR,... only these may become members (default: any);
+                                HOST:PORT or CIDR:PORT allows that port alone
   --max-members N               most members kept, this one included (default 64)
   --push | --no-push            publish state changes over WebSocket to other
                                 electorate members (default on)
@@ -120,6 +126,10 @@ electorate demo: a cluster in this process on 127.0.0.1 with a live dashboard
   --nodes N                     cluster size, 1-25 (default 5)
   --port N                      dashboard port on 127.0.0.1 (default 0: any free)
   --open                        open the dashboard with xdg-open
+  --http-token-file FILE        the dashboard's socket (which can kill and
+                                partition nodes) and POST /resign need the
+                                token in FILE: open the page as /#token=TOKEN;
+                                without it any local program may use them
 
 electorate diagram: print a protocol's statechart, drawn from its machine.
   PROTOCOL                      raft, bully, les, kv or entropy

@@ -18,11 +18,12 @@ export function isLoopback(host: string): boolean {
 /** Serves the dashboard page and its WebSocket; 127.0.0.1 and a free port by default. */
 export async function startDashboardServer(
   source: DashboardSource,
-  options: { host?: string; port?: number } = {},
+  options: { host?: string; port?: number; token?: string } = {},
 ): Promise<DashboardServer> {
   const host = options.host ?? '127.0.0.1';
   parseHostPort(`${host.includes(':') ? `[${host}]` : host}:1`);
-  const socket = dashboardSocket(source, { loopback: isLoopback(host) });
+  // The Origin check stops web pages; only a token stops another local program.
+  const socket = dashboardSocket(source, { loopback: isLoopback(host), token: options.token });
   const server = http.createServer((request, response) => {
     request.resume();
     const path = (request.url ?? '').split('?', 1)[0] ?? '';

@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
+import { carriesToken } from './access-token.js';
 import {
   ControlError,
   type ControlType,
@@ -33,6 +34,11 @@ export function sameOrigin(request: http.IncomingMessage, loopback: boolean): bo
   const origin = request.headers.origin;
   const host = request.headers.host;
   if (origin === undefined || host === undefined) return false;
+  return originMatches(origin, host, loopback);
+}
+
+/** Whether `origin` names the very `host` (see sameOrigin). */
+export function originMatches(origin: string, host: string, loopback: boolean): boolean {
   let url: URL;
   try {
     url = new URL(origin);
@@ -54,7 +60,13 @@ function refuse(socket: Duplex, status: string): void {
  */
 export function dashboardSocket(
   source: DashboardSource,
-  options: { loopback: boolean },
+  options: {
+    loopback: boolean;
+    /** When set, a client must present it (`?token=` or a bearer header) to connect. */
+    token?: string | undefined;
+    /** Told of every upgrade refused, by why. */
+    refused?: (reason: 'cross-origin' | 'unauthorized') => void;
+  },
 ): DashboardSocket {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * MAX_CONTROL_BYTES });
   const clients = new Map<WebSocket, FrameCursor>();
@@ -143,7 +155,13 @@ export function dashboardSocket(
       const path = (request.url ?? '').split('?', 1)[0];
       if (path !== DASHBOARD_SOCKET_PATH) return false;
       if (!sameOrigin(request, options.loopback)) {
+        options.refused?.('cross-origin');
         refuse(socket, '403 Forbidden');
+        return true;
+      }
+      if (options.token !== undefined && !carriesToken(request, options.token, { query: true })) {
+        options.refused?.('unauthorized');
+        refuse(socket, '401 Unauthorized');
         return true;
       }
       wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));

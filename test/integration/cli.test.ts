@@ -1,6 +1,10 @@
 import { randomInt } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { electLeaders } from '../../src/entropy/index.js';
 import { type CliProcess, ensureBuilt, killSpawned, runCli, startCli } from './cli-process.js';
 import { freePorts } from './free-port.js';
@@ -253,6 +257,43 @@ describe('electorate usage', () => {
       ['node', '--protocol', 'bully', '--pid', '1', '--secret-file', '/nonexistent/secret'],
       "--secret-file: cannot read '/nonexistent/secret' (ENOENT)",
     ],
+    [
+      'an unreadable token file for the diag server',
+      [
+        'node',
+        '--protocol=raft',
+        '--id=n1',
+        '--listen=127.0.0.1:7001',
+        '--peers=n2=127.0.0.1:7002',
+        '--http=127.0.0.1:7101',
+        '--http-token-file=/nonexistent/token',
+      ],
+      "--http-token-file: cannot read '/nonexistent/token' (ENOENT)",
+    ],
+    [
+      'a data directory under /proc',
+      [
+        'node',
+        '--protocol=raft',
+        '--id=n1',
+        '--listen=127.0.0.1:7001',
+        '--peers=n2=127.0.0.1:7002',
+        '--data-dir=/proc/nope/state',
+      ],
+      "--data-dir: cannot use '/proc/nope/state' (ENOENT)",
+    ],
+    [
+      'a data directory under a file',
+      [
+        'node',
+        '--protocol=raft',
+        '--id=n1',
+        '--listen=127.0.0.1:7001',
+        '--peers=n2=127.0.0.1:7002',
+        '--data-dir=/dev/null/state',
+      ],
+      "--data-dir: cannot use '/dev/null/state' (ENOTDIR)",
+    ],
     ['an unknown command', ['serve'], "unknown command 'serve'"],
   ];
 
@@ -285,6 +326,51 @@ describe('electorate demo', () => {
     await waitFor(() => proc.exited, 5000, 'the demo to exit');
     expect(proc.code).toBe(0);
     expect(proc.stderr).toBe('');
+  });
+});
+
+/** The status a WebSocket upgrade to `url` gets, 101 when it opens; `origin` as a page's. */
+function upgradeStatus(url: string, origin: string): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { origin });
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.once('open', () => {
+      resolve(101);
+      ws.terminate();
+    });
+    ws.once('error', () => resolve(0));
+  });
+}
+
+describe('electorate demo with --http-token-file', () => {
+  it('lets only a holder of the token on its command socket, and never prints the token', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'electorate-demo-'));
+    try {
+      const token = `t${randomInt(1e9)}`;
+      writeFileSync(join(dir, 'token'), `${token}\n`);
+      const proc = startCli(['demo', '--nodes', '1', '--http-token-file', join(dir, 'token')]);
+      await waitFor(() => /demo: dashboard http:\/\/\S+/.test(proc.stdout), 10_000, 'the URL');
+      const page = /demo: dashboard (http:\/\/127\.0\.0\.1:\d+\/)#token=TOKEN/.exec(
+        proc.stdout,
+      )![1]!;
+      const socket = `${page.replace('http:', 'ws:')}ws`;
+      const origin = page.slice(0, -1);
+      // Any local program can forge an Origin header: the check alone never stopped them.
+      expect(await upgradeStatus(socket, origin)).toBe(401);
+      expect(await upgradeStatus(`${socket}?token=nope`, origin)).toBe(401);
+      expect(await upgradeStatus(`${socket}?token=${token}`, origin)).toBe(101);
+      const diag = /diag (http:\/\/127\.0\.0\.1:\d+)\/diag/.exec(proc.stdout)![1]!;
+      expect((await fetch(`${diag}/resign`, { method: 'POST' })).status).toBe(401);
+      expect(proc.stdout).not.toContain(token);
+      process.kill(proc.pid, 'SIGINT');
+      await waitFor(() => proc.exited, 5000, 'the demo to exit');
+      expect(proc.code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

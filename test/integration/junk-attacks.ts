@@ -256,3 +256,19 @@ export async function impersonate(kind: StreamKind, target: AttackTarget, peer: 
 }
 
 export const IMPERSONATION_DROPS: Drops = { invalid: 1 };
+
+/** Claims `peer`'s id on a fresh connection and sends `messages` as its envelopes. */
+export async function sendAs(
+  kind: StreamKind,
+  target: AttackTarget,
+  peer: string,
+  messages: unknown[],
+): Promise<void> {
+  const frames = [hello(peer), ...messages.map((msg) => ({ v: 1, from: peer, msg }))];
+  if (kind === 'tcp') {
+    (await tcp(target)).socket.write(Buffer.concat(frames.map(tcpFrame)));
+  } else {
+    const client = await ws(target);
+    for (const frame of frames) client.ws.send(JSON.stringify(frame));
+  }
+}

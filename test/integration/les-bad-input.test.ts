@@ -159,6 +159,32 @@ describe('les against hostile peers', () => {
     expect(agreedLeader(nodes)).toBe(nodes[0]!.address);
   }, 60_000);
 
+  it('an allowlist naming ports keeps out a senior claimant on an allowed host', async () => {
+    // Same host as the honest pair, another port, and the oldest start time there can be.
+    const usurper = await hostilePeer((path) => ({
+      body: path === '/ping' ? 'OK' : stateOf('x', { start_time: 0, leader: false }),
+    }));
+    const refusals: LesRefusal[] = [];
+    const addresses = await lesAddresses(2);
+    const nodes = await honestPair(
+      [],
+      { allowMembers: [...addresses], onRefused: (r) => refusals.push(r) },
+      addresses,
+    );
+    // Seeds are the operator's own choice and always allowed, so it asks to join instead.
+    await waitFor(
+      async () => {
+        for (const address of addresses) await fetch(`http://${address}/state/${usurper}`);
+        return refusals.some((r) => r.address === usurper && r.reason === 'not-allowed');
+      },
+      15_000,
+      'the claimant to be refused',
+    );
+    expect(junkMembers(nodes, addresses)).toEqual([]);
+    expect(agreedLeader(nodes)).toBe(addresses[0]);
+    for (const n of nodes) expect(n.election.status().dropped.refused).toBeGreaterThan(0);
+  }, 60_000);
+
   it('a peer claiming to be most senior is named leader only while it answers', async () => {
     // It claims the oldest start_time, and to follow some node nobody else knows.
     const usurper = await hostilePeer((path) => ({

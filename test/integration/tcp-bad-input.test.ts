@@ -181,13 +181,14 @@ describe('tcp transport with bad input', () => {
     await expectStillWorking();
   });
 
-  it('lets a new connection for a peer replace the old one', async () => {
+  it('lets a new connection for a peer replace the old one, and counts each one replaced', async () => {
     const first = await connect();
     first.socket.write(hello('a'));
     first.socket.write(envelope('a', { n: 900031 }));
     await waitFor(() => target.got('a', 900031), 2000, 'first connection');
     const second = await connect();
-    second.socket.write(hello('a'));
+    const drop = await expectDrop('replaced', () => void second.socket.write(hello('a')));
+    expect(drop.from).toBe('a');
     await waitFor(first.closed, 2000, 'old connection to be closed');
     const received = new Promise<Buffer>((resolve) => second.socket.once('data', resolve));
     target.send('a', { n: 900032 });

@@ -419,6 +419,12 @@ describe('udp multicast transport configuration and lifecycle', () => {
     expect(() => udpMulticastTransport(options)).toThrow();
   });
 
+  it('accepts the reserved 224.0.0.0 for the multibully format, which stock nodes join', () => {
+    expect(() =>
+      udpMulticastTransport({ format: 'multibully', group: '224.0.0.0:9999' }),
+    ).not.toThrow();
+  });
+
   it('reports a port it cannot bind as a transport error', async () => {
     const group = await freshGroup();
     // Bound without SO_REUSEADDR, this socket keeps the port to itself.

@@ -437,6 +437,11 @@ describe('parseArgs: every bad flag is one clear UsageError', () => {
     ],
     ['--tls-mutual alone', [...BASE, '--tls-mutual'], '(missing --tls-ca, --tls-cert, --tls-key)'],
     [
+      'a token file without --http',
+      [...BASE, '--http-token-file', 'token'],
+      '--http-token-file needs --http (it guards that server)',
+    ],
+    [
       '--tls-verify-ids without --tls-mutual',
       [
         ...BASE,
@@ -561,6 +566,10 @@ describe('parseArgs: a bully node', () => {
   it('speaks multibully with --compat, taking the secret from a file otherwise', () => {
     expect(bullyConfig('--compat', 'multibully', '--iface', '10.0.0.5').link).toMatchObject({
       format: 'multibully',
+    });
+    // The reserved group that stock multibully nodes join, for that format alone.
+    expect(bullyConfig('--compat', 'multibully', '--group', '224.0.0.0:9999').link).toMatchObject({
+      group: '224.0.0.0:9999',
     });
     expect(bullyConfig('--secret-file', '/etc/electorate/secret').link).toMatchObject({
       secret: undefined,

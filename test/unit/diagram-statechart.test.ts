@@ -65,7 +65,7 @@ describe('statechartOf', () => {
       source: 'raft.follower',
       target: 'raft.campaign',
       event: 'election.timeout',
-      guard: 'isVoter && preVoteEnabled',
+      guard: 'mayStand && preVoteEnabled',
     });
     // Every edge joins two states of the chart.
     for (const e of chart.edges) {

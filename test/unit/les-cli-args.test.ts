@@ -132,7 +132,7 @@ describe('parseArgs: les', () => {
     [
       'a bad member rule',
       [...BASE, '--allow-members', '10.0.0.0/99'],
-      "--allow-members entries must be host names, IP addresses or CIDR networks, got '10.0.0.0/99'",
+      "--allow-members entries must be host names, IP addresses or CIDR networks, each with an optional :PORT, got '10.0.0.0/99'",
     ],
     [
       'an allow list without this node',

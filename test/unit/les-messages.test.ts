@@ -51,12 +51,32 @@ describe('allowsMember', () => {
 
   it('allows anyone without rules', () => expect(allowsMember([], 'evil.example:80')).toBe(true));
 
+  const withPorts = ['127.0.0.11:5000', 'node.example:7000', '[::1]:7001', '10.0.0.0/8:7002'];
+  it.each([
+    ['127.0.0.11:5000', true],
+    ['127.0.0.11:4999', false],
+    ['NODE.example:7000', true],
+    ['node.example:7001', false],
+    ['[::1]:7001', true],
+    ['[::1]:7000', false],
+    ['10.1.2.3:7002', true],
+    ['10.1.2.3:7003', false],
+  ])('with ports, %s → %s', (address, allowed) =>
+    expect(allowsMember(withPorts, address)).toBe(allowed),
+  );
+
   it('checks rules', () => {
     expect(isMemberRule('10.0.0.0/8')).toBe(true);
     expect(isMemberRule('::/0')).toBe(true);
     expect(isMemberRule('10.0.0.0/33')).toBe(false);
     expect(isMemberRule('a b')).toBe(false);
     expect(isMemberRule('10.0.0.0/x')).toBe(false);
+    for (const rule of ['a.example:1', '127.0.0.1:65535', '[::1]:80', '[::1]', '10.0.0.0/8:80']) {
+      expect(isMemberRule(rule), rule).toBe(true);
+    }
+    for (const rule of ['a.example:0', 'a.example:65536', 'a.example:', '[::1]x', '[::1:80']) {
+      expect(isMemberRule(rule), rule).toBe(false);
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type AnyEventObject, initialTransition, transition } from 'xstate';
 import type { ProtocolEmitted } from '../../machines/protocol-events.js';
 import { type RaftInput, raftMachine, raftRole } from '../../machines/raft.js';
-import type { RaftMessage } from '../../machines/raft-messages.js';
+import { MAX_TERM, type RaftMessage } from '../../machines/raft-messages.js';
 
 type Snapshot = ReturnType<typeof initialTransition<typeof raftMachine>>[0];
 interface Action {
@@ -158,6 +158,27 @@ describe('raftMachine (pure transitions)', () => {
       to: 'n2',
       msg: { type: 'voteResponse', term: 9, granted: false },
     });
+  });
+
+  it('never stands at the last term, so its arithmetic stays exact', () => {
+    for (const preVote of [true, false]) {
+      const d = new Driver(input({ persisted: { term: MAX_TERM, votedFor: null }, preVote }));
+      expect(d.timeout()).toEqual([]);
+      expect(d.role).toBe('follower');
+      expect(d.context.term).toBe(MAX_TERM);
+      d.receive('n2', { type: 'heartbeat', term: MAX_TERM, round: 1 });
+      expect(d.receive('n2', { type: 'timeoutNow', term: MAX_TERM })).toEqual([]);
+      expect(d.role).toBe('follower');
+    }
+    // One below the bound it may still stand once, and a failed vote ends as a follower.
+    const d = new Driver(
+      input({ persisted: { term: MAX_TERM - 1, votedFor: null }, preVote: false }),
+    );
+    d.timeout();
+    expect(d.context.term).toBe(MAX_TERM);
+    d.fire('election');
+    expect(d.role).toBe('follower');
+    expect(d.context.term).toBe(MAX_TERM);
   });
 
   it('runs a pre-vote first, without raising its term', () => {

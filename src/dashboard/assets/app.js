@@ -426,6 +426,11 @@ function updatePeers(refs, node) {
 function connect() {
   const url = new URL('ws', window.location.href);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.hash = '';
+  // A server started with a token is opened as /#token=TOKEN: the fragment never leaves the
+  // browser, and a WebSocket cannot carry an Authorization header, so it rides in the query.
+  const token = new URLSearchParams(window.location.hash.slice(1)).get('token');
+  if (token !== null) url.searchParams.set('token', token);
   socket = new WebSocket(url);
   const status = $('#connection');
   socket.addEventListener('open', () => {
