@@ -9,8 +9,8 @@ export interface ErrorFindings {
 }
 
 /**
- * A node whose disk fails must say so as an 'error' event, and must not vote while it
- * cannot persist the vote.
+ * A node whose disk fails must say so as an 'error' event once it has something to write,
+ * and must not vote while it cannot persist the vote.
  */
 export function checkErrors(index: HistoryIndex): ErrorFindings {
   const errors = index.of('error');
@@ -24,8 +24,11 @@ export function checkErrors(index: HistoryIndex): ErrorFindings {
     const end = index.faultEnd(f);
     const inside = (node: string, at: number, n: string) =>
       n === node && at >= f.start && at <= end;
+    // A node writes only when its term or vote changes: a failed disk shows only once a
+    // new term begins while it is full (some node elected inside the window).
+    const termChanged = index.of('elected').some((e) => e.at >= f.start && e.at <= end);
     for (const node of f.targets) {
-      if (!errors.some((e) => inside(node, e.at, e.node))) {
+      if (termChanged && !errors.some((e) => inside(node, e.at, e.node))) {
         violations.push(
           finding(
             index,

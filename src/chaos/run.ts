@@ -2,11 +2,15 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkHistory } from './checker.js';
 import type { ChaosHistory, ChaosProtocol, NemesisKind } from './history.js';
 import { chaosNodeId, type LabRunSpec } from './lab-run.js';
 import { CONTROL_ADDRESS, createLab, labUnavailable, STORE_ADDRESS } from './netns.js';
+import { renderReport } from './report-html.js';
 import { nemesesFor, planFaults } from './schedule.js';
 import type { ChaosStoreKind } from './stores.js';
+import { formatSummary } from './summary.js';
+import type { ChaosVerdict } from './verdict.js';
 
 export interface ChaosOptions {
   protocol: ChaosProtocol;
@@ -163,4 +167,29 @@ export async function recordChaos(options: ChaosOptions): Promise<ChaosHistory> 
       }
     }
   }
+}
+
+export interface ChaosResult {
+  history: ChaosHistory;
+  verdict: ChaosVerdict;
+  summary: string;
+  /** Where the report, the history and the verdict were written. */
+  reportFile: string;
+}
+
+/**
+ * A whole fault run: records it, checks the history, and writes `history.json`,
+ * `verdict.json`, `summary.txt` and `report.html` into `outDir`.
+ */
+export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
+  const history = await recordChaos(options);
+  const verdict = checkHistory(history);
+  const summary = formatSummary(history, verdict);
+  const outDir = resolve(options.outDir);
+  writeFileSync(join(outDir, 'history.json'), JSON.stringify(history));
+  writeFileSync(join(outDir, 'verdict.json'), JSON.stringify(verdict, null, 2));
+  writeFileSync(join(outDir, 'summary.txt'), `${summary}\n`);
+  const reportFile = join(outDir, 'report.html');
+  writeFileSync(reportFile, renderReport(history, verdict));
+  return { history, verdict, summary, reportFile };
 }

@@ -1,5 +1,6 @@
 import { BUDGET_FLAGS, type BudgetConfig, budgetConfig } from './budget-args.js';
 import { type BullyNodeConfig, bullyNodeConfig } from './bully-args.js';
+import { CHAOS_FLAGS, type ChaosConfig, chaosConfig } from './chaos-args.js';
 import { type CheckConfig, checkConfig } from './check-args.js';
 import { DEMO_FLAGS, type DemoConfig, demoConfig } from './demo-args.js';
 import { type DiagramConfig, diagramConfig } from './diagram-args.js';
@@ -20,6 +21,7 @@ import { UsageError } from './usage-error.js';
 
 export type { BudgetConfig } from './budget-args.js';
 export type { BullyNodeConfig, StreamLink, UdpLink } from './bully-args.js';
+export type { ChaosConfig } from './chaos-args.js';
 export type { CheckConfig } from './check-args.js';
 export type { DemoConfig } from './demo-args.js';
 export type { ElectConfig } from './elect-args.js';
@@ -37,6 +39,7 @@ export type CliCommand =
   | { command: 'demo'; config: DemoConfig }
   | { command: 'diagram'; config: DiagramConfig }
   | { command: 'check'; config: CheckConfig }
+  | { command: 'chaos'; config: ChaosConfig }
   | { command: 'budget'; config: BudgetConfig }
   | { command: 'elect'; config: ElectConfig };
 
@@ -70,6 +73,8 @@ export function parseArgs(argv: readonly string[]): CliCommand {
       return { command: 'diagram', config: diagramConfig(rest) };
     case 'check':
       return { command: 'check', config: checkConfig(rest) };
+    case 'chaos':
+      return { command: 'chaos', config: chaosConfig(readFlags('chaos', rest, CHAOS_FLAGS)) };
     case 'budget':
       return { command: 'budget', config: budgetConfig(readFlags('budget', rest, BUDGET_FLAGS)) };
   }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type CliCommand, parseArgs } from './args.js';
 import { runBudget } from './budget-command.js';
 import { type LogSink, processSink } from './change-log.js';
+import { runChaosCommand } from './chaos-command.js';
 import { runCheck } from './check-command.js';
 import { runDemo } from './demo-command.js';
 import { runDiagram } from './diagram-command.js';
@@ -38,6 +39,8 @@ async function execute(command: CliCommand, sink: LogSink): Promise<number> {
       return runDiagram(command.config, sink);
     case 'check':
       return runCheck(command.config, sink);
+    case 'chaos':
+      return runChaosCommand(command.config, sink);
     case 'budget':
       return runBudget(command.config, sink);
   }

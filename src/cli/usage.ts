@@ -21,6 +21,9 @@ Usage:
   electorate check PROTOCOL [--nodes N] [--max-term N] [--max-faults N]
                    [--max-in-flight N] [--timed] [--out FILE]
   electorate check --replay FILE
+  electorate chaos --protocol raft|bully|les|kv [--store KIND] [--nodes N]
+                   [--seconds S | --faults K] [--seed N] [--nemesis LIST]
+                   [--out DIR]
   electorate budget --protocol raft|bully|les|kv [timing flags of node]
                     [--nodes N] [--delay MS] [--json]
   electorate --help | --version
@@ -135,6 +138,22 @@ electorate diagram: print a protocol's statechart, drawn from its machine.
   PROTOCOL                      raft, bully, les, kv or entropy
   --format mermaid|svg|json     Mermaid stateDiagram-v2 (default), a standalone
                                 SVG, or the states and transitions as JSON
+
+electorate chaos: run N real nodes, each in its own network namespace (needs
+  root, nftables and faketime), inject faults drawn from a seed, check what the
+  leaders did against a fenced register, print a summary and write report.html.
+  Exit 0 when no violation is found, 1 on a violation (the seed replays it).
+  --protocol raft|bully|les|kv  the protocol under test
+  --store KIND                  kv: etcd (default), etcd-cluster, zookeeper,
+                                zookeeper-ensemble or redis
+  --nodes N                     cluster size, 3-9 (default 3)
+  --seconds S | --faults K      how long to run (default 60 s), or how many faults
+  --seed N                      the schedule's seed (default: random, printed)
+  --nemesis LIST                some of partition, one-way, loss, pause, kill,
+                                restart, clock, disk (raft), store (kv); default
+                                all that apply
+  --out DIR                     where the history, verdict and report go
+                                (default electorate-chaos)
 
 electorate check: explore every state of a small cluster running PROTOCOL's
   statechart (every delivery order, loss, duplicate, timer, crash and restart
