@@ -45,6 +45,12 @@ export interface DatagramOpenerOptions {
   maxAgeMs: number;
   /** Most (sender, nonce) pairs remembered; default `DEFAULT_REPLAY_MEMORY`. */
   replayMemory?: number;
+  /**
+   * When this receiver started (ms since the epoch; `Date.now()` at construction unless
+   * given). Nothing signed before it is accepted: a restarted node remembers no nonces, so
+   * without this floor every datagram captured in the last `maxAgeMs` could be replayed to it.
+   */
+  bootedAt?: number;
 }
 
 interface Envelope {
@@ -146,12 +152,16 @@ function parseEnvelope(datagram: Uint8Array): Envelope | undefined {
  */
 class ReplayMemory {
   private readonly seen = new Map<string, number>();
-  private floor = Number.NEGATIVE_INFINITY;
+  private floor: number;
 
+  /** `bootedAt` starts the floor: what was signed before this memory existed is refused. */
   constructor(
     private readonly maxAgeMs: number,
     private readonly capacity: number,
-  ) {}
+    bootedAt: number,
+  ) {
+    this.floor = bootedAt;
+  }
 
   /** Records the pair; false when it was already seen or may have been forgotten. */
   admit(from: string, nonce: string, ts: number, now: number): boolean {
@@ -187,7 +197,11 @@ export class DatagramOpener {
     this.replays =
       options.secret === undefined
         ? undefined
-        : new ReplayMemory(options.maxAgeMs, options.replayMemory ?? DEFAULT_REPLAY_MEMORY);
+        : new ReplayMemory(
+            options.maxAgeMs,
+            options.replayMemory ?? DEFAULT_REPLAY_MEMORY,
+            options.bootedAt ?? Date.now(),
+          );
   }
 
   /** Never throws: anything that is not a valid datagram for us comes back as a drop. */

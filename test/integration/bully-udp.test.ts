@@ -219,4 +219,60 @@ describe('bully over UDP multicast, under bad datagrams', () => {
       raw.close();
     }
   });
+
+  it('refuses signed datagrams captured before it restarted, replayed after', async () => {
+    const group = freshGroup();
+    const [host, portText] = group.split(':') as [string, string];
+    const port = Number(portText);
+    const secret = 'cluster secret';
+    const node = (spec: Spec) => {
+      const e = createElection({
+        protocol: 'bully',
+        id: spec.id,
+        pid: spec.pid,
+        address: '127.0.0.1',
+        leaderTimeoutMs: 500,
+        transport: udpMulticastTransport({ group, iface: '127.0.0.1', secret, cluster: 'c1' }),
+      });
+      running.push(e);
+      return e;
+    };
+    // An eavesdropper on the group keeps every datagram it hears.
+    const tap = createSocket({ type: 'udp4', reuseAddr: true });
+    const captured: Buffer[] = [];
+    await new Promise<void>((resolve) => tap.bind(port, resolve));
+    tap.addMembership(host, '127.0.0.1');
+    tap.setMulticastInterface('127.0.0.1');
+    tap.setMulticastLoopback(true);
+    tap.on('message', (datagram) => {
+      if (datagram.includes('"coordinator"') && datagram.includes('"from":"n3"')) {
+        captured.push(datagram);
+      }
+    });
+    try {
+      const [one, three] = [node(specs[0]!), node(specs[2]!)];
+      await Promise.all([one.start(), three.start()]);
+      await agree([one, three], 103);
+      await waitFor(() => captured.length >= 10, 5000, 'coordinator datagrams from n3');
+      // The leader dies; n1 restarts, remembering no nonce it saw before.
+      await three.stop();
+      await one.stop();
+      const restarted = node(specs[0]!);
+      await restarted.start();
+      const replays = captured.slice(-20);
+      for (const datagram of replays) {
+        await new Promise<void>((resolve) => tap.send(datagram, port, host, () => resolve()));
+        await new Promise((r) => setTimeout(r, 100));
+        expect(restarted.status().leaderPid).not.toBe('103');
+      }
+      await waitFor(
+        () => (restarted.status().dropped.unauthenticated ?? 0) >= replays.length,
+        3000,
+        'every replay counted',
+      );
+      await agree([restarted], 101);
+    } finally {
+      tap.close();
+    }
+  });
 });

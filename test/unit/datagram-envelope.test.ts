@@ -25,11 +25,13 @@ function seal(msg: unknown, options: Partial<SealOptions> = {}): Buffer {
   return datagram;
 }
 
-function opener(replayMemory?: number): DatagramOpener {
+/** A receiver up for longer than the age limit, so the limit alone bounds what it accepts. */
+function opener(replayMemory?: number, bootedAt = NOW - 2 * MAX_AGE): DatagramOpener {
   return new DatagramOpener({
     cluster: 'blue',
     secret: SECRET,
     maxAgeMs: MAX_AGE,
+    bootedAt,
     ...(replayMemory === undefined ? {} : { replayMemory }),
   });
 }
@@ -179,6 +181,17 @@ describe('DatagramOpener with a secret', () => {
     expect(receiver.open(seal({ n: 1 }), NOW)).toEqual(accepted('a', { n: 1 }));
     expect(receiver.open(seal({ n: 1 }), NOW + 5)).toEqual(unauthenticated);
     expect(receiver.open(seal({ n: 1 }, { from: 'b' }), NOW)).toEqual(accepted('b', { n: 1 }));
+  });
+
+  it('after a restart, refuses what was signed before it started, however fresh', () => {
+    // Captured 1 s before the receiver restarted: well inside the age limit, and the new
+    // process has no memory of its nonce.
+    const receiver = opener(undefined, NOW);
+    expect(receiver.open(seal({ n: 1 }, { ts: NOW - 1000 }), NOW + 100)).toEqual(unauthenticated);
+    expect(receiver.open(seal({ n: 1 }, { ts: NOW }), NOW + 100)).toEqual(unauthenticated);
+    expect(receiver.open(seal({ n: 2 }, { ts: NOW + 1 }), NOW + 100)).toEqual(
+      accepted('a', { n: 2 }),
+    );
   });
 
   it('rejects a stale timestamp and accepts one exactly at the limit', () => {
