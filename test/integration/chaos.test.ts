@@ -2,13 +2,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ChaosOptions, runChaos } from '../../src/chaos/index.js';
-import { labUnavailable } from '../../src/chaos/netns.js';
+import { type ChaosOptions, runChaos } from '../../dist/src/chaos/index.js';
+import { labUnavailable } from '../../dist/src/chaos/netns.js';
 
 /**
  * Bounded fault runs on real processes in network namespaces, one per protocol and store:
  * every run must end with no violation. A failure prints the seed; `electorate chaos
- * --seed N` with the same protocol replays the schedule.
+ * --seed N` with the same protocol replays the schedule. The runs spawn compiled workers,
+ * so they use the build that `pretest` made.
  */
 const why = labUnavailable();
 const out = mkdtempSync(join(tmpdir(), 'electorate-chaos-'));
