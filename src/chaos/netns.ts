@@ -54,7 +54,7 @@ function alive(pid: number): boolean {
 export function removeStaleLabs(): string[] {
   const removed: string[] = [];
   for (const name of labNamespaces()) {
-    const pid = Number(/^elchaos(\d+)-/.exec(name)?.[1]);
+    const pid = Number(/^elchaos(\d+)r/.exec(name)?.[1]);
     if (Number.isInteger(pid) && pid !== process.pid && alive(pid)) continue;
     try {
       ip(['netns', 'del', name]);
@@ -65,6 +65,8 @@ export function removeStaleLabs(): string[] {
   }
   return removed;
 }
+
+let labs = 0;
 
 /** Whether this process may create namespaces (root, with `ip` and `nft` installed). */
 export function labUnavailable(): string | undefined {
@@ -86,7 +88,8 @@ export function labUnavailable(): string | undefined {
  */
 export function createLab(ids: readonly string[]): NetworkLab {
   removeStaleLabs();
-  const tag = `${LAB_PREFIX}${process.pid}`;
+  // Unique per run, so a later run in this process never shares a name with an earlier one.
+  const tag = `${LAB_PREFIX}${process.pid}r${++labs}`;
   const hub = `${tag}-hub`;
   const nodes: LabNode[] = ids.map((id, i) => ({
     id,
@@ -120,7 +123,8 @@ export function createLab(ids: readonly string[]): NetworkLab {
         // Never created, or deleted already.
       }
     }
-    watchdog.stdin?.end();
+    // Its work is done: ending it (by its pid) keeps it from running after this returns.
+    if (watchdog.pid !== undefined) process.kill(watchdog.pid, 'SIGKILL');
   };
   try {
     ip(['netns', 'add', hub]);
