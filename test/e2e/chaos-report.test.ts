@@ -12,6 +12,8 @@ function pausedLeaderRun() {
   const b = failover('raft', 'pause').fault(2, 'disk', ['n3'], 6000, 7000, 'full');
   b.add(claim('n1', 0, 5000.5, 1));
   b.write('n1', 0, 5000.7, 1);
+  // A new term while n3's disk is full: n3 had to write it, and said nothing.
+  b.add({ kind: 'elected', node: 'n2', incarnation: 0, at: 6200, term: 3, token: 3 });
   return b.build();
 }
 
