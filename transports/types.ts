@@ -31,16 +31,20 @@ export type DropReason =
   | 'refused' // a member address outside the allowed hosts, or past the member limit
   | 'replaced'; // a peer's open link closed for a newer connection that claimed the peer's id
 
+// A key per reason, so a reason added to DropReason cannot be left out of DROP_REASONS.
+const EVERY_DROP_REASON: Record<DropReason, true> = {
+  malformed: true,
+  oversize: true,
+  'unknown-peer': true,
+  invalid: true,
+  timeout: true,
+  unauthenticated: true,
+  refused: true,
+  replaced: true,
+};
+
 /** Every DropReason, so a counter can report the reasons that have not happened yet as 0. */
-export const DROP_REASONS: readonly DropReason[] = [
-  'malformed',
-  'oversize',
-  'unknown-peer',
-  'invalid',
-  'timeout',
-  'unauthenticated',
-  'refused',
-];
+export const DROP_REASONS = Object.keys(EVERY_DROP_REASON) as readonly DropReason[];
 
 /** Events a transport sends back to its parent (the node runtime). */
 export type TransportEvent =

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DROP_REASONS } from '../../transports/types.js';
 import { type CliProcess, ensureBuilt, killSpawned, startCli } from './cli-process.js';
 import { freePorts } from './free-port.js';
 import { type Scrape, scrape } from './prometheus-scrape.js';
@@ -12,16 +13,6 @@ interface MetricsNode {
   url: string;
   proc: CliProcess;
 }
-
-const DROP_REASONS = [
-  'malformed',
-  'oversize',
-  'unknown-peer',
-  'invalid',
-  'timeout',
-  'unauthenticated',
-  'refused',
-];
 
 function startRaftCluster(ids: string[], ports: number[]): MetricsNode[] {
   const peers = ids.map((id, i) => `${id}=127.0.0.1:${ports[i]}`).join(',');
