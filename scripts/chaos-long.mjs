@@ -13,6 +13,7 @@ const runs = [
   ['kv', 'zookeeper'],
   ['kv', 'zookeeper-ensemble'],
   ['kv', 'redis'],
+  ['kv', 'postgres'],
 ];
 let failed = 0;
 for (const [protocol, store] of runs) {

@@ -37,7 +37,9 @@ export function quoteEvent(e: ChaosEvent): string {
     case 'process':
       return `${e.node}#${e.incarnation} ${e.what}${e.data ? ` (${e.data})` : ''} at ${ms(e.at)}`;
     case 'rss':
-      return `${e.node}#${e.incarnation} rss ${(e.bytes / 1048576).toFixed(1)} MB at ${ms(e.at)}`;
+      return e.heapBytes === undefined
+        ? `${e.node}#${e.incarnation} rss ${(e.bytes / 1048576).toFixed(1)} MB at ${ms(e.at)}`
+        : `${e.node}#${e.incarnation} rss ${(e.bytes / 1048576).toFixed(1)} MB, heap ${(e.heapBytes / 1048576).toFixed(1)} MB at ${ms(e.at)}`;
   }
 }
 

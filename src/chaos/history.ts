@@ -124,6 +124,11 @@ export interface RssEvent extends NodeEvent {
   kind: 'rss';
   at: number;
   bytes: number;
+  /**
+   * V8 heap in use right after a full collection, on every tenth sample. RSS moves with
+   * the allocator and the collector's timing; a leak shows here without that noise.
+   */
+  heapBytes?: number;
 }
 
 export type ChaosEvent =

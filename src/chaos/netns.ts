@@ -10,6 +10,8 @@ import { execFileSync, spawn } from 'node:child_process';
  */
 
 const SUBNET = '10.77.0';
+/** Every address of a lab, for a server that must trust the nodes' connections. */
+export const LAB_NETWORK = `${SUBNET}.0/24`;
 export const CONTROL_ADDRESS = `${SUBNET}.254`;
 export const STORE_ADDRESS = `${SUBNET}.200`;
 /** Namespaces of every run start with this; the run's pid follows, so stale ones are known. */

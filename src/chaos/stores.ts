@@ -1,16 +1,33 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import {
+  appendFileSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import net from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LAB_NETWORK } from './netns.js';
 
 /**
  * The store a KV fault run elects on, started from the Debian packages' binaries inside the
- * hub namespace: one etcd, Redis or ZooKeeper server, or a three-member etcd cluster or
+ * hub namespace: one etcd, Redis, ZooKeeper or PostgreSQL server, or a three-member etcd cluster or
  * ZooKeeper ensemble whose members can be frozen, killed and restarted one by one on
  * their own data directories.
  */
-export type ChaosStoreKind = 'etcd' | 'etcd-cluster' | 'zookeeper' | 'zookeeper-ensemble' | 'redis';
+export type ChaosStoreKind =
+  | 'etcd'
+  | 'etcd-cluster'
+  | 'zookeeper'
+  | 'zookeeper-ensemble'
+  | 'redis'
+  | 'postgres';
 
 export const CHAOS_STORES: readonly ChaosStoreKind[] = [
   'etcd',
@@ -18,6 +35,7 @@ export const CHAOS_STORES: readonly ChaosStoreKind[] = [
   'zookeeper',
   'zookeeper-ensemble',
   'redis',
+  'postgres',
 ];
 
 const BINARIES = {
@@ -25,7 +43,11 @@ const BINARIES = {
   redis: '/usr/bin/redis-server',
   java: '/usr/bin/java',
   zookeeper: '/usr/share/java/zookeeper.jar',
+  postgres: '/usr/lib/postgresql/15/bin',
 };
+
+/** The role the PostgreSQL store connects as: a trusted superuser made by initdb. */
+const POSTGRES_USER = 'electorate';
 
 interface Member {
   name: string;
@@ -49,10 +71,15 @@ export class ChaosStore {
     const size = kind.endsWith('-cluster') || kind.endsWith('-ensemble') ? 3 : 1;
     this.members = Array.from({ length: size }, (_, i) => ({
       name: `m${i + 1}`,
-      clientPort: 2379 + i * 10,
+      clientPort: kind === 'postgres' ? 5432 : 2379 + i * 10,
       peerPort: 2380 + i * 10,
       electionPort: 2381 + i * 10,
-      dir: join(root, `m${i + 1}`),
+      // PostgreSQL runs as nobody when the lab runs as root, and the run's own directory
+      // may not be open to it: its data lives in a directory of its own, removed at stop.
+      dir:
+        kind === 'postgres'
+          ? mkdtempSync(join(tmpdir(), 'electorate-chaos-pg-'))
+          : join(root, `m${i + 1}`),
       child: undefined,
       exited: Promise.resolve(),
       output: '',
@@ -69,6 +96,9 @@ export class ChaosStore {
 
   /** The URL electorate's `--store` takes. */
   get url(): string {
+    if (this.kind === 'postgres') {
+      return `postgres://${POSTGRES_USER}@${this.host}:${this.members[0]!.clientPort}/postgres`;
+    }
     const scheme = this.kind.startsWith('etcd') ? 'etcd' : this.kind === 'redis' ? 'redis' : 'zk';
     return `${scheme}://${this.members.map((m) => `${this.host}:${m.clientPort}`).join(',')}`;
   }
@@ -85,8 +115,13 @@ export class ChaosStore {
     const member = this.members[index]!;
     if (member.child !== undefined) return;
     mkdirSync(member.dir, { recursive: true });
+    if (this.kind === 'postgres') initPostgres(member.dir);
     const [command, args] = this.commandLine(member);
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: member.dir });
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: member.dir,
+      ...(this.kind === 'postgres' ? unprivileged() : {}),
+    });
     member.child = child;
     const keep = (chunk: Buffer) => {
       member.output = (member.output + chunk.toString()).slice(-4000);
@@ -125,21 +160,35 @@ export class ChaosStore {
 
   async kill(index: number): Promise<void> {
     const member = this.members[index]!;
-    const pid = member.child?.pid;
-    if (pid === undefined) return;
-    process.kill(pid, 'SIGCONT');
-    process.kill(pid, 'SIGKILL');
+    const pids = this.processes(index);
+    if (pids.length === 0) return;
+    signal(pids, 'SIGCONT');
+    signal(pids, 'SIGKILL');
     await member.exited;
+    if (this.kind === 'postgres') await gone(pids);
   }
 
   pause(index: number): void {
-    const pid = this.pidOf(index);
-    if (pid !== undefined) process.kill(pid, 'SIGSTOP');
+    signal(this.processes(index), 'SIGSTOP');
   }
 
   resume(index: number): void {
+    signal(this.processes(index), 'SIGCONT');
+  }
+
+  /**
+   * A member's processes, parent first. PostgreSQL's backends each lead a process group of
+   * their own, so they are found as the postmaster's children: a freeze must stop them too,
+   * or the open sessions would go on answering.
+   */
+  private processes(index: number): number[] {
     const pid = this.pidOf(index);
-    if (pid !== undefined) process.kill(pid, 'SIGCONT');
+    if (pid === undefined) return [];
+    if (this.kind !== 'postgres') return [pid];
+    const children = readdirSync('/proc')
+      .filter((d) => /^[0-9]+$/.test(d) && procStat(Number(d))?.ppid === pid)
+      .map(Number);
+    return [pid, ...children];
   }
 
   /** The member that leads the cluster now, when it says so (etcd metrics, ZooKeeper srvr). */
@@ -159,6 +208,9 @@ export class ChaosStore {
 
   async stop(): Promise<void> {
     await Promise.all(this.members.map((_, i) => this.kill(i)));
+    if (this.kind === 'postgres') {
+      for (const m of this.members) rmSync(m.dir, { recursive: true, force: true });
+    }
   }
 
   private async answers(member: Member, portOnly: boolean): Promise<boolean> {
@@ -172,6 +224,8 @@ export class ChaosStore {
         );
       case 'redis':
         return (await ask(this.host, clientPort, '*1\r\n$4\r\nPING\r\n')).startsWith('+PONG');
+      case 'postgres':
+        return postgresReady(this.host, clientPort);
       default:
         return (await ask(this.host, clientPort, 'ruok')) === 'imok';
     }
@@ -196,6 +250,15 @@ export class ChaosStore {
           ],
         ];
       }
+      case 'postgres':
+        return [
+          join(BINARIES.postgres, 'postgres'),
+          [
+            ...['-D', join(member.dir, 'data'), '-p', String(member.clientPort)],
+            ...['-c', `listen_addresses=${h}`, '-c', `unix_socket_directories=${member.dir}`],
+            ...['-c', 'shared_buffers=16MB', '-c', 'fsync=on'],
+          ],
+        ];
       case 'redis':
         return [
           BINARIES.redis,
@@ -243,6 +306,83 @@ export class ChaosStore {
         ];
       }
     }
+  }
+}
+
+/**
+ * PostgreSQL refuses to run as root: as root the server runs as `nobody`, otherwise as
+ * whoever runs the lab.
+ */
+function unprivileged(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('nobody:'));
+  const [, , uid, gid] = line?.split(':') ?? [];
+  if (uid === undefined || gid === undefined) throw new Error('no user nobody to run postgres as');
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+/** A fresh cluster on first start (a restart keeps its data): a trusted superuser role. */
+function initPostgres(dir: string): void {
+  const data = join(dir, 'data');
+  if (readdirSync(dir).includes('data')) return;
+  const user = unprivileged();
+  if (user !== undefined) chownSync(dir, user.uid, user.gid);
+  const result = spawnSync(
+    join(BINARIES.postgres, 'initdb'),
+    ['-D', data, '-U', POSTGRES_USER, '--auth=trust', '--encoding=UTF8', '--locale=C'],
+    { encoding: 'utf8', ...(user ?? {}) },
+  );
+  if (result.status !== 0) throw new Error(`initdb failed: ${result.stderr || result.error}`);
+  // initdb trusts loopback only; the nodes connect from their own namespaces' addresses,
+  // which exist only inside this lab.
+  appendFileSync(join(data, 'pg_hba.conf'), `host all all ${LAB_NETWORK} trust\n`);
+}
+
+function postgresReady(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const check = spawn(
+      join(BINARIES.postgres, 'pg_isready'),
+      ['-h', host, '-p', String(port), '-U', POSTGRES_USER, '-t', '1'],
+      { stdio: 'ignore' },
+    );
+    check.once('exit', (code) => resolve(code === 0));
+    check.once('error', () => resolve(false));
+  });
+}
+
+function signal(pids: number[], name: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, name);
+    } catch {
+      // A backend that exited since it was listed.
+    }
+  }
+}
+
+/** A process's state letter and parent, from /proc (undefined once it is gone). */
+function procStat(pid: number): { state: string; ppid: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name in parentheses may hold spaces: the fields follow the last ')'.
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: state!, ppid: Number(ppid) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A new postmaster refuses the data directory while a backend of the old one still holds
+ * its shared memory: wait until every killed process is gone (or a zombie).
+ */
+async function gone(pids: number[]): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!pids.every((p) => (procStat(p)?.state ?? 'Z') === 'Z')) {
+    if (Date.now() > deadline) throw new Error('killed postgres backends did not exit');
+    await sleep(20);
   }
 }
 

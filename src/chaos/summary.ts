@@ -1,6 +1,6 @@
 import { median } from './availability.js';
 import { type ChaosHistory, NEMESES, type NemesisKind } from './history.js';
-import type { ChaosVerdict } from './verdict.js';
+import type { ChaosVerdict, MemoryStats } from './verdict.js';
 
 /** How one kind of fault went over the run. Times in ms; null where nothing was measured. */
 export interface NemesisSummary {
@@ -107,6 +107,8 @@ export function formatSummary(history: ChaosHistory, verdict: ChaosVerdict): str
         : `recovery: ${stats.recovery.leader} agreed ${formatMs(stats.recovery.agreedAt - stats.recovery.from)} after the last heal`,
     );
   }
+  const memory = memoryLine(stats.memory);
+  if (memory !== undefined) lines.push(memory);
   if (stats.wipedRestarts.length > 0) {
     const revotes = stats.wipedRestarts.reduce((n, w) => n + w.revotes.length, 0);
     lines.push(
@@ -117,4 +119,28 @@ export function formatSummary(history: ChaosHistory, verdict: ChaosVerdict): str
   for (const n of verdict.notPromised)
     lines.push(`not promised ${n.rule}: ${n.message} (${n.reason})`);
   return `${lines.join('\n')}\n`;
+}
+
+const MB = 1024 * 1024;
+const signedMb = (bytes: number) => `${bytes >= 0 ? '+' : ''}${(bytes / MB).toFixed(1)} MB`;
+
+/**
+ * Growth after warm-up over every process that lived long enough to be measured: RSS, and
+ * the heap after a full collection where it was sampled.
+ */
+export function memoryLine(memory: MemoryStats[]): string | undefined {
+  if (memory.length === 0) return undefined;
+  const rss = memory.map((m) => m.endBytes - m.warmBytes);
+  const heap = memory.flatMap((m) =>
+    m.warmHeapBytes === undefined || m.endHeapBytes === undefined
+      ? []
+      : [m.endHeapBytes - m.warmHeapBytes],
+  );
+  let line =
+    `memory after warm-up (${memory.length} processes): rss median ${signedMb(median(rss)!)}, ` +
+    `worst ${signedMb(Math.max(...rss))}`;
+  if (heap.length > 0) {
+    line += `; heap after GC median ${signedMb(median(heap)!)}, worst ${signedMb(Math.max(...heap))}`;
+  }
+  return line;
 }

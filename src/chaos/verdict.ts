@@ -64,6 +64,9 @@ export interface MemoryStats {
   endBytes: number;
   warmAt: number;
   endAt: number;
+  /** Heap after a full collection, first sample after warm-up and last (when sampled). */
+  warmHeapBytes?: number;
+  endHeapBytes?: number;
 }
 
 export interface WipedRestart {

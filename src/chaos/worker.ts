@@ -133,10 +133,7 @@ async function runWorker(spec: WorkerSpec): Promise<void> {
   const http = config.http;
   const diag = http === undefined ? undefined : await startDiagServer(election, { listen: http });
   emit({ kind: 'process', at: monotonicMs(), what: 'ready' });
-  const rss = setInterval(
-    () => emit({ kind: 'rss', at: monotonicMs(), bytes: process.memoryUsage.rss() }),
-    1000,
-  );
+  const rss = setInterval(() => emit(memorySample()), 1000);
   const work = leaderLoop(election, client, spec, emit);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
@@ -161,3 +158,15 @@ runWorker(JSON.parse(process.argv[2] ?? '{}') as WorkerSpec).then(
     process.exit(1);
   },
 );
+
+let samples = 0;
+
+/** RSS every second; every tenth time also the heap left after a full collection. */
+function memorySample(): Parameters<Emit>[0] {
+  const at = monotonicMs();
+  const bytes = process.memoryUsage.rss();
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (samples++ % 10 !== 0 || collect === undefined) return { kind: 'rss', at, bytes };
+  collect();
+  return { kind: 'rss', at, bytes, heapBytes: process.memoryUsage().heapUsed };
+}

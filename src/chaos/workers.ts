@@ -69,7 +69,8 @@ export class WorkerSet {
     }
     const child = spawn(
       'ip',
-      ['netns', 'exec', node.netns, process.execPath, WORKER, JSON.stringify(spec)],
+      // --expose-gc: the memory samples measure the heap after a full collection.
+      ['netns', 'exec', node.netns, process.execPath, '--expose-gc', WORKER, JSON.stringify(spec)],
       { stdio: ['ignore', 'pipe', 'pipe'], env },
     );
     const entry: Running = {

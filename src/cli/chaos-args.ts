@@ -52,7 +52,7 @@ export function chaosConfig(flags: Flags): ChaosConfig {
   let store: ChaosStoreKind | undefined;
   if (protocol === 'kv') {
     const text = storeText ?? 'etcd';
-    store = oneOf('store', text, CHAOS_STORES, new Set(['postgres']), 'store');
+    store = oneOf('store', text, CHAOS_STORES, new Set(), 'store');
   } else if (storeText !== undefined) {
     throw new UsageError('--store works only with --protocol kv');
   }

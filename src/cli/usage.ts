@@ -145,7 +145,7 @@ electorate chaos: run N real nodes, each in its own network namespace (needs
   Exit 0 when no violation is found, 1 on a violation (the seed replays it).
   --protocol raft|bully|les|kv  the protocol under test
   --store KIND                  kv: etcd (default), etcd-cluster, zookeeper,
-                                zookeeper-ensemble or redis
+                                zookeeper-ensemble, redis or postgres
   --nodes N                     cluster size, 3-9 (default 3)
   --seconds S | --faults K      how long to run (default 60 s), or how many faults
   --seed N                      the schedule's seed (default: random, printed)

@@ -29,6 +29,7 @@ const RUNS: (Omit<ChaosOptions, 'outDir'> & { name: string })[] = [
     faults: 4,
   },
   { name: 'kv on redis', protocol: 'kv', store: 'redis', seed: 17, faults: 4 },
+  { name: 'kv on postgres', protocol: 'kv', store: 'postgres', seed: 18, faults: 4 },
 ];
 
 function suite(): void {

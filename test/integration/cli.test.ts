@@ -295,6 +295,27 @@ describe('electorate usage', () => {
       "--data-dir: cannot use '/dev/null/state' (ENOTDIR)",
     ],
     ['an unknown command', ['serve'], "unknown command 'serve'"],
+    ['chaos without a protocol', ['chaos'], '--protocol'],
+    [
+      'chaos with a store for raft',
+      ['chaos', '--protocol', 'raft', '--store', 'etcd'],
+      '--store works only with --protocol kv',
+    ],
+    [
+      'chaos on an unknown store',
+      ['chaos', '--protocol', 'kv', '--store', 'mysql'],
+      "--store must be one of etcd, etcd-cluster, zookeeper, zookeeper-ensemble, redis, postgres, got 'mysql'",
+    ],
+    [
+      'chaos with both a duration and a fault count',
+      ['chaos', '--protocol', 'les', '--seconds', '30', '--faults', '4'],
+      '--seconds and --faults cannot both be given',
+    ],
+    [
+      'chaos with a nemesis the protocol has no use for',
+      ['chaos', '--protocol', 'bully', '--nemesis', 'disk'],
+      '--nemesis disk does not apply to --protocol bully',
+    ],
   ];
 
   it.each(bad)('exits 2 with exactly one stderr line for %s', async (_name, args, message) => {

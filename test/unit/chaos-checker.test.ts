@@ -252,6 +252,41 @@ describe('checkHistory finds', () => {
     expect(v.nodes).toEqual(['n2']);
   });
 
+  it('a heap that keeps growing after full collections, even when RSS stays under its bound', () => {
+    const b = failover('raft', 'kill');
+    b.events.splice(0, b.events.length, ...b.events.filter((e) => e.kind !== 'rss'));
+    b.rss(
+      'n1',
+      0,
+      () => 60 * MB,
+      () => 12 * MB,
+    );
+    // From 12 MB to 24 MB of live heap after warm-up, while RSS grows only 10 MB.
+    b.rss(
+      'n2',
+      0,
+      (t) => 60 * MB + t * 1.25 * 1024,
+      (t) => 12 * MB + ((t - 2000) / 8000) * 12 * MB,
+    );
+    b.rss(
+      'n3',
+      0,
+      () => 60 * MB,
+      (t) => 12 * MB + ((t - 2000) / 8000) * 3 * MB,
+    ); // +3 MB: under the floor
+    const h = b.build();
+    const v = only(checkHistory(h), 'memory-growth');
+    expect(v.nodes).toEqual(['n2']);
+    expect(v.message).toContain('the heap after a full collection grew');
+    names(
+      v,
+      find(h, 'rss', (r) => r.node === 'n2' && r.at === 2000),
+      find(h, 'rss', (r) => r.node === 'n2' && r.at === 10_000),
+    );
+    const n3 = checkHistory(h).stats.memory.find((m) => m.node === 'n3');
+    expect(n3?.endHeapBytes! - n3?.warmHeapBytes!).toBe(3 * MB);
+  });
+
   it('a full disk with nothing to write needs no error', () => {
     const b = failover('raft', 'kill').fault(2, 'disk', ['n3'], 6000, 7000, 'full');
     expect(checkHistory(b.build()).violations).toEqual([]);

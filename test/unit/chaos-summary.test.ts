@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkHistory } from '../../src/chaos/checker.js';
-import { formatSummary, summaryRows } from '../../src/chaos/summary.js';
+import { formatSummary, memoryLine, summaryRows } from '../../src/chaos/summary.js';
 import { failover } from '../fixtures/chaos-history.js';
 
 describe('chaos summary', () => {
@@ -34,5 +34,32 @@ describe('chaos summary', () => {
     expect(text.split('\n')[0]).toMatch(/: PASS$/);
     expect(text).toMatch(/^partition\s+1\s+0\s+1\s/m);
     expect(text).toContain('not promised overlap: n2#0 claim [3700.0, 3700.4]');
+  });
+
+  it('states memory growth after warm-up, with the heap where it was sampled', () => {
+    const MB = 1024 * 1024;
+    const base = { incarnation: 0, warmAt: 2000, endAt: 10_000 };
+    expect(memoryLine([])).toBeUndefined();
+    expect(
+      memoryLine([
+        { ...base, node: 'n1', warmBytes: 60 * MB, endBytes: 62 * MB },
+        { ...base, node: 'n2', warmBytes: 60 * MB, endBytes: 59 * MB },
+      ]),
+    ).toBe('memory after warm-up (2 processes): rss median +0.5 MB, worst +2.0 MB');
+    const line = memoryLine([
+      {
+        ...base,
+        node: 'n1',
+        warmBytes: 60 * MB,
+        endBytes: 66 * MB,
+        warmHeapBytes: 12 * MB,
+        endHeapBytes: 13 * MB,
+      },
+    ]);
+    expect(line).toBe(
+      'memory after warm-up (1 processes): rss median +6.0 MB, worst +6.0 MB; heap after GC median +1.0 MB, worst +1.0 MB',
+    );
+    const h = failover('raft', 'kill').build();
+    expect(formatSummary(h, checkHistory(h))).toContain('memory after warm-up (3 processes)');
   });
 });
