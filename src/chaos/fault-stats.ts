@@ -35,6 +35,7 @@ export function faultStats(
       nemesis: f.nemesis,
       variant: f.variant,
       targets: f.targets,
+      networkLevel: f.networkLevel,
       start: f.start,
       end: f.end,
       leaderAtStart: leader,

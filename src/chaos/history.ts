@@ -11,6 +11,7 @@ export type NemesisKind =
   | 'partition'
   | 'one-way'
   | 'loss'
+  | 'delay'
   | 'pause'
   | 'kill'
   | 'restart'
@@ -22,6 +23,7 @@ export const NEMESES: readonly NemesisKind[] = [
   'partition',
   'one-way',
   'loss',
+  'delay',
   'pause',
   'kill',
   'restart',

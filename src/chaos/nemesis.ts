@@ -166,6 +166,21 @@ export async function applyFault(plan: FaultPlan, ctx: NemesisContext): Promise<
         heal: () => openAll(ctx),
       };
     }
+    case 'delay': {
+      const ms = plan.magnitude ?? 200;
+      const targets = plan.variant === 'leader' ? [leader] : ids;
+      for (const id of targets) ctx.workers.delay(id, ms);
+      return {
+        ...base,
+        variant: `${ms} ms inbound ${plan.variant === 'leader' ? 'at the leader' : 'everywhere'}`,
+        targets,
+        // nftables cannot delay and this kernel has no netem: the worker's transport waits.
+        networkLevel: false,
+        heal: async () => {
+          for (const id of targets) ctx.workers.delay(id, 0);
+        },
+      };
+    }
     case 'pause': {
       ctx.workers.signal(leader, 'stop');
       return {

@@ -31,7 +31,7 @@ svg text { font-size: 11px; fill: #3c4656; }
 .fault-band { fill: #f0b429; opacity: 0.10; }
 .fault-bar { fill: #f0b429; opacity: 0.55; }
 .fault-target { fill: #f0b429; opacity: 0.22; }
-.fault[data-nemesis="partition"] rect, .fault[data-nemesis="one-way"] rect, .fault[data-nemesis="loss"] rect { fill: #8e6bd8; }
+.fault[data-nemesis="partition"] rect, .fault[data-nemesis="one-way"] rect, .fault[data-nemesis="loss"] rect, .fault[data-nemesis="delay"] rect { fill: #8e6bd8; }
 .fault[data-nemesis="kill"] rect, .fault[data-nemesis="restart"] rect { fill: #d9534f; }
 .fault[data-nemesis="disk"] rect, .fault[data-nemesis="store"] rect { fill: #6c7a89; }
 .write.accepted { stroke: #2c8a4b; stroke-width: 1.2; }
@@ -83,6 +83,7 @@ function faultTable(verdict: ChaosVerdict): string {
   if (faults.length === 0) return '';
   const head = [
     'fault',
+    'made by',
     'targets',
     'window',
     'leader at start',
@@ -94,6 +95,7 @@ function faultTable(verdict: ChaosVerdict): string {
     .map(
       (f) =>
         `<tr data-fault-id="${f.id}"><td>#${f.id} ${esc(f.nemesis)} ${esc(f.variant)}</td>` +
+        `<td>${f.networkLevel ? 'the kernel' : 'the worker'}</td>` +
         `<td>${esc(f.targets.join(', '))}</td>` +
         `<td>${ms(f.start)} – ${f.end === null ? 'end' : ms(f.end)}</td>` +
         `<td>${esc(f.leaderAtStart ?? '-')}${f.tookLeader ? ' (taken)' : ''}</td>` +

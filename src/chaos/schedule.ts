@@ -13,7 +13,7 @@ export interface FaultPlan {
   durationMs: number;
   /** Quiet time after the heal, in which recovery is measured. */
   gapMs: number;
-  /** Loss percentage, or clock jump in seconds (negative: backwards). */
+  /** Loss percentage, delay in ms, or clock jump in seconds (negative: backwards). */
   magnitude?: number;
 }
 
@@ -34,7 +34,9 @@ export interface ScheduleOptions {
 export function nemesesFor(protocol: ChaosProtocol): NemesisKind[] {
   const all: NemesisKind[] = ['partition', 'one-way', 'loss', 'pause', 'kill', 'restart', 'clock'];
   if (protocol === 'raft') all.push('disk');
+  // A KV election's only network is its store client: there is no peer link to slow.
   if (protocol === 'kv') all.push('store');
+  else all.push('delay');
   return all;
 }
 
@@ -49,6 +51,8 @@ function variants(kind: NemesisKind, options: ScheduleOptions): string[] {
       return ['leader-deaf'];
     case 'loss':
       return ['inbound'];
+    case 'delay':
+      return ['leader', 'everyone'];
     case 'pause':
       return ['leader'];
     case 'kill':
@@ -105,6 +109,7 @@ export function planFaults(options: ScheduleOptions): FaultPlan[] {
       gapMs: draw(3000, 5000),
     };
     if (nemesis === 'loss') plan.magnitude = draw(20, 50);
+    if (nemesis === 'delay') plan.magnitude = draw(50, 500);
     if (nemesis === 'clock') {
       plan.magnitude = draw(30, 3600) * (variant.endsWith('backward') ? -1 : 1);
     }

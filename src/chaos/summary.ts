@@ -107,6 +107,13 @@ export function formatSummary(history: ChaosHistory, verdict: ChaosVerdict): str
         : `recovery: ${stats.recovery.leader} agreed ${formatMs(stats.recovery.agreedAt - stats.recovery.from)} after the last heal`,
     );
   }
+  const above = stats.faults.filter((f) => !f.networkLevel);
+  if (above.length > 0) {
+    const kinds = [...new Set(above.map((f) => f.nemesis))].join(', ');
+    lines.push(
+      `not network-level: ${above.length} fault(s) (${kinds}) made inside the workers, above the transport`,
+    );
+  }
   const memory = memoryLine(stats.memory);
   if (memory !== undefined) lines.push(memory);
   if (stats.wipedRestarts.length > 0) {

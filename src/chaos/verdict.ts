@@ -44,6 +44,8 @@ export interface FaultStats {
   targets: string[];
   start: number;
   end: number | null;
+  /** Made in the kernel (nftables, signals, mounts) rather than inside the worker. */
+  networkLevel: boolean;
   /** The node leading when the fault began (null: nobody was). */
   leaderAtStart: string | null;
   /** The fault took that leader away: it was a target, or its tenure ended inside the window. */

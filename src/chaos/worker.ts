@@ -1,12 +1,15 @@
 import net from 'node:net';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { InspectionEvent } from 'xstate';
 import type { RaftMessage } from '../../machines/raft-messages.js';
+import { faultLink } from '../../transports/fault-link.js';
 import { parseArgs } from '../cli/args.js';
 import { buildElection } from '../cli/node-command.js';
 import { startDiagServer } from '../diag-server.js';
 import { type Election, LeadershipLostError } from '../election.js';
 import type { ChaosEvent } from './history.js';
+import { InboundDelay } from './inbound-delay.js';
 import { monotonicMs } from './monotonic.js';
 
 /**
@@ -117,7 +120,12 @@ async function runWorker(spec: WorkerSpec): Promise<void> {
   if (command.command !== 'node') throw new Error('worker needs node flags');
   const { config } = command;
   const sink = { out: () => {}, err: (line: string) => process.stderr.write(`${line}\n`) };
-  const election = buildElection(config, sink, voteWatcher(emit));
+  const delay = new InboundDelay();
+  const election = buildElection(config, sink, {
+    inspect: voteWatcher(emit),
+    wrapTransport: (transport) => faultLink(transport, delay),
+  });
+  obeyControl(delay, emit);
   election.on('elected', ({ term, fencingToken }) =>
     emit({ kind: 'elected', at: monotonicMs(), term: term ?? null, token: fencingToken ?? null }),
   );
@@ -169,4 +177,19 @@ function memorySample(): Parameters<Emit>[0] {
   if (samples++ % 10 !== 0 || collect === undefined) return { kind: 'rss', at, bytes };
   collect();
   return { kind: 'rss', at, bytes, heapBytes: process.memoryUsage().heapUsed };
+}
+
+/**
+ * The run steers what signals cannot through this worker's stdin, one JSON line per
+ * command: `{"delay": MS}` makes everything it receives from peers wait that long (0 heals).
+ */
+function obeyControl(delay: InboundDelay, emit: Emit): void {
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    try {
+      const command = JSON.parse(line) as { delay?: unknown };
+      if (typeof command.delay === 'number') delay.set(command.delay);
+    } catch (err) {
+      emit({ kind: 'error', at: monotonicMs(), message: `control: ${(err as Error).message}` });
+    }
+  });
 }

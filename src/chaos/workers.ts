@@ -71,8 +71,10 @@ export class WorkerSet {
       'ip',
       // --expose-gc: the memory samples measure the heap after a full collection.
       ['netns', 'exec', node.netns, process.execPath, '--expose-gc', WORKER, JSON.stringify(spec)],
-      { stdio: ['ignore', 'pipe', 'pipe'], env },
+      { stdio: ['pipe', 'pipe', 'pipe'], env },
     );
+    // A worker killed mid-write closes its end: that is the kill, not an error of the run.
+    child.stdin!.on('error', () => undefined);
     const entry: Running = {
       child,
       stderr: '',
@@ -99,6 +101,15 @@ export class WorkerSet {
   /** The last words of a node's current or latest worker, for a failure message. */
   stderrOf(id: string): string {
     return this.running.get(id)?.stderr ?? '';
+  }
+
+  /**
+   * Makes everything the worker receives from its peers wait `ms` (0: no longer). A worker
+   * that is down has nothing to delay, and one started later starts without a delay.
+   */
+  delay(id: string, ms: number): void {
+    const stdin = this.running.get(id)?.child.stdin;
+    if (stdin?.writable) stdin.write(`${JSON.stringify({ delay: ms })}\n`);
   }
 
   signal(id: string, what: 'stop' | 'cont'): void {

@@ -1,5 +1,6 @@
 import { type TransportLogic, udpMulticastTransport } from '../../transports/index.js';
 import { createElection, type Election } from '../election.js';
+import { type BuildHooks, wrapped } from './build-hooks.js';
 import type { BullyNodeConfig, UdpLink } from './bully-args.js';
 import { errorMessage } from './error-message.js';
 import { readSecretFile } from './secret-file.js';
@@ -21,13 +22,15 @@ function multicastTransport(config: BullyNodeConfig, link: UdpLink): TransportLo
 }
 
 /** A Bully member as the command line describes it; nothing runs until it is started. */
-export function bullyElection(config: BullyNodeConfig): Election {
+export function bullyElection(config: BullyNodeConfig, hooks: BuildHooks = {}): Election {
   const { link } = config;
   try {
-    const transport =
+    const transport = wrapped(
       link.transport === 'udp'
         ? multicastTransport(config, link)
-        : streamTransport(link.transport, link.listen, link.tls);
+        : streamTransport(link.transport, link.listen, link.tls),
+      hooks,
+    );
     return createElection({
       protocol: 'bully',
       id: config.id,

@@ -1,5 +1,6 @@
 import { httpTransport } from '../../transports/index.js';
 import { createElection, type Election, type LesRefusal } from '../election.js';
+import { type BuildHooks, wrapped } from './build-hooks.js';
 import type { LogSink } from './change-log.js';
 import { errorMessage } from './error-message.js';
 import type { LesNodeConfig } from './les-args.js';
@@ -39,7 +40,11 @@ export function refusalLogger(
 }
 
 /** A LES member as the command line describes it; nothing runs until it is started. */
-export function lesElection(config: LesNodeConfig, sink: LogSink): Election {
+export function lesElection(
+  config: LesNodeConfig,
+  sink: LogSink,
+  hooks: BuildHooks = {},
+): Election {
   try {
     return createElection({
       protocol: 'les',
@@ -50,7 +55,7 @@ export function lesElection(config: LesNodeConfig, sink: LogSink): Election {
       maxMembers: config.maxMembers,
       allowAlone: config.alone,
       push: config.push,
-      transport: httpTransport({ listen: config.listen, push: config.push }),
+      transport: wrapped(httpTransport({ listen: config.listen, push: config.push }), hooks),
       onRefused: refusalLogger(config.id, sink),
     });
   } catch (err) {

@@ -1,9 +1,10 @@
 import { accessSync, constants } from 'node:fs';
 import { type DiagServer, startDiagServer } from '../diag-server.js';
-import { createElection, type Election, type RaftElectionOptions } from '../election.js';
+import { createElection, type Election } from '../election.js';
 import { createStoreElection } from '../kv/store-election.js';
 import { makeDirectory } from '../make-directory.js';
 import type { KvNodeConfig, NodeConfig, RaftNodeConfig } from './args.js';
+import { type BuildHooks, wrapped } from './build-hooks.js';
 import { bullyElection } from './bully-election.js';
 import { type LogSink, logElection } from './change-log.js';
 import { errorMessage } from './error-message.js';
@@ -28,9 +29,10 @@ function checkDataDir(dir: string): void {
   }
 }
 
-function raftElection(config: RaftNodeConfig, inspect?: ElectionInspector): Election {
+function raftElection(config: RaftNodeConfig, hooks: BuildHooks): Election {
   if (config.dataDir !== undefined) checkDataDir(config.dataDir);
-  const transport = streamTransport(config.transport, config.listen, config.tls);
+  const transport = wrapped(streamTransport(config.transport, config.listen, config.tls), hooks);
+  const { inspect } = hooks;
   try {
     return createElection({
       protocol: config.protocol,
@@ -60,17 +62,11 @@ function kvElection(config: KvNodeConfig, sink: LogSink): Election {
   return createStoreElection(config.store, { id: config.id, key: config.key, ttlMs: config.ttlMs });
 }
 
-type ElectionInspector = NonNullable<RaftElectionOptions['inspect']>;
-
 /** The election a node's flags describe; `inspect` watches a Raft node's actors. */
-export function buildElection(
-  config: NodeConfig,
-  sink: LogSink,
-  inspect?: ElectionInspector,
-): Election {
-  if (config.protocol === 'les') return lesElection(config, sink);
+export function buildElection(config: NodeConfig, sink: LogSink, hooks: BuildHooks = {}): Election {
+  if (config.protocol === 'les') return lesElection(config, sink, hooks);
   if (config.protocol === 'kv') return kvElection(config, sink);
-  return config.protocol === 'raft' ? raftElection(config, inspect) : bullyElection(config);
+  return config.protocol === 'raft' ? raftElection(config, hooks) : bullyElection(config, hooks);
 }
 
 function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
