@@ -2,6 +2,7 @@ import { ms, quoteEvent } from './event-text.js';
 import { finding } from './finding.js';
 import type { ClaimEvent, NemesisKind } from './history.js';
 import type { HistoryIndex } from './history-index.js';
+import { storeEndsLeaseEarly } from './store-defects.js';
 import type { Tenure } from './tenures.js';
 import type { NotPromised, Violation } from './verdict.js';
 
@@ -26,7 +27,10 @@ export interface OverlapFindings {
 /**
  * Two nodes' definite tenures must not intersect. Raft and KV promise this outright; Bully
  * and LES only while the network is whole, but a leader resuming from a pause and acting
- * beside its successor breaks every protocol's promise.
+ * beside its successor breaks every protocol's promise. KV's promise rests on the store
+ * keeping each lease for its TTL: where a store version is known not to (store-defects.ts),
+ * an overlap right after that fault is reported as not promised, and the fencing checks
+ * still hold the stale leader's writes to account.
  */
 export function checkOverlap(index: HistoryIndex, tenures: Tenure[]): OverlapFindings {
   const { protocol, timing } = index.history;
@@ -92,6 +96,28 @@ export function checkOverlap(index: HistoryIndex, tenures: Tenure[]): OverlapFin
             reason:
               `${protocol} holds no lease, so it does not promise one leader while ` +
               `${quoteEvent(fault)} is active or within ${timing.recoveryBoundMs} ms of its heal`,
+          });
+          continue;
+        }
+      }
+      if (protocol === 'kv') {
+        // The successor's first claim follows the resumed member's revocation closely.
+        const early = index
+          .of('fault')
+          .map((f) => ({ f, why: storeEndsLeaseEarly(index.history, f) }))
+          .find(
+            ({ f, why }) =>
+              why !== undefined &&
+              f.end !== null &&
+              f.end <= s &&
+              s <= f.end + timing.recoveryBoundMs,
+          );
+        if (early !== undefined) {
+          const v = finding(index, 'overlap', both, [...claims, early.f], s);
+          out.notPromised.push({
+            ...v,
+            rule: 'overlap',
+            reason: `${early.why}; ${quoteEvent(early.f)} healed ${ms(s - early.f.end!)} ms before`,
           });
           continue;
         }

@@ -147,8 +147,10 @@ export type ChaosEvent =
 
 export interface ChaosHistory {
   protocol: ChaosProtocol;
-  /** The store for kv runs ('etcd', 'etcd-cluster', 'zookeeper', 'zookeeper-ensemble', 'redis'). */
+  /** The store for kv runs ('etcd', 'etcd-cluster', 'zookeeper', 'zookeeper-ensemble', 'redis', 'postgres'). */
   store?: string;
+  /** The store server's own version, as it reports it ('3.4.23'), when it does. */
+  storeVersion?: string;
   seed: number;
   nodes: string[];
   /** Monotonic ms when the run started and ended. */

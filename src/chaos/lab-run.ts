@@ -225,6 +225,7 @@ export async function runInLab(
   const history: ChaosHistory = {
     protocol: spec.protocol,
     ...(spec.store === undefined ? {} : { store: spec.store }),
+    ...(store?.version === undefined ? {} : { storeVersion: store.version }),
     seed: spec.seed,
     nodes: spec.nodes.map((n) => n.id),
     start,

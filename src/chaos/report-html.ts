@@ -143,7 +143,7 @@ export function renderReport(history: ChaosHistory, verdict: ChaosVerdict): stri
 <h1>${esc(title)}</h1>
 <dl>
 <dt>protocol</dt><dd id="protocol">${esc(history.protocol)}</dd>
-<dt>store</dt><dd id="store">${esc(history.store ?? '-')}</dd>
+<dt>store</dt><dd id="store">${esc(history.store === undefined ? '-' : `${history.store}${history.storeVersion ? ` ${history.storeVersion}` : ''}`)}</dd>
 <dt>seed</dt><dd id="seed">${history.seed}</dd>
 <dt>nodes</dt><dd>${esc(history.nodes.join(', '))}</dd>
 <dt>duration</dt><dd>${formatMs(stats.durationMs)}</dd>

@@ -86,6 +86,17 @@ export class ChaosStore {
     }));
   }
 
+  /**
+   * The server's version as it reports it ('3.4.23'), read once; undefined when it will not
+   * say. The checker needs it where a store version has a defect of its own.
+   */
+  get version(): string | undefined {
+    if (this.versionText === null) this.versionText = readVersion(this.kind);
+    return this.versionText;
+  }
+
+  private versionText: string | undefined | null = null;
+
   get size(): number {
     return this.members.length;
   }
@@ -413,4 +424,18 @@ function ask(host: string, port: number, line: string): Promise<string> {
     socket.on('end', () => done(answer));
     socket.on('error', () => done('refused'));
   });
+}
+
+/** What `--version` prints, reduced to the dotted number ('etcd Version: 3.4.23' → '3.4.23'). */
+function readVersion(kind: ChaosStoreKind): string | undefined {
+  const [command, args]: [string, string[]] = kind.startsWith('etcd')
+    ? [BINARIES.etcd, ['--version']]
+    : kind === 'redis'
+      ? [BINARIES.redis, ['--version']]
+      : kind === 'postgres'
+        ? [join(BINARIES.postgres, 'postgres'), ['--version']]
+        : ['dpkg-query', ['-W', `-f=${'$'}{Version}`, 'zookeeper']];
+  const out = spawnSync(command, args, { encoding: 'utf8', timeout: 10_000 });
+  if (out.status !== 0) return undefined;
+  return /(\d+\.\d+(?:\.\d+)?)/.exec(out.stdout)?.[1];
 }

@@ -80,7 +80,10 @@ export function summaryCells(row: NemesisSummary): string[] {
 /** The run's verdict and the per-nemesis table, as plain text for a terminal. */
 export function formatSummary(history: ChaosHistory, verdict: ChaosVerdict): string {
   const { stats } = verdict;
-  const store = history.store === undefined ? '' : ` on ${history.store}`;
+  const store =
+    history.store === undefined
+      ? ''
+      : ` on ${history.store}${history.storeVersion ? ` ${history.storeVersion}` : ''}`;
   const lines = [
     `chaos: ${history.protocol}${store}, seed ${history.seed}, ${history.nodes.length} nodes, ` +
       `${formatMs(stats.durationMs)}: ${verdict.ok ? 'PASS' : `FAIL (${verdict.violations.length} violation${verdict.violations.length === 1 ? '' : 's'})`}`,

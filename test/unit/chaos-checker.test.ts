@@ -350,3 +350,76 @@ describe('checkHistory on protocols without a lease', () => {
     expect(v.notPromised).toEqual([]);
   });
 });
+
+describe('checkHistory on a store that ends leases early', () => {
+  /**
+   * n1 leads on token 1; the etcd leader member stands still over [3000, 5000]; n2 takes the
+   * key on token 2 at `n2From` while n1 still works until 5600, its late write refused.
+   */
+  function pausedEtcd(version: string | undefined, n2From = 5100): ChaosHistory {
+    const b = new HistoryBuilder('kv');
+    for (const node of b.nodes) {
+      b.add({ kind: 'process', node, incarnation: 0, at: 0, what: 'start', data: 'fresh' });
+    }
+    b.add({ kind: 'elected', node: 'n1', incarnation: 0, at: 500, term: 1, token: 1 });
+    b.claims('n1', 0, 600, 5600, 1).writes('n1', 0, 1000, 5000, 1);
+    b.fault(1, 'store', ['store m1'], 3000, 5000, 'pause-leader-member');
+    b.add({ kind: 'elected', node: 'n2', incarnation: 0, at: n2From - 50, term: 2, token: 2 });
+    b.claims('n2', 0, n2From, 9000, 2).writes('n2', 0, n2From, 9000, 2);
+    b.write('n1', 0, 5550, 1);
+    b.add({
+      kind: 'deposed',
+      node: 'n1',
+      incarnation: 0,
+      at: 5600,
+      term: 2,
+      reason: 'lease-lapsed',
+    });
+    b.diags((node, t) => {
+      const leader = t < 500 ? null : t < 5700 ? 'n1' : 'n2';
+      return {
+        role: leader === node ? 'leader' : 'follower',
+        leader,
+        term: leader === 'n2' ? 2 : 1,
+        isLeader: leader === node,
+      };
+    });
+    return {
+      ...b.build(),
+      store: 'etcd-cluster',
+      ...(version === undefined ? {} : { storeVersion: version }),
+    };
+  }
+
+  for (const version of ['3.4.23', '3.5.10']) {
+    it(`reports the overlap after a paused etcd ${version} leader member as not promised`, () => {
+      const v = checkHistory(pausedEtcd(version));
+      expect(v.violations).toEqual([]);
+      expect(v.notPromised).toHaveLength(1);
+      const [np] = v.notPromised;
+      expect(np!.reason).toContain(`etcd ${version}`);
+      expect(np!.reason).toContain('etcd-io/etcd#15247');
+      expect(np!.reason).toMatch(/fault #1 store pause-leader-member .* healed 100\.\d ms before$/);
+      expect(v.stats.writes.rejected).toBe(1);
+    });
+  }
+
+  for (const version of ['3.4.28', '3.5.11', '3.6.0', undefined]) {
+    it(`flags the same overlap on etcd ${version ?? 'of unknown version'}`, () => {
+      const v = checkHistory(pausedEtcd(version));
+      expect(rules(v)).toEqual(['overlap']);
+      expect(v.notPromised).toEqual([]);
+    });
+  }
+
+  it('flags an overlap that began while the member was still paused', () => {
+    expect(rules(checkHistory(pausedEtcd('3.4.23', 4500)))).toEqual(['overlap']);
+  });
+
+  it('flags a stale write the register accepted, defect or not', () => {
+    const h = pausedEtcd('3.4.23');
+    const late = h.events.find((e) => e.kind === 'write' && e.node === 'n1' && e.at === 5550);
+    Object.assign(late!, { accepted: true });
+    expect(rules(checkHistory(h))).toContain('stale-write-accepted');
+  });
+});
