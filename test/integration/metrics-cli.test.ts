@@ -51,13 +51,16 @@ async function scrapesWithOneLeader(nodes: MetricsNode[], description: string) {
       );
       const terms = new Set(scrapes.map((s) => s.value('electorate_term')));
       if (leading.length !== 1 || terms.size !== 1) return false;
-      // A member may hold the term from its own lost candidacy before the leader reaches it.
+      // A member may hold the term from its own lost candidacy before the leader reaches it,
+      // and may have heard the winner's vote request before the heartbeat that names it
+      // leader: wait until every follower has counted the leader, not only heard from it.
       const leaderId = nodes[scrapes.indexOf(leading[0]!)]!.id;
       return scrapes.every(
         (s) =>
-          s === leading[0] ||
-          s.value('electorate_peer_last_contact_timestamp_seconds', { peer: leaderId }) !==
-            undefined,
+          (s.value('electorate_leader_changes_total') ?? 0) >= 1 &&
+          (s === leading[0] ||
+            s.value('electorate_peer_last_contact_timestamp_seconds', { peer: leaderId }) !==
+              undefined),
       );
     },
     15_000,
