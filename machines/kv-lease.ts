@@ -1,4 +1,4 @@
-import { assign, cancel, enqueueActions, setup } from 'xstate';
+import { and, assign, cancel, enqueueActions, setup } from 'xstate';
 import type { KvHolderInfo, KvReply, KvRequest } from './kv-messages.js';
 import { STORE } from './kv-messages.js';
 import type { ProtocolEmitted, ReceiveEvent, Role } from './protocol-events.js';
@@ -16,6 +16,17 @@ import { nextRandom } from './seeded-random.js';
  * the local deadline (send + TTL − margin) always falls before the store's own expiry, and
  * a leader cut off from its store stops leading by then, with or without an answer.
  * Failures back off exponentially with seeded jitter, capped.
+ *
+ * An acquire that failed or went unanswered may still have been applied (the store was
+ * frozen, the answer was lost): the key may now name this candidate under a handle it never
+ * heard of, and nobody would lead until that lease ran out. So a failed acquire, and a
+ * `taken` that names this candidate, is reconciled: the machine reads the key back and
+ * adopts a lease that is its own by acquiring again under the handle found (the store keeps
+ * the token and extends the lease; the lease clock counts from that new send), or, for a
+ * handle it already tried or gave up, releases it by that handle (compare-and-delete) and
+ * campaigns again. A renewal needs no such step: it is conditional on the handle, so the
+ * next one (or the acquire after a lapse, which keeps the handle) settles what the lost one
+ * did.
  */
 
 export interface KvTiming {
@@ -64,6 +75,12 @@ export interface KvLeaseContext {
   /** Failures since the last success: they set the backoff. */
   failures: number;
   backoffMs: number;
+  /** The handle last taken over by reconciling: found again in the way, it is released. */
+  adopted: string | null;
+  /** Handles released as strays (newest last, a few): never adopted, even if read back. */
+  discarded: string[];
+  /** Read-backs since the last lease won or holder seen: past the first, adopting backs off. */
+  reconciles: number;
   /** Campaigns started (acquire requests sent). */
   elections: number;
   lastError: string | null;
@@ -95,6 +112,26 @@ const holderOf = (event: KvLeaseEvent): KvHolderInfo | null =>
 
 const request = (msg: KvRequest) => ({ type: 'send' as const, to: STORE, msg });
 
+/** Stray handles remembered, so the list stays small whatever the store does. */
+const MAX_DISCARDED = 4;
+
+const remember = (list: string[], owner: string) =>
+  list.includes(owner) ? list : [...list, owner].slice(-MAX_DISCARDED);
+
+/** What a read-back found, and whether it is this candidate's. */
+const foundOf = (event: KvLeaseEvent) => replyOf(event) as Reply<'found'>;
+
+const foundOurs = (context: KvLeaseContext, event: KvLeaseEvent) =>
+  answers(context, event, 'found') && foundOf(event).holder?.value === context.id;
+
+/** The handle a read-back (or a late `acquired`) names, if it is one to act on. */
+const strayOwnerOf = (event: KvLeaseEvent): string | null => {
+  const m = replyOf(event);
+  if (m?.type === 'found') return m.owner;
+  if (m?.type === 'acquired') return m.owner;
+  return null;
+};
+
 /** The lease a leader may count on: the TTL less the safety margin. */
 const leaseMs = (t: KvTiming) => t.ttlMs - t.marginMs;
 
@@ -124,6 +161,29 @@ export const kvLeaseMachine = setup({
     renewed: ({ context, event }) => answers(context, event, 'renewed'),
     lost: ({ context, event }) => answers(context, event, 'lost'),
     requestFailed: ({ context, event }) => answers(context, event, 'failed'),
+    /** The store says the key is held, by this candidate: a lease won without hearing of it. */
+    takenByUs: ({ context, event }) =>
+      answers(context, event, 'taken') &&
+      (replyOf(event) as Reply<'taken'>).holder?.value === context.id,
+    foundFree: ({ context, event }) =>
+      answers(context, event, 'found') && foundOf(event).holder === null,
+    /** Ours under a handle not yet tried: acquiring under it again takes the lease over. */
+    foundAdoptable: ({ context, event }) => {
+      if (!foundOurs(context, event)) return false;
+      const owner = foundOf(event).owner;
+      return owner !== null && owner !== context.adopted && !context.discarded.includes(owner);
+    },
+    /** Ours under a handle already tried, or given up: only releasing it frees the key. */
+    foundDiscardable: ({ context, event }) =>
+      foundOurs(context, event) && foundOf(event).owner !== null,
+    foundOther: ({ context, event }) => answers(context, event, 'found'),
+    /** The first read-back adopts at once; a store that keeps failing the adoption is backed off from. */
+    firstReconcile: ({ context }) => context.reconciles <= 1,
+    /** The acquire being reconciled answered after all: its handle, unless given up. */
+    lateAcquired: ({ context, event }) => {
+      const m = replyOf(event);
+      return m?.type === 'acquired' && !context.discarded.includes(m.owner);
+    },
     released: ({ context, event }) =>
       answers(context, event, 'released') || answers(context, event, 'failed'),
     keyFree: ({ context, event }) =>
@@ -142,7 +202,12 @@ export const kvLeaseMachine = setup({
     /** An acquire answered after the machine gave up on it, under a handle it no longer keeps. */
     strayAcquire: ({ context, event }) => {
       const m = replyOf(event);
-      return m?.type === 'acquired' && m.round !== context.pending && m.owner !== context.owner;
+      return (
+        m?.type === 'acquired' &&
+        m.round !== context.pending &&
+        m.owner !== context.owner &&
+        !context.discarded.includes(m.owner)
+      );
     },
   },
   actions: {
@@ -172,6 +237,8 @@ export const kvLeaseMachine = setup({
         leaderToken: m.token,
         failures: 0,
         pending: -1,
+        adopted: null,
+        reconciles: 0,
       });
       enqueue.emit({ type: 'lease.granted', round: m.round });
       enqueue.emit({ type: 'role', role: 'leader', term: m.token });
@@ -222,12 +289,48 @@ export const kvLeaseMachine = setup({
     releaseStray: enqueueActions(({ context, event, enqueue }) => {
       const m = replyOf(event) as Reply<'acquired'>;
       const round = context.round + 1;
-      enqueue.assign({ round });
+      enqueue.assign({ round, discarded: remember(context.discarded, m.owner) });
       enqueue.emit(request({ type: 'release', round, key: context.key, owner: m.owner }));
     }),
+    requestInspect: enqueueActions(({ context, enqueue }) => {
+      const round = context.round + 1;
+      enqueue.assign({ round, pending: round, reconciles: context.reconciles + 1 });
+      enqueue.emit(request({ type: 'inspect', round, key: context.key }));
+    }),
+    /** The next acquire goes out under the handle found: the store gives the lease back. */
+    adoptOwner: assign(({ context, event }) => {
+      const owner = strayOwnerOf(event) ?? context.owner;
+      return { owner, adopted: owner, pending: -1 };
+    }),
+    /** Releases the handle found (the store deletes the key only if that handle holds it). */
+    requestDiscard: enqueueActions(({ context, event, enqueue }) => {
+      const owner = strayOwnerOf(event);
+      const round = context.round + 1;
+      enqueue.assign({ round, pending: round });
+      if (owner === null) return;
+      enqueue.assign({
+        discarded: remember(context.discarded, owner),
+        adopted: null,
+        owner: context.owner === owner ? null : context.owner,
+      });
+      enqueue.emit(request({ type: 'release', round, key: context.key, owner }));
+    }),
+    noteFound: enqueueActions(({ context, event, enqueue }) => {
+      enqueue.assign({ pending: -1 });
+      const change = leaderChange(context, foundOf(event).holder);
+      if (change === undefined) return;
+      enqueue.assign({ leader: change.leader, leaderToken: change.leaderToken });
+      if (change.announce) {
+        enqueue.emit({ type: 'leader', leader: change.leader, term: change.leaderToken ?? 0 });
+      }
+    }),
+    /** Someone else holds the key: the store works, and reconciling is over. */
+    resetFailures: assign({ failures: 0, reconciles: 0 }),
     noteTaken: enqueueActions(({ context, event, enqueue }) => {
       const m = replyOf(event) as Reply<'taken'>;
-      enqueue.assign({ failures: 0, pending: -1, owner: m.owner ?? context.owner });
+      enqueue.assign({ pending: -1, owner: m.owner ?? context.owner });
+      // Taken by ourselves is not progress: a reconcile loop must still back off.
+      if (m.holder?.value !== context.id) enqueue.assign({ failures: 0, reconciles: 0 });
       const change = leaderChange(context, m.holder);
       if (change === undefined) return;
       enqueue.assign({ leader: change.leader, leaderToken: change.leaderToken });
@@ -259,17 +362,21 @@ export const kvLeaseMachine = setup({
       );
     }),
     watchBroke: assign({ watchRound: -1, watchOwner: null }),
+    // An attempt that did not conclude says nothing against the handle it used: the next
+    // read-back may adopt it again.
     noteFailure: assign(({ context, event }) => {
       const m = replyOf(event) as Reply<'failed'> | undefined;
       return {
         failures: context.failures + 1,
         pending: -1,
+        adopted: null,
         lastError: m === undefined ? 'no answer from the store' : m.message,
       };
     }),
     noteTimeout: assign(({ context }) => ({
       failures: context.failures + 1,
       pending: -1,
+      adopted: null,
       lastError: 'no answer from the store',
     })),
     /** "Equal jitter": half the capped exponential delay, plus a seeded draw of the rest. */
@@ -297,6 +404,9 @@ export const kvLeaseMachine = setup({
     token: null,
     leader: null,
     leaderToken: null,
+    adopted: null,
+    discarded: [],
+    reconciles: 0,
     failures: 0,
     backoffMs: 0,
     elections: 0,
@@ -323,12 +433,46 @@ export const kvLeaseMachine = setup({
     },
     campaigning: {
       entry: 'requestAcquire',
-      after: { requestDeadline: { target: 'backingOff', actions: 'noteTimeout' } },
+      after: { requestDeadline: { target: 'reconciling', actions: 'noteTimeout' } },
       on: {
         receive: [
           { guard: 'acquired', target: 'leader', actions: 'takeLease' },
+          { guard: 'takenByUs', target: 'reconciling', actions: 'noteTaken' },
           { guard: 'taken', target: 'waiting', actions: 'noteTaken' },
+          { guard: 'requestFailed', target: 'reconciling', actions: 'noteFailure' },
+        ],
+      },
+    },
+    // The acquire failed or went unanswered, or the store named us: what is at the store?
+    reconciling: {
+      entry: 'requestInspect',
+      after: { requestDeadline: { target: 'backingOff', actions: 'noteTimeout' } },
+      on: {
+        receive: [
+          { guard: 'lateAcquired', target: 'campaigning', actions: 'adoptOwner' },
+          // Nothing was applied: the acquire failed as it said, and is retried after a backoff.
+          { guard: 'foundFree', target: 'backingOff', actions: 'noteFound' },
+          {
+            guard: and(['foundAdoptable', 'firstReconcile']),
+            target: 'campaigning',
+            actions: 'adoptOwner',
+          },
+          { guard: 'foundAdoptable', target: 'backingOff', actions: 'adoptOwner' },
+          { guard: 'foundDiscardable', target: 'discarding' },
+          { guard: 'foundOther', target: 'waiting', actions: ['noteFound', 'resetFailures'] },
           { guard: 'requestFailed', target: 'backingOff', actions: 'noteFailure' },
+        ],
+      },
+    },
+    // A lease of ours that acquiring could not take over: release it, then stand again.
+    discarding: {
+      entry: 'requestDiscard',
+      after: { requestDeadline: { target: 'backingOff', actions: 'noteTimeout' } },
+      on: {
+        receive: [
+          { guard: 'requestFailed', target: 'backingOff', actions: 'noteFailure' },
+          { guard: 'released', target: 'campaigning' },
+          { guard: 'lateAcquired', actions: 'releaseStray' },
         ],
       },
     },
@@ -443,7 +587,9 @@ function leaderChange(
 /** The role a snapshot of the KV-lease machine stands for. */
 export function kvLeaseRole(value: unknown): Role {
   if (typeof value === 'object' && value !== null && 'leader' in value) return 'leader';
-  if (value === 'campaigning') return 'candidate';
+  if (value === 'campaigning' || value === 'reconciling' || value === 'discarding') {
+    return 'candidate';
+  }
   return 'follower';
 }
 

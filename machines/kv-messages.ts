@@ -3,6 +3,10 @@
  * only peer (id `STORE`): requests leave as `send` events, answers and watch events come
  * back as `receive` events. Every request carries a `round`, and every answer names the
  * round it answers, so an answer that arrives after the machine gave up on it is ignored.
+ *
+ * A request whose answer never came may still have been applied: `inspect` reads the key
+ * back with its holder's handle, so the machine can adopt a lease it won without hearing of
+ * it, or release it.
  */
 
 import { isWireCounter } from './wire-bounds.js';
@@ -25,6 +29,8 @@ export type KvRequest =
     }
   | { type: 'renew'; round: number; key: string; owner: string; ttlMs: number }
   | { type: 'release'; round: number; key: string; owner: string }
+  /** Reads the key back with its holder's handle (after an acquire whose answer was lost). */
+  | { type: 'inspect'; round: number; key: string }
   | {
       type: 'watch';
       round: number;
@@ -46,11 +52,20 @@ export type KvReply =
   /** The lease or key was gone when the renewal reached the store. */
   | { type: 'lost'; round: number }
   | { type: 'released'; round: number }
+  /** The key read back: its holder and the holder's handle (both null when free or unknown). */
+  | { type: 'found'; round: number; holder: KvHolderInfo | null; owner: string | null }
   /** A watch event: the key's holder now (null when free). */
   | { type: 'holder'; round: number; holder: KvHolderInfo | null }
   | { type: 'failed'; round: number; op: KvOperation; message: string };
 
-const OPS: ReadonlySet<string> = new Set(['acquire', 'renew', 'release', 'watch', 'unwatch']);
+const OPS: ReadonlySet<string> = new Set([
+  'acquire',
+  'renew',
+  'release',
+  'inspect',
+  'watch',
+  'unwatch',
+]);
 const MAX_TEXT = 4096;
 
 const isRound = isWireCounter;
@@ -83,6 +98,13 @@ export function decodeKvReply(raw: unknown): KvReply | undefined {
       const h = holder(m.holder);
       if (h === undefined || !(m.owner === null || isText(m.owner))) return undefined;
       return { type: 'taken', round, holder: h, owner: m.owner };
+    }
+    case 'found': {
+      const h = holder(m.holder);
+      if (h === undefined || !(m.owner === null || isText(m.owner))) return undefined;
+      // A handle with nobody holding the key would be a handle to nothing.
+      if (h === null && m.owner !== null) return undefined;
+      return { type: 'found', round, holder: h, owner: m.owner };
     }
     case 'connected':
     case 'renewed':

@@ -5,7 +5,7 @@ import {
   createFollower,
   type Follower,
 } from '../../src/kv/index.js';
-import type { KvStore } from '../../transports/kv/types.js';
+import type { AcquireRequest, AcquireResult, KvStore } from '../../transports/kv/types.js';
 import {
   describeWithServer,
   type StoreKind,
@@ -185,6 +185,48 @@ export function kvFaultSuite(options: KvSuiteOptions): void {
           3 * ttlMs,
           'no leaked handles',
         );
+      }
+    });
+
+    it('adopts a lease the store granted whose answer was lost: it leads on that token, no TTL wait', async () => {
+      fresh();
+      const requestTimeoutMs = Math.round(ttlMs / 4);
+      const real = store();
+      // The store applies the first acquire; its answer never reaches the election.
+      let lost: Promise<AcquireResult> | undefined;
+      const lossy = new Proxy(real, {
+        get(target, prop) {
+          if (prop === 'acquire' && lost === undefined) {
+            return (req: AcquireRequest) => {
+              lost = target.acquire(req);
+              // Fails once the election has long stopped waiting for it, as a lost answer does.
+              return lost.then(
+                () =>
+                  new Promise<never>((_, reject) =>
+                    setTimeout(() => reject(new Error('answer lost')), requestTimeoutMs * 2),
+                  ),
+              );
+            };
+          }
+          const v = Reflect.get(target, prop, target) as unknown;
+          return typeof v === 'function' ? v.bind(target) : v;
+        },
+      });
+      const c = createCandidate(lossy, key, 'a', {
+        ttl: ttlMs,
+        seed: keyNumber,
+        requestTimeoutMs,
+      });
+      running.push(c);
+      log.watch(c);
+      await waitFor(() => lost !== undefined, 5000, 'the first acquire');
+      const granted = await lost!;
+      expect(granted.acquired).toBe(true);
+      await waitFor(() => c.isLeader, 3 * ttlMs, 'the candidate to lead');
+      // Led on the lease it won unawares, not on a new one taken after that one ran out.
+      expect(c.fencingToken).toBe((granted as { token: number }).token);
+      if (options.handles !== undefined) {
+        expect(await options.handles(server, key)).toBeLessThanOrEqual(1);
       }
     });
 

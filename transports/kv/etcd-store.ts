@@ -2,6 +2,7 @@ import type { Etcd3, IKeyValue, IOptions, ITxnResponse } from 'etcd3';
 import type {
   AcquireRequest,
   AcquireResult,
+  KvHeld,
   KvHolder,
   KvStore,
   KvWatchEvent,
@@ -129,6 +130,14 @@ export class EtcdStore implements KvStore {
     const res = await etcd.kv.range({ key: Buffer.from(key) });
     const kv = res.kvs[0];
     return kv === undefined ? null : holderOf(kv);
+  }
+
+  /** The key and the lease it lives under: that lease is the holder's handle. */
+  async inspect(key: string): Promise<KvHeld | null> {
+    const etcd = await this.etcd();
+    const res = await etcd.kv.range({ key: Buffer.from(key) });
+    const kv = res.kvs[0];
+    return kv === undefined ? null : { holder: holderOf(kv), owner: String(kv.lease) };
   }
 
   watch(key: string, listener: (event: KvWatchEvent) => void, options: WatchOptions = {}) {

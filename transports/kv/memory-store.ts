@@ -1,4 +1,11 @@
-import type { AcquireRequest, AcquireResult, KvHolder, KvStore, KvWatchEvent } from './types.js';
+import type {
+  AcquireRequest,
+  AcquireResult,
+  KvHeld,
+  KvHolder,
+  KvStore,
+  KvWatchEvent,
+} from './types.js';
 
 /** The clock a memory store keeps TTLs on: the real one, or a simulator's virtual one. */
 export interface StoreClock {
@@ -103,6 +110,17 @@ export class MemoryStore implements KvStore {
   readNow(key: string): KvHolder | null {
     const entry = this.live(key);
     return entry === undefined ? null : { value: entry.value, token: entry.token };
+  }
+
+  async inspect(key: string): Promise<KvHeld | null> {
+    return this.inspectNow(key);
+  }
+
+  inspectNow(key: string): KvHeld | null {
+    const entry = this.live(key);
+    return entry === undefined
+      ? null
+      : { holder: { value: entry.value, token: entry.token }, owner: entry.owner };
   }
 
   watch(key: string, listener: (event: KvWatchEvent) => void): () => void {

@@ -3,6 +3,7 @@ import type { Client, ClientConfig, Pool, PoolConfig } from 'pg';
 import type {
   AcquireRequest,
   AcquireResult,
+  KvHeld,
   KvHolder,
   KvStore,
   KvWatchEvent,
@@ -53,9 +54,10 @@ export function checkIdentifier(what: string, name: string, room = MAX_NAME): st
   return name;
 }
 
-/** Who holds a row, and how long its lease still runs by the server's clock. */
+/** Who holds a row under which handle, and how long its lease still runs by the server's clock. */
 interface LeaseRow {
   holder: KvHolder;
+  owner: string;
   remainingMs: number;
 }
 
@@ -151,6 +153,11 @@ export class PostgresStore implements KvStore {
 
   async read(key: string): Promise<KvHolder | null> {
     return (await this.readLease(key))?.holder ?? null;
+  }
+
+  async inspect(key: string): Promise<KvHeld | null> {
+    const lease = await this.readLease(key);
+    return lease === null ? null : { holder: lease.holder, owner: lease.owner };
   }
 
   watch(key: string, listener: (event: KvWatchEvent) => void, options: WatchOptions = {}) {
@@ -291,8 +298,13 @@ SELECT (SELECT token FROM won) AS won, (SELECT count(*) FROM note) AS notified,
 
   private async readLease(key: string): Promise<LeaseRow | null> {
     const pool = await this.ready();
-    const res = await pool.query<{ holder: string; token: string; remaining_ms: number }>(
-      `SELECT holder, token,
+    const res = await pool.query<{
+      holder: string;
+      owner: string;
+      token: string;
+      remaining_ms: number;
+    }>(
+      `SELECT holder, owner, token,
               (extract(epoch FROM expires_at - clock_timestamp()) * 1000)::float8 AS remaining_ms
          FROM ${this.leases} WHERE name = $1::text AND expires_at > clock_timestamp()`,
       [key],
@@ -301,6 +313,7 @@ SELECT (SELECT token FROM won) AS won, (SELECT count(*) FROM note) AS notified,
     if (row === undefined) return null;
     return {
       holder: { value: row.holder, token: tokenOf(row.token) },
+      owner: row.owner,
       remainingMs: row.remaining_ms,
     };
   }

@@ -3,6 +3,7 @@ import type { Redis, RedisOptions } from 'ioredis';
 import type {
   AcquireRequest,
   AcquireResult,
+  KvHeld,
   KvHolder,
   KvStore,
   KvWatchEvent,
@@ -54,7 +55,7 @@ if cur and string.match(cur, '^%d+ (%S+) ') == ARGV[1] then
 end
 return 0`;
 
-function parse(raw: string | null): { holder: KvHolder; owner: string } | null {
+function parse(raw: string | null): KvHeld | null {
   if (raw === null) return null;
   const m = /^(\d+) (\S+) ([\s\S]*)$/.exec(raw);
   if (m === null) return null;
@@ -117,6 +118,11 @@ export class RedisStore implements KvStore {
   async read(key: string): Promise<KvHolder | null> {
     const redis = await this.redis();
     return parse(await redis.get(key))?.holder ?? null;
+  }
+
+  async inspect(key: string): Promise<KvHeld | null> {
+    const redis = await this.redis();
+    return parse(await redis.get(key));
   }
 
   watch(key: string, listener: (event: KvWatchEvent) => void, options: WatchOptions = {}) {

@@ -2,7 +2,7 @@ import { fromCallback } from 'xstate';
 import type { KvReply, KvRequest } from '../../machines/kv-messages.js';
 import { STORE } from '../../machines/kv-messages.js';
 import type { TransportCommand, TransportEvent, TransportInput, TransportLogic } from '../types.js';
-import type { KvStore } from './types.js';
+import type { KvHolder, KvStore } from './types.js';
 import { withTimeout } from './types.js';
 
 export interface KvStoreActorOptions {
@@ -56,8 +56,9 @@ const asError = (err: unknown): Error => (err instanceof Error ? err : new Error
  * (and watch events) into `receive` events from peer `store`. Every request gets exactly one
  * answer within `timeoutMs`; a failure is answered as `failed` and reported once as a
  * `transport.error`. An acquire that succeeds after its answer went out as a failure is
- * released here, so a handle the machine never learned of cannot block the key. Stopping
- * the actor ends its watch and releases every handle it still holds.
+ * still handed to the machine, under its old round: the machine reconciles it (adopts or
+ * releases it), so that one party decides about each handle. Stopping the actor ends its
+ * watch and releases every handle it still holds.
  */
 export function kvStoreActor(store: KvStore, options: KvStoreActorOptions = {}): TransportLogic {
   const timeoutMs = options.timeoutMs ?? 2000;
@@ -131,14 +132,24 @@ export function kvStoreActor(store: KvStore, options: KvStoreActorOptions = {}):
           call.then(
             (result) => {
               const owner = result.owner;
-              if (answered || stopped) {
-                // Too late: the machine has moved on and does not know this handle.
-                if (owner !== undefined && (stopped || owner !== req.owner)) {
-                  release(req.key, owner).catch(() => undefined);
-                }
+              if (stopped) {
+                // Nobody is left to decide about this handle.
+                if (owner !== undefined) release(req.key, owner).catch(() => undefined);
                 return;
               }
               if (owner !== undefined) hold(req.key, owner);
+              if (answered) {
+                // Too late for its round; a lease won is still news the machine acts on.
+                if (result.acquired) {
+                  reply({
+                    type: 'acquired',
+                    round: req.round,
+                    owner: result.owner,
+                    token: result.token,
+                  });
+                }
+                return;
+              }
               reply(
                 result.acquired
                   ? { type: 'acquired', round: req.round, owner: result.owner, token: result.token }
@@ -180,6 +191,28 @@ export function kvStoreActor(store: KvStore, options: KvStoreActorOptions = {}):
         case 'release':
           timed('release', release(req.key, req.owner)).then(
             () => reply({ type: 'released', round: req.round }),
+            (err) => fail(req, err),
+          );
+          return;
+        case 'inspect':
+          track<{ holder: KvHolder; owner: string | null } | null>(
+            store,
+            withTimeout(
+              store.inspect?.(req.key) ??
+                store
+                  .read(req.key)
+                  .then((holder) => (holder === null ? null : { holder, owner: null })),
+              timeoutMs,
+              `${store.kind} read`,
+            ),
+          ).then(
+            (held) =>
+              reply({
+                type: 'found',
+                round: req.round,
+                holder: held?.holder ?? null,
+                owner: held?.owner ?? null,
+              }),
             (err) => fail(req, err),
           );
           return;

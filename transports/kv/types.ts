@@ -16,6 +16,12 @@ export interface KvHolder {
   token: number;
 }
 
+/** A holder as read back, with the handle that holds the key (`owner` of AcquireResult). */
+export interface KvHeld {
+  holder: KvHolder;
+  owner: string;
+}
+
 export interface AcquireRequest {
   key: string;
   value: string;
@@ -64,6 +70,13 @@ export interface KvStore {
   /** Deletes the key if `owner` still holds it, and drops the owner's lease. */
   release(request: { key: string; owner: string }): Promise<void>;
   read(key: string): Promise<KvHolder | null>;
+  /**
+   * The key's holder with its owner handle (null when free): what an election reads back
+   * after an acquire whose answer it never got, to adopt the lease or release it by handle.
+   * Optional for stores of one's own: without it the election learns the holder only, and
+   * a lease it won unawares runs out by its TTL.
+   */
+  inspect?(key: string): Promise<KvHeld | null>;
   /**
    * Reports the key's holder now, then every change (put, delete, expiry). Returns a
    * function that ends the watch.

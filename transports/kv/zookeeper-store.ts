@@ -3,6 +3,7 @@ import type { Client, Stat, State } from 'node-zookeeper-client';
 import type {
   AcquireRequest,
   AcquireResult,
+  KvHeld,
   KvHolder,
   KvStore,
   KvWatchEvent,
@@ -143,6 +144,31 @@ export class ZookeeperStore implements KvStore {
 
   async read(key: string): Promise<KvHolder | null> {
     return this.lowest(await this.client(), pathOf(key));
+  }
+
+  /**
+   * The head of the queue, with its path as the handle: once it has claimed the lead, or
+   * before that if it is this session's own (a claim whose answer was lost may follow).
+   */
+  async inspect(key: string): Promise<KvHeld | null> {
+    const client = await this.client();
+    const dir = pathOf(key);
+    let children = queue(await this.children(client, dir));
+    for (let attempt = 0; attempt < 5 && children.length > 0; attempt++) {
+      const path = `${dir}/${children[0]!}`;
+      try {
+        const entry = decode(await this.call<Buffer>((cb) => client.getData(path, cb)));
+        const holder = { value: entry.value, token: tokenOf(children[0]!) };
+        if (entry.state === 'leads' || (await this.owns(client, path))) {
+          return { holder, owner: path };
+        }
+        return null;
+      } catch (err) {
+        if (codeOf(err) !== NO_NODE) throw err;
+        children = queue(await this.children(client, dir));
+      }
+    }
+    return null;
   }
 
   watch(key: string, listener: (event: KvWatchEvent) => void, options: WatchOptions = {}) {

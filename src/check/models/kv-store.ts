@@ -95,6 +95,18 @@ export const kvStoreMachine = setup({
           enqueue.cancel('ttl');
           notify(null);
           return;
+        case 'inspect': {
+          const h = context.holder;
+          enqueue.emit(
+            reply(from, {
+              type: 'found',
+              round: msg.round,
+              holder: info(h),
+              owner: h?.owner ?? null,
+            }),
+          );
+          return;
+        }
         case 'watch':
           enqueue.assign({
             watches: [...context.watches.filter(([to]) => to !== from), [from, msg.round]],
