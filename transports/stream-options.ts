@@ -1,4 +1,5 @@
 import { type HostPort, parseHostPort } from './address.js';
+import { DEFAULT_MAX_PENDING_CONNECTIONS } from './pending-connections.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './types.js';
 
 export interface BackoffOptions {
@@ -39,6 +40,12 @@ export interface StreamTransportOptions {
   handshakeTimeoutMs?: number;
   /** How long a frame may take to arrive once its first byte has; default 5000 ms. */
   frameTimeoutMs?: number;
+  /**
+   * Most inbound connections held before they complete their handshake (TLS, upgrade,
+   * hello, authentication); past it new ones are closed at once and counted as `refused`.
+   * Default `DEFAULT_MAX_PENDING_CONNECTIONS` (64).
+   */
+  maxPendingConnections?: number;
   backoff?: BackoffOptions;
   tls?: TlsOptions;
 }
@@ -51,6 +58,7 @@ export interface ResolvedStreamOptions {
   connectTimeoutMs: number;
   handshakeTimeoutMs: number;
   frameTimeoutMs: number;
+  maxPendingConnections: number;
   backoff: Required<BackoffOptions>;
   tls: TlsOptions | undefined;
 }
@@ -94,6 +102,11 @@ export function resolveStreamOptions(options: StreamTransportOptions): ResolvedS
     connectTimeoutMs: positiveInteger('connectTimeoutMs', options.connectTimeoutMs, 2000),
     handshakeTimeoutMs: positiveInteger('handshakeTimeoutMs', options.handshakeTimeoutMs, 5000),
     frameTimeoutMs: positiveInteger('frameTimeoutMs', options.frameTimeoutMs, 5000),
+    maxPendingConnections: positiveInteger(
+      'maxPendingConnections',
+      options.maxPendingConnections,
+      DEFAULT_MAX_PENDING_CONNECTIONS,
+    ),
     backoff: { baseMs, capMs },
     tls: options.tls,
   };

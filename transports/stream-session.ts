@@ -275,6 +275,7 @@ export class StreamSession {
     clearTimeout(conn.timer);
     conn.timer = undefined;
     conn.peer = peer;
+    conn.wire?.established();
     this.activate(peer, conn);
   }
 
