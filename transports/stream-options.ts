@@ -48,6 +48,13 @@ export interface StreamTransportOptions {
   maxPendingConnections?: number;
   backoff?: BackoffOptions;
   tls?: TlsOptions;
+  /**
+   * A secret every member shares. Each connection then starts with a nonce exchange that
+   * proves both ends hold it, and every frame after it carries an HMAC-SHA256 over its
+   * sequence number and body; a peer without the secret (or with another) is refused and
+   * counted as `unauthenticated`.
+   */
+  secret?: string | Buffer;
 }
 
 /** Options with every default applied and every value checked. */
@@ -61,6 +68,7 @@ export interface ResolvedStreamOptions {
   maxPendingConnections: number;
   backoff: Required<BackoffOptions>;
   tls: TlsOptions | undefined;
+  secret: Buffer | undefined;
 }
 
 // The TCP length prefix is a u32, so no frame can be larger than this.
@@ -95,6 +103,8 @@ export function resolveStreamOptions(options: StreamTransportOptions): ResolvedS
       'tls.verifyPeerIds needs mutual TLS: without client certificates there is no id to check',
     );
   }
+  const secret = options.secret === undefined ? undefined : Buffer.from(options.secret);
+  if (secret !== undefined && secret.length === 0) throw new Error('secret must not be empty');
   return {
     listen,
     listenText: options.listen,
@@ -109,5 +119,6 @@ export function resolveStreamOptions(options: StreamTransportOptions): ResolvedS
     ),
     backoff: { baseMs, capMs },
     tls: options.tls,
+    secret,
   };
 }
