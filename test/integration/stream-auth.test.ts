@@ -76,6 +76,39 @@ describe.each(STREAM_KINDS)('%s transport with a secret', (kind) => {
     await refused('unauthenticated', [{ v: 1, wake: 'z' }]);
   });
 
+  it('lets a connection that authenticates as a member replace its link', async () => {
+    const initiator = new InitiatorHandshake(Buffer.from(SECRET), 'b', 'link');
+    const replaced = trio.target.drops('replaced');
+    // The first frame back is the challenge; the proof makes the connection b's link.
+    const challenge = new Promise<Uint8Array>((resolve) => {
+      if (kind === 'tcp') {
+        void rawTcpClient(trio.ports.m!).then((client) => {
+          cleanups.push(() => client.socket.destroy());
+          client.socket.once('data', (chunk: Buffer) => {
+            const answered = initiator.answer(chunk.subarray(4), 'm');
+            if (answered !== undefined) client.socket.write(tcpFrame(Buffer.from(answered.proof)));
+            resolve(chunk.subarray(4));
+          });
+          client.socket.write(tcpFrame(Buffer.from(initiator.hello())));
+        });
+      } else {
+        void rawWsClient(trio.ports.m!).then((client) => {
+          cleanups.push(() => client.ws.terminate());
+          client.ws.once('message', (data: Buffer) => {
+            const answered = initiator.answer(data, 'm');
+            if (answered !== undefined) client.ws.send(answered.proof);
+            resolve(data);
+          });
+          client.ws.send(initiator.hello());
+        });
+      }
+    });
+    await challenge;
+    await waitFor(() => trio.target.drops('replaced') > replaced, 3000, 'the link replaced');
+    // The real b redials and takes its link back.
+    await trio.expectStillWorking();
+  });
+
   it('delivered nothing but the honest peers’ messages, and reported no error', () => {
     expect(trio.target.received.every((r) => r.from === 'b' || r.from === 'z')).toBe(true);
     expect(trio.target.received.every((r) => (r.msg as { decoded?: true }).decoded)).toBe(true);
