@@ -5,6 +5,7 @@ export const WIRE_VERSION = 1;
 export type WireFrame =
   | { kind: 'hello'; id: string }
   | { kind: 'wake'; id: string }
+  | { kind: 'auth' }
   | { kind: 'envelope'; from: string; msg: unknown };
 
 // fatal: a frame that is not valid UTF-8 is malformed, not silently repaired.
@@ -47,6 +48,9 @@ export function decodeFrame(payload: Uint8Array): WireFrame | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const frame = value as Record<string, unknown>;
   if (frame.v !== WIRE_VERSION) return undefined;
+  // A handshake frame of shared-secret authentication (see stream-auth), told apart here so
+  // that a node without the secret can say why it refuses the connection.
+  if ('auth' in frame || 'proof' in frame) return { kind: 'auth' };
   if ('hello' in frame) {
     return typeof frame.hello === 'string' && frame.hello.length > 0
       ? { kind: 'hello', id: frame.hello }

@@ -1,4 +1,5 @@
 import { type HostPort, parseHostPort } from './address.js';
+import { DEFAULT_MAX_PENDING_CONNECTIONS } from './pending-connections.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './types.js';
 
 export interface BackoffOptions {
@@ -39,8 +40,21 @@ export interface StreamTransportOptions {
   handshakeTimeoutMs?: number;
   /** How long a frame may take to arrive once its first byte has; default 5000 ms. */
   frameTimeoutMs?: number;
+  /**
+   * Most inbound connections held before they complete their handshake (TLS, upgrade,
+   * hello, authentication); past it new ones are closed at once and counted as `refused`.
+   * Default `DEFAULT_MAX_PENDING_CONNECTIONS` (64).
+   */
+  maxPendingConnections?: number;
   backoff?: BackoffOptions;
   tls?: TlsOptions;
+  /**
+   * A secret every member shares. Each connection then starts with a nonce exchange that
+   * proves both ends hold it, and every frame after it carries an HMAC-SHA256 over its
+   * sequence number and body; a peer without the secret (or with another) is refused and
+   * counted as `unauthenticated`.
+   */
+  secret?: string | Buffer;
 }
 
 /** Options with every default applied and every value checked. */
@@ -51,8 +65,10 @@ export interface ResolvedStreamOptions {
   connectTimeoutMs: number;
   handshakeTimeoutMs: number;
   frameTimeoutMs: number;
+  maxPendingConnections: number;
   backoff: Required<BackoffOptions>;
   tls: TlsOptions | undefined;
+  secret: Buffer | undefined;
 }
 
 // The TCP length prefix is a u32, so no frame can be larger than this.
@@ -87,6 +103,8 @@ export function resolveStreamOptions(options: StreamTransportOptions): ResolvedS
       'tls.verifyPeerIds needs mutual TLS: without client certificates there is no id to check',
     );
   }
+  const secret = options.secret === undefined ? undefined : Buffer.from(options.secret);
+  if (secret !== undefined && secret.length === 0) throw new Error('secret must not be empty');
   return {
     listen,
     listenText: options.listen,
@@ -94,7 +112,13 @@ export function resolveStreamOptions(options: StreamTransportOptions): ResolvedS
     connectTimeoutMs: positiveInteger('connectTimeoutMs', options.connectTimeoutMs, 2000),
     handshakeTimeoutMs: positiveInteger('handshakeTimeoutMs', options.handshakeTimeoutMs, 5000),
     frameTimeoutMs: positiveInteger('frameTimeoutMs', options.frameTimeoutMs, 5000),
+    maxPendingConnections: positiveInteger(
+      'maxPendingConnections',
+      options.maxPendingConnections,
+      DEFAULT_MAX_PENDING_CONNECTIONS,
+    ),
     backoff: { baseMs, capMs },
     tls: options.tls,
+    secret,
   };
 }

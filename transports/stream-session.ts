@@ -2,6 +2,13 @@ import { type HostPort, parseHostPort } from './address.js';
 import { backoffDelay } from './backoff.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { decodeFrame, encodeEnvelope, encodeHello, encodeWake } from './envelope.js';
+import {
+  AUTH_FRAME_OVERHEAD,
+  type AuthChannel,
+  InitiatorHandshake,
+  parseAuthHello,
+  ResponderHandshake,
+} from './stream-auth.js';
 import type { ResolvedStreamOptions } from './stream-options.js';
 import type { DropReason, TransportCommand, TransportEvent, TransportInput } from './types.js';
 import type { StreamDriver, StreamDriverFactory, Wire, WireHandlers } from './wire.js';
@@ -34,10 +41,26 @@ interface Connection {
   openedAt: number;
   /** The peer sent something, so it accepted our hello. */
   heard: boolean;
+  /** With a secret: seals and opens every frame once the handshake is done. */
+  auth: AuthChannel | undefined;
+  /** With a secret, dialing: the hello is sent, the responder's challenge awaited. */
+  initiator: InitiatorHandshake | undefined;
+  /** With a secret, accepting: the challenge is sent, the initiator's proof awaited. */
+  responder: ResponderHandshake | undefined;
 }
 
 function newConnection(wire: Wire | undefined, peer: Peer | undefined): Connection {
-  return { wire, peer, done: false, timer: undefined, openedAt: 0, heard: false };
+  return {
+    wire,
+    peer,
+    done: false,
+    timer: undefined,
+    openedAt: 0,
+    heard: false,
+    auth: undefined,
+    initiator: undefined,
+    responder: undefined,
+  };
 }
 
 const IGNORE = (): void => {};
@@ -103,7 +126,8 @@ export class StreamSession {
     if (this.stopped || command.type !== 'send') return;
     const payload = encodeEnvelope(this.input.id, command.msg);
     // The receiver would drop an oversize frame and, over TCP, lose the whole connection.
-    if (payload === undefined || Buffer.byteLength(payload) > this.options.maxFrameBytes) return;
+    const room = this.options.maxFrameBytes - (this.options.secret ? AUTH_FRAME_OVERHEAD : 0);
+    if (payload === undefined || Buffer.byteLength(payload) > room) return;
     if (command.to === '*') {
       for (const peer of this.peers.values()) this.deliver(peer, payload);
       return;
@@ -129,13 +153,14 @@ export class StreamSession {
   }
 
   private deliver(peer: Peer, payload: string): void {
-    const wire = peer.active?.wire;
-    if (wire === undefined) {
+    const conn = peer.active;
+    const wire = conn?.wire;
+    if (conn === undefined || wire === undefined) {
       peer.queue.push(payload);
       return;
     }
     if (wire.bufferedBytes() > MAX_BUFFERED_FRAMES * this.options.maxFrameBytes) return;
-    wire.write(payload);
+    wire.write(conn.auth === undefined ? payload : conn.auth.seal(payload));
   }
 
   private dial(peer: Peer): void {
@@ -175,11 +200,32 @@ export class StreamSession {
         if (conn.done || conn.wire === undefined) return;
         clearTimeout(conn.timer);
         conn.timer = undefined;
+        const { secret } = this.options;
+        const certified = this.certifies(conn.wire, peer.id);
+        if (secret !== undefined && certified) {
+          // With a secret the wake is a whole handshake, so that only members wake members.
+          conn.initiator = new InitiatorHandshake(secret, this.input.id, 'wake');
+          conn.wire.write(conn.initiator.hello());
+          conn.timer = setTimeout(() => this.abandon(conn), this.options.handshakeTimeoutMs);
+          return;
+        }
         conn.done = true;
-        if (this.certifies(conn.wire, peer.id)) conn.wire.write(encodeWake(this.input.id));
+        if (certified) conn.wire.write(encodeWake(this.input.id));
         conn.wire.end();
       },
-      frame: IGNORE,
+      frame: (payload) => {
+        if (conn.done || conn.wire === undefined || conn.initiator === undefined) return;
+        const answered = conn.initiator.answer(payload, peer.id);
+        if (answered === undefined) {
+          this.dropped('unauthenticated', peer.id);
+          this.abandon(conn);
+          return;
+        }
+        clearTimeout(conn.timer);
+        conn.done = true;
+        conn.wire.write(answered.proof);
+        conn.wire.end();
+      },
       drop: IGNORE,
       close: () => this.closed(conn),
     }));
@@ -196,6 +242,10 @@ export class StreamSession {
       this.reject(conn, 'unauthenticated');
       return;
     }
+    this.rouse(conn, peer);
+  }
+
+  private rouse(conn: Connection, peer: Peer): void {
     this.abandon(conn);
     if (peer.retryTimer === undefined) return;
     clearTimeout(peer.retryTimer);
@@ -214,13 +264,28 @@ export class StreamSession {
           return;
         }
         conn.openedAt = Date.now();
-        conn.wire.write(encodeHello(this.input.id));
-        this.activate(peer, conn);
+        const { secret } = this.options;
+        if (secret === undefined) {
+          conn.wire.write(encodeHello(this.input.id));
+          this.activate(peer, conn);
+          return;
+        }
+        // Nothing is routed over the connection until the peer has proved it holds the secret.
+        conn.initiator = new InitiatorHandshake(secret, this.input.id, 'link');
+        conn.wire.write(conn.initiator.hello());
+        conn.timer = setTimeout(
+          () => this.reject(conn, 'timeout'),
+          this.options.handshakeTimeoutMs,
+        );
       },
       frame: (payload) => {
         if (conn.done || conn.openedAt === 0) return;
+        if (conn.initiator !== undefined) {
+          this.challenged(conn, peer, conn.initiator, payload);
+          return;
+        }
         conn.heard = true;
-        this.envelope(peer, payload);
+        this.inbound(conn, peer, payload);
       },
       drop: (reason) => {
         if (!conn.done) this.dropped(reason, peer.id);
@@ -243,7 +308,7 @@ export class StreamSession {
       frame: (payload) => {
         if (conn.done) return;
         if (conn.peer === undefined) this.hello(conn, payload);
-        else this.envelope(conn.peer, payload);
+        else this.inbound(conn, conn.peer, payload);
       },
       drop: (reason) => {
         if (!conn.done) this.dropped(reason, conn.peer?.id);
@@ -252,8 +317,50 @@ export class StreamSession {
     };
   }
 
+  /** The responder's challenge on a connection we dialed with a secret. */
+  private challenged(
+    conn: Connection,
+    peer: Peer,
+    initiator: InitiatorHandshake,
+    payload: Uint8Array,
+  ): void {
+    const answered = initiator.answer(payload, peer.id);
+    if (answered === undefined) {
+      this.reject(conn, 'unauthenticated');
+      return;
+    }
+    clearTimeout(conn.timer);
+    conn.timer = undefined;
+    conn.initiator = undefined;
+    conn.heard = true;
+    conn.wire?.write(answered.proof);
+    conn.auth = answered.channel;
+    this.activate(peer, conn);
+  }
+
+  /** A frame on an established connection: opened first when authenticated. */
+  private inbound(conn: Connection, peer: Peer, payload: Uint8Array): void {
+    const body = conn.auth === undefined ? payload : conn.auth.open(payload);
+    if (body === undefined) {
+      this.reject(conn, 'unauthenticated');
+      return;
+    }
+    this.envelope(peer, body);
+  }
+
   private hello(conn: Connection, payload: Uint8Array): void {
+    const { secret } = this.options;
+    if (secret !== undefined) {
+      if (conn.responder === undefined) this.challenge(conn, payload, secret);
+      else this.proven(conn, conn.responder, payload);
+      return;
+    }
     const frame = decodeFrame(payload);
+    if (frame?.kind === 'auth') {
+      // The peer holds a secret and this node has none: they cannot agree on anything.
+      this.reject(conn, 'unauthenticated');
+      return;
+    }
     if (frame?.kind === 'wake') {
       this.woken(conn, frame.id);
       return;
@@ -275,6 +382,50 @@ export class StreamSession {
     clearTimeout(conn.timer);
     conn.timer = undefined;
     conn.peer = peer;
+    conn.wire?.established();
+    this.activate(peer, conn);
+  }
+
+  /** The first frame of a connection accepted with a secret: a claim, answered by a challenge. */
+  private challenge(conn: Connection, payload: Uint8Array, secret: Buffer): void {
+    const hello = parseAuthHello(payload);
+    if (hello === undefined) {
+      // A plain hello or wake comes from a peer without the secret.
+      this.reject(conn, decodeFrame(payload) === undefined ? 'malformed' : 'unauthenticated');
+      return;
+    }
+    const peer = this.peers.get(hello.id);
+    // Links come from the peers that dial us, wakes from the peers we dial.
+    if (peer === undefined || peer.dialsOut !== (hello.intent === 'wake')) {
+      this.reject(conn, 'unknown-peer');
+      return;
+    }
+    if (!this.certifies(conn.wire, peer.id)) {
+      this.reject(conn, 'unauthenticated');
+      return;
+    }
+    conn.responder = new ResponderHandshake(secret, this.input.id, hello);
+    conn.wire?.write(conn.responder.challenge());
+  }
+
+  /** The initiator's proof: only now may the connection speak for the id it claimed. */
+  private proven(conn: Connection, responder: ResponderHandshake, payload: Uint8Array): void {
+    const channel = responder.verify(payload);
+    const peer = this.peers.get(responder.hello.id);
+    if (channel === undefined || peer === undefined) {
+      this.reject(conn, 'unauthenticated');
+      return;
+    }
+    conn.responder = undefined;
+    if (responder.hello.intent === 'wake') {
+      this.rouse(conn, peer);
+      return;
+    }
+    clearTimeout(conn.timer);
+    conn.timer = undefined;
+    conn.peer = peer;
+    conn.auth = channel;
+    conn.wire?.established();
     this.activate(peer, conn);
   }
 

@@ -4,6 +4,7 @@ import type { HostPort } from './address.js';
 import { certificateNames } from './certificate-names.js';
 import { FrameDecoder } from './frame-decoder.js';
 import { encodeFrame } from './frame-encoder.js';
+import { PendingConnections } from './pending-connections.js';
 import { startListening } from './server-listen.js';
 import { endGracefully, tuneSocket } from './socket-lifecycle.js';
 import type { ResolvedStreamOptions, StreamTransportOptions } from './stream-options.js';
@@ -30,6 +31,7 @@ function createTcpDriver(options: ResolvedStreamOptions): StreamDriver {
     : net.createServer();
   const clientContext = tlsConfig ? tlsClientContext(tlsConfig) : undefined;
   const sockets = new Set<net.Socket>();
+  const pending = new PendingConnections(options.maxPendingConnections);
   let closeHandshakes = (): void => {};
   let closed = false;
 
@@ -40,6 +42,7 @@ function createTcpDriver(options: ResolvedStreamOptions): StreamDriver {
   ): void => {
     sockets.add(socket);
     tuneSocket(socket);
+    const pendingKey = dialed ? undefined : PendingConnections.key(socket);
     const wire: Wire = {
       write: (payload) => {
         if (socket.writable) socket.write(encodeFrame(payload));
@@ -48,6 +51,7 @@ function createTcpDriver(options: ResolvedStreamOptions): StreamDriver {
       end: () => endGracefully(socket),
       destroy: () => socket.destroy(),
       peerNames: () => certificateNames(socket),
+      established: () => pending.settle(pendingKey),
     };
     const handlers = attachHandlers(wire);
     readFrames(socket, handlers, options);
@@ -64,9 +68,15 @@ function createTcpDriver(options: ResolvedStreamOptions): StreamDriver {
   return {
     listen(hooks: ListenHooks): void {
       if (server instanceof tls.Server) closeHandshakes = watchTlsHandshakes(server, hooks.drop);
+      // The raw connection, before any TLS: a handshake in progress holds a place too.
+      server.on('connection', (socket: net.Socket) => {
+        if (closed || pending.admit(socket)) return;
+        hooks.drop('refused');
+        socket.destroy();
+      });
       server.on(tlsConfig ? 'secureConnection' : 'connection', (socket: net.Socket) => {
         if (closed) socket.destroy();
-        else attach(socket, hooks.accept, false);
+        else if (!socket.destroyed) attach(socket, hooks.accept, false);
       });
       startListening(server, options.listen, hooks);
     },

@@ -28,7 +28,7 @@ export type DropReason =
   | 'invalid' // a well-formed envelope whose message fails the protocol schema
   | 'timeout' // a connection that did not finish its handshake or frame in time
   | 'unauthenticated' // failed authentication (bad signature, replay)
-  | 'refused' // a member address outside the allowed hosts, or past the member limit
+  | 'refused' // outside the allowed hosts, past the member limit or the pending-connection cap
   | 'replaced'; // a peer's open link closed for a newer connection that claimed the peer's id
 
 // A key per reason, so a reason added to DropReason cannot be left out of DROP_REASONS.

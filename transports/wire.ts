@@ -14,6 +14,8 @@ export interface Wire {
   destroy(): void;
   /** Names in the peer's verified certificate (see certificateNames); undefined without TLS. */
   peerNames(): string[] | undefined;
+  /** The session took an accepted connection as a member's: it stops counting as pending. */
+  established(): void;
 }
 
 /** What a driver reports about one connection to the session. */

@@ -6,6 +6,7 @@ import type tls from 'node:tls';
 import WebSocket, { type RawData, WebSocketServer } from 'ws';
 import { formatHostPort, type HostPort } from './address.js';
 import { certificateNames } from './certificate-names.js';
+import { PendingConnections } from './pending-connections.js';
 import { startListening } from './server-listen.js';
 import { afterGrace, endGracefully, tuneSocket } from './socket-lifecycle.js';
 import type { ResolvedStreamOptions, StreamTransportOptions } from './stream-options.js';
@@ -78,6 +79,7 @@ function createWsDriver(options: ResolvedStreamOptions): StreamDriver {
     clientTracking: false,
   });
   const sockets = new Set<WebSocket>();
+  const pending = new PendingConnections(options.maxPendingConnections);
   // Accepted but not yet upgraded, each with the clock that bounds how long that may take.
   const upgrading = new Map<Duplex, NodeJS.Timeout>();
   let closeHandshakes = (): void => {};
@@ -99,6 +101,8 @@ function createWsDriver(options: ResolvedStreamOptions): StreamDriver {
   ): void => {
     sockets.add(ws);
     let dialedSocket: Duplex | undefined;
+    const pendingKey =
+      accepted === undefined ? undefined : PendingConnections.key(accepted as net.Socket);
     const wire: Wire = {
       write: (payload) => {
         if (ws.readyState === WebSocket.OPEN) ws.send(payload);
@@ -107,6 +111,7 @@ function createWsDriver(options: ResolvedStreamOptions): StreamDriver {
       end: () => closeWebSocket(ws, NORMAL_CLOSURE),
       destroy: () => ws.terminate(),
       peerNames: () => certificateNames(accepted ?? dialedSocket),
+      established: () => pending.settle(pendingKey),
     };
     const handlers = attachHandlers(wire);
     ws.on('message', (data) => handlers.frame(toBytes(data)));
@@ -140,11 +145,18 @@ function createWsDriver(options: ResolvedStreamOptions): StreamDriver {
   };
 
   const watchUpgrades = (hooks: ListenHooks): void => {
+    // The raw connection, before any TLS: a handshake or upgrade in progress holds a place too.
+    server.on('connection', (socket: net.Socket) => {
+      if (closed || pending.admit(socket)) return;
+      hooks.drop('refused');
+      socket.destroy();
+    });
     server.on(tlsConfig ? 'secureConnection' : 'connection', (socket: net.Socket) => {
       if (closed) {
         socket.destroy();
         return;
       }
+      if (socket.destroyed) return;
       const timer = setTimeout(() => {
         upgrading.delete(socket);
         hooks.drop('timeout');

@@ -20,7 +20,9 @@ import {
   logFormat,
   peerList,
   RAFT_ONLY_FLAGS,
+  type SecretSource,
   STREAM_FLAGS,
+  secretSource,
   type TlsFiles,
   tlsFiles,
 } from './node-flags.js';
@@ -47,6 +49,8 @@ export interface StreamLink {
   /** Every member, this node included. */
   peers: PeerConfig[];
   tls: TlsFiles | undefined;
+  /** Authenticates every connection between members (--secret, --secret-file). */
+  auth: SecretSource;
 }
 
 export interface BullyNodeConfig {
@@ -64,7 +68,7 @@ export interface BullyNodeConfig {
   log: LogFormat;
 }
 
-const UDP_FLAGS = ['group', 'iface', 'ttl', 'compat', 'cluster', 'secret', 'secret-file'];
+const UDP_FLAGS = ['group', 'iface', 'ttl', 'compat', 'cluster'];
 const MAX_UINT64 = 2n ** 64n - 1n;
 // Peers drop messages whose address is longer (see the bully message schema).
 const MAX_ADDRESS_CHARS = 255;
@@ -123,11 +127,7 @@ function udpLink(flags: Flags): UdpLink {
     compat === undefined
       ? 'electorate'
       : oneOf('compat', compat, ['multibully'], new Set(), 'compat');
-  const secret = single(flags, 'secret');
-  const secretFile = single(flags, 'secret-file');
-  if (secret !== undefined && secretFile !== undefined) {
-    throw new UsageError('--secret and --secret-file cannot both be given');
-  }
+  const { secret, secretFile } = secretSource(flags);
   if (format === 'multibully') {
     if (secret !== undefined || secretFile !== undefined) {
       const flag = secret === undefined ? '--secret-file' : '--secret';
@@ -162,7 +162,7 @@ function streamLink(flags: Flags, transport: 'tcp' | 'ws'): Omit<StreamLink, 'pe
   const listen = required(flags, 'listen', 'HOST:PORT');
   hostPort('--listen', listen);
   if (!flags.has('peers')) throw new UsageError('missing --peers ID=HOST:PORT,...');
-  return { transport, listen, tls: tlsFiles(flags) };
+  return { transport, listen, tls: tlsFiles(flags), auth: secretSource(flags) };
 }
 
 /** Longer than multibully's own 2000 ms election timeout. */

@@ -28,7 +28,7 @@ export function bullyElection(config: BullyNodeConfig, hooks: BuildHooks = {}): 
     const transport = wrapped(
       link.transport === 'udp'
         ? multicastTransport(config, link)
-        : streamTransport(link.transport, link.listen, link.tls),
+        : streamTransport(link.transport, link.listen, link.tls, link.auth),
       hooks,
     );
     return createElection({

@@ -11,6 +11,7 @@ import {
   single,
   wholeNumber,
 } from './flags.js';
+import { isLoopback } from './loopback.js';
 import {
   BULLY_ONLY_FLAGS,
   httpTokenFile,
@@ -67,12 +68,6 @@ export function loopRate(text: string): number {
     );
   }
   return Math.round(seconds * 1000);
-}
-
-const LOOPBACK_NAMES = new Set(['localhost', 'localhost.', '::1']);
-
-function isLoopback(host: string): boolean {
-  return LOOPBACK_NAMES.has(host.toLowerCase()) || /^127\.[0-9.]+$/.test(host);
 }
 
 /**

@@ -9,6 +9,7 @@ import { bullyElection } from './bully-election.js';
 import { type LogSink, logElection } from './change-log.js';
 import { errorMessage } from './error-message.js';
 import { lesElection } from './les-election.js';
+import { openListenerWarning } from './open-listener-warning.js';
 import { quote } from './quote.js';
 import { readSecretFile } from './secret-file.js';
 import { shutdownSignal } from './shutdown-signal.js';
@@ -31,7 +32,10 @@ function checkDataDir(dir: string): void {
 
 function raftElection(config: RaftNodeConfig, hooks: BuildHooks): Election {
   if (config.dataDir !== undefined) checkDataDir(config.dataDir);
-  const transport = wrapped(streamTransport(config.transport, config.listen, config.tls), hooks);
+  const transport = wrapped(
+    streamTransport(config.transport, config.listen, config.tls, config.auth),
+    hooks,
+  );
   const { inspect } = hooks;
   try {
     return createElection({
@@ -85,6 +89,8 @@ export async function runNode(config: NodeConfig, sink: LogSink): Promise<number
       : readSecretFile(config.httpTokenFile, '--http-token-file');
   const signal = shutdownSignal();
   const election = buildElection(config, sink);
+  const warning = openListenerWarning(config);
+  if (warning !== undefined) sink.err(warning);
   logElection(election, config.id, config.log, sink, {
     leaderDetails: config.protocol === 'bully',
   });

@@ -89,6 +89,25 @@ export const LES_ONLY_FLAGS: Record<string, FlagKind> = {
   alone: 'switch',
 };
 
+/** A shared secret, given inline or in a file (read when the node starts). */
+export interface SecretSource {
+  secret: string | undefined;
+  secretFile: string | undefined;
+}
+
+/** Flags that Raft and Bully share: over udp they sign datagrams, over tcp and ws connections. */
+export const SECRET_FLAGS = ['secret', 'secret-file'];
+
+/** --secret or --secret-file, not both. */
+export function secretSource(flags: Flags): SecretSource {
+  const secret = single(flags, 'secret');
+  const secretFile = single(flags, 'secret-file');
+  if (secret !== undefined && secretFile !== undefined) {
+    throw new UsageError('--secret and --secret-file cannot both be given');
+  }
+  return { secret, secretFile };
+}
+
 /** Flags that only mean something on a point-to-point (TCP or WebSocket) transport. */
 export const STREAM_FLAGS = [
   'listen',

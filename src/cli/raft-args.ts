@@ -16,6 +16,9 @@ import {
   type LogFormat,
   logFormat,
   peerList,
+  SECRET_FLAGS,
+  type SecretSource,
+  secretSource,
   type TlsFiles,
   type TransportName,
   tlsFiles,
@@ -40,6 +43,8 @@ export interface RaftNodeConfig {
   noVote: boolean;
   tags: Record<string, string>;
   tls: TlsFiles | undefined;
+  /** Authenticates every connection between members (--secret, --secret-file). */
+  auth: SecretSource;
   log: LogFormat;
 }
 
@@ -131,7 +136,11 @@ export function raftTimingFlags(flags: Flags): {
 }
 
 export function raftNodeConfig(flags: Flags): RaftNodeConfig {
-  refuseFlags(flags, Object.keys(BULLY_ONLY_FLAGS), 'does not apply to --protocol raft');
+  refuseFlags(
+    flags,
+    Object.keys(BULLY_ONLY_FLAGS).filter((f) => !SECRET_FLAGS.includes(f)),
+    'does not apply to --protocol raft',
+  );
   const id = memberId('--id', required(flags, 'id', 'ID'));
   const listen = required(flags, 'listen', 'HOST:PORT');
   const listenAt = hostPort('--listen', listen);
@@ -159,6 +168,7 @@ export function raftNodeConfig(flags: Flags): RaftNodeConfig {
     noVote,
     tags: tagMap(flags),
     tls: tlsFiles(flags),
+    auth: secretSource(flags),
     log,
   };
 }

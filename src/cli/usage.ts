@@ -46,6 +46,12 @@ electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
                                 --tls-mutual to require client certificates,
                                 and --tls-verify-ids to require that each
                                 member's certificate names its id (CN or SAN)
+  --secret S | --secret-file FILE
+                                (raft, bully over tcp or ws) a secret all members
+                                share: each connection proves both ends hold it
+                                and every frame carries an HMAC; peers without it
+                                are refused. A node listening beyond loopback
+                                with neither this nor --tls-mutual warns at start
   --log text|json|none          one line per change of role or leader on stdout
                                 (default text); errors always go to stderr
 
@@ -75,7 +81,7 @@ electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
   --ttl N                       multicast hops, 0-255 (udp; default 1)
   --cluster NAME                only hear members of this cluster (udp)
   --secret S | --secret-file FILE
-                                sign datagrams and accept only signed ones (udp)
+                                udp: sign datagrams and accept only signed ones
   --compat multibully           speak the Go multibully wire format (udp; it has
                                 no authentication, so no --secret or --cluster);
                                 --group may then be 224.0.0.0:9999, the reserved

@@ -152,7 +152,19 @@ describe('parseArgs: a good node command', () => {
       noVote: false,
       tags: {},
       tls: undefined,
+      auth: { secret: undefined, secretFile: undefined },
       log: 'text',
+    });
+  });
+
+  it('takes a secret for its connections inline or from a file', () => {
+    expect(nodeConfig('--secret', 's3cret').auth).toEqual({
+      secret: 's3cret',
+      secretFile: undefined,
+    });
+    expect(nodeConfig('--secret-file', '/etc/electorate/secret').auth).toEqual({
+      secret: undefined,
+      secretFile: '/etc/electorate/secret',
     });
   });
 
@@ -283,6 +295,11 @@ describe('parseArgs: every bad flag is one clear UsageError', () => {
       '--transport udp works only with --protocol bully',
     ],
     ['a bully flag', [...BASE, '--pid', '7'], '--pid does not apply to --protocol raft'],
+    [
+      'both kinds of secret',
+      [...BASE, '--secret', 'x', '--secret-file', 'f'],
+      '--secret and --secret-file cannot both be given',
+    ],
     [
       'an unknown transport',
       [...BASE, '--transport', 'smoke'],
@@ -593,11 +610,31 @@ describe('parseArgs: a bully node', () => {
       transport: 'ws',
       listen: '127.0.0.1:7001',
       tls: undefined,
+      auth: { secret: undefined, secretFile: undefined },
       peers: [
         { id: 'b2', address: '127.0.0.1:7002' },
         { id: 'b3', address: '127.0.0.1:7003' },
         { id: 'b1', address: '127.0.0.1:7001' },
       ],
+    });
+  });
+});
+
+describe('parseArgs: a bully node over tcp with a secret', () => {
+  it('authenticates its connections with --secret or --secret-file', () => {
+    const tcp = [
+      '--transport',
+      'tcp',
+      '--listen',
+      '127.0.0.1:7001',
+      '--peers',
+      'b2=127.0.0.1:7002',
+    ];
+    expect(bullyConfig(...tcp, '--secret-file', 'f').link).toMatchObject({
+      auth: { secret: undefined, secretFile: 'f' },
+    });
+    expect(bullyConfig(...tcp, '--secret', 'x').link).toMatchObject({
+      auth: { secret: 'x', secretFile: undefined },
     });
   });
 });

@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Election, PeerConfig } from '../../src/index.js';
+import { DEFAULT_MAX_PENDING_CONNECTIONS } from '../../transports/pending-connections.js';
+import {
+  agreedLeader,
+  createNode,
+  localPeers,
+  portOf,
+  STREAM_KINDS,
+  sampleLeaders,
+} from './election-cluster.js';
+import { type RawTcpClient, rawTcpClient } from './raw-tcp-client.js';
+import { waitFor } from './wait-for.js';
+
+const FLOOD = 500;
+const BATCH = 50;
+// Long enough that the whole flood is open before any held connection times out.
+const HANDSHAKE_TIMEOUT_MS = 2000;
+
+const running: Election[] = [];
+const clients: RawTcpClient[] = [];
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.socket.destroy();
+  await Promise.all(running.splice(0).map((e) => e.stop()));
+});
+
+/** `count` idle connections, opened `BATCH` at a time so the listen backlog never overflows. */
+async function flood(port: number, count: number): Promise<RawTcpClient[]> {
+  const opened: RawTcpClient[] = [];
+  while (opened.length < count) {
+    const batch = Math.min(BATCH, count - opened.length);
+    const next = await Promise.all(Array.from({ length: batch }, () => rawTcpClient(port)));
+    clients.push(...next);
+    opened.push(...next);
+  }
+  return opened;
+}
+
+describe.each(STREAM_KINDS)('a %s listener flooded with idle connections', (kind) => {
+  it('holds at most the pending cap, refusing and counting the rest, and keeps its leader', async () => {
+    // n1 never votes, so the leader is n2 or n3 and n1 must dial into the leader's listener.
+    const peers: PeerConfig[] = await localPeers(['n1', 'n2', 'n3']);
+    peers[0] = { ...peers[0]!, noVote: true };
+    const start = (id: string): Election => {
+      const node = createNode(kind, id, peers, {
+        transport: { handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS },
+      });
+      running.push(node);
+      return node;
+    };
+    const nodes = ['n1', 'n2', 'n3'].map(start);
+    await Promise.all(nodes.map((n) => n.start()));
+    const { leader } = await agreedLeader(nodes, 'a leader before the flood');
+    const leaderId = leader.status().id;
+    const port = portOf(peers.find((p) => p.id === leaderId)!);
+    const before = leader.status().dropped;
+
+    const calm = sampleLeaders(nodes);
+    const attackers = await flood(port, FLOOD);
+    const refused = FLOOD - DEFAULT_MAX_PENDING_CONNECTIONS;
+    await waitFor(
+      () => attackers.filter((c) => c.closed()).length >= refused,
+      5000,
+      `${refused} connections closed at once`,
+    );
+    expect(attackers.filter((c) => c.closed()).length).toBe(refused);
+    expect((leader.status().dropped.refused ?? 0) - (before.refused ?? 0)).toBe(refused);
+
+    // A member connecting while the cap is full is turned away too, until the held
+    // connections' handshake clock frees their places; then it gets in.
+    const n1 = nodes[0]!;
+    await n1.stop();
+    const restarted = start('n1');
+    await restarted.start();
+    await waitFor(
+      () => restarted.status().leader === leaderId,
+      HANDSHAKE_TIMEOUT_MS + 6000,
+      'the restarted n1 to hear the leader through the flooded listener',
+    );
+    expect(attackers.every((c) => c.closed())).toBe(true);
+    const after = leader.status().dropped;
+    expect((after.timeout ?? 0) - (before.timeout ?? 0)).toBe(DEFAULT_MAX_PENDING_CONNECTIONS);
+
+    const live = [restarted, nodes[1]!, nodes[2]!];
+    await agreedLeader(live, 'the same leader after the flood');
+    expect(new Set(calm.stop().map((ids) => ids.join(',')))).toEqual(new Set([leaderId]));
+    expect(live.map((n) => n.status().errors)).toEqual([0, 0, 0]);
+  });
+});
