@@ -14,7 +14,8 @@ import type { Election, ElectionStatus } from './election.js';
 import { boundedHttpServer } from './http-bounds.js';
 import { countRefusal, type HttpRefusal, type HttpRefusals } from './http-refusal.js';
 import { electionMetrics } from './metrics/election-metrics.js';
-import { PROMETHEUS_CONTENT_TYPE } from './metrics/prometheus-text.js';
+import { httpRefusalFamily } from './metrics/http-refusal-family.js';
+import { PROMETHEUS_CONTENT_TYPE, prometheusText } from './metrics/prometheus-text.js';
 
 export interface DiagServerOptions {
   /** `HOST:PORT` to serve on; port 0 picks a free one (read it from `address`). */
@@ -104,10 +105,18 @@ const ROUTES: Record<string, Route> = {
   // Prometheus scrapes this; an election without its own metrics is read from its status.
   '/metrics': {
     methods: ['GET', 'HEAD'],
-    answer: (election) => {
+    answer: (election, served) => {
       const metrics =
         election.metrics ?? electionMetrics(election.status().protocol, () => election.status());
-      return { status: 200, body: metrics.text(), type: PROMETHEUS_CONTENT_TYPE };
+      const refused = httpRefusalFamily(
+        { name: metrics.name, id: election.status().id },
+        served.refused,
+      );
+      return {
+        status: 200,
+        body: prometheusText([...metrics.families(), refused]),
+        type: PROMETHEUS_CONTENT_TYPE,
+      };
     },
   },
   '/healthz': {

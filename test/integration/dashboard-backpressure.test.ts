@@ -117,5 +117,9 @@ describe('the dashboard socket of `electorate node --http`', () => {
     const refused = (await diag())?.httpRefused ?? {};
     expect(refused['slow-reader']).toBe(1);
     expect(refused['command-rate']).toBeGreaterThan(1000);
+    const scrape = await (await fetch(`http://127.0.0.1:${http}/metrics`)).text();
+    expect(scrape).toContain(
+      'electorate_http_refused_total{name="raft",id="n1",reason="slow-reader"} 1\n',
+    );
   });
 });

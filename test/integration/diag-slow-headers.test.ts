@@ -88,6 +88,13 @@ describe('diag server under slow-header clients', () => {
     expect(flood.filter((c) => c.answer().startsWith('HTTP/1.1 408')).length).toBe(
       HTTP_BOUNDS.maxConnectionsPerAddress,
     );
+    const scrape = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(scrape).toContain(
+      `electorate_http_refused_total{name="raft",id="n1",reason="request-timeout"} ${HTTP_BOUNDS.maxConnectionsPerAddress}\n`,
+    );
+    expect(scrape).toContain(
+      `electorate_http_refused_total{name="raft",id="n1",reason="connection-limit"} ${refusedAtOnce}\n`,
+    );
   });
 
   it('caps connections in all, and serves again once the flood is timed out', async () => {
