@@ -83,7 +83,7 @@ export function dashboardSocket(
     loopback: boolean;
     /** When set, a client must present it (`?token=` or a bearer header) to connect. */
     token?: string | undefined;
-    /** Told of every upgrade refused, by why. */
+    /** Told of every refusal: an upgrade, a command past the allowance, a client closed. */
     refused?: (reason: HttpRefusal) => void;
   },
 ): DashboardSocket {
