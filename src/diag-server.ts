@@ -1,4 +1,4 @@
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type HostPort, parseHostPort } from '../transports/address.js';
 import { carriesToken } from './dashboard/access-token.js';
@@ -11,8 +11,11 @@ import {
 } from './dashboard/dashboard-socket.js';
 import { NodeSource } from './dashboard/node-source.js';
 import type { Election, ElectionStatus } from './election.js';
+import { boundedHttpServer } from './http-bounds.js';
+import { countRefusal, type HttpRefusal, type HttpRefusals } from './http-refusal.js';
 import { electionMetrics } from './metrics/election-metrics.js';
-import { PROMETHEUS_CONTENT_TYPE } from './metrics/prometheus-text.js';
+import { httpRefusalFamily } from './metrics/http-refusal-family.js';
+import { PROMETHEUS_CONTENT_TYPE, prometheusText } from './metrics/prometheus-text.js';
 
 export interface DiagServerOptions {
   /** `HOST:PORT` to serve on; port 0 picks a free one (read it from `address`). */
@@ -26,8 +29,7 @@ export interface DiagServerOptions {
   token?: string;
 }
 
-/** Why the diag server turned a request away; counted in `/diag` under `httpRefused`. */
-export type HttpRefusal = 'cross-origin' | 'unauthorized';
+export type { HttpRefusal } from './http-refusal.js';
 
 export interface DiagServer {
   /** Where the server actually listens. */
@@ -45,7 +47,7 @@ export interface DiagServer {
  */
 export function diagDocument(
   status: ElectionStatus,
-  httpRefused?: Partial<Record<HttpRefusal, number>>,
+  httpRefused?: HttpRefusals,
 ): Record<string, unknown> {
   return {
     id: status.id,
@@ -87,7 +89,7 @@ const text = (status: number, body: string): Reply => ({ status, body: `${body}\
 
 interface Served {
   stopping: boolean;
-  refused: Partial<Record<HttpRefusal, number>>;
+  refused: HttpRefusals;
 }
 
 interface Route {
@@ -103,10 +105,18 @@ const ROUTES: Record<string, Route> = {
   // Prometheus scrapes this; an election without its own metrics is read from its status.
   '/metrics': {
     methods: ['GET', 'HEAD'],
-    answer: (election) => {
+    answer: (election, served) => {
       const metrics =
         election.metrics ?? electionMetrics(election.status().protocol, () => election.status());
-      return { status: 200, body: metrics.text(), type: PROMETHEUS_CONTENT_TYPE };
+      const refused = httpRefusalFamily(
+        { name: metrics.name, id: election.status().id },
+        served.refused,
+      );
+      return {
+        status: 200,
+        body: prometheusText([...metrics.families(), refused]),
+        type: PROMETHEUS_CONTENT_TYPE,
+      };
     },
   },
   '/healthz': {
@@ -171,7 +181,7 @@ function route(
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     const why = refusal(request, access.loopback, access.token);
     if (why !== undefined) {
-      served.refused[why] = (served.refused[why] ?? 0) + 1;
+      countRefusal(served.refused, why);
       return why === 'cross-origin'
         ? json(403, { error: 'cross-origin request refused' })
         : {
@@ -209,16 +219,15 @@ export async function startDiagServer(
   const { host, port } = listenAddress(options.listen);
   const served: Served = { stopping: false, refused: {} };
   const access = { loopback: isLoopback(host), token: options.token };
+  const refused = (why: HttpRefusal) => countRefusal(served.refused, why);
   const socket: DashboardSocket | undefined = options.dashboard
     ? dashboardSocket(new NodeSource(election), {
         loopback: access.loopback,
         token: options.token,
-        refused: (why) => {
-          served.refused[why] = (served.refused[why] ?? 0) + 1;
-        },
+        refused,
       })
     : undefined;
-  const server = http.createServer((request, response) => {
+  const server = boundedHttpServer((request, response) => {
     // Bodies are never read; draining them keeps keep-alive connections usable.
     request.resume();
     const asset =
@@ -240,11 +249,7 @@ export async function startDiagServer(
       answer = text(500, `internal error: ${(err as Error).message}`);
     }
     reply(response, answer);
-  });
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
+  }, refused);
   server.on('upgrade', (request, stream, head) => {
     if (socket === undefined || !socket.handleUpgrade(request, stream, head)) stream.destroy();
   });

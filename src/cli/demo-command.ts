@@ -66,7 +66,15 @@ export async function runDemo(config: DemoConfig, sink: LogSink): Promise<number
         ),
       );
     }
-    dashboard = await startDashboardServer(cluster, { host: HOST, port: config.port, ...guard });
+    dashboard = await startDashboardServer(cluster, {
+      host: HOST,
+      port: config.port,
+      ...guard,
+      // The demo has no /diag of its own: a close a person should know of is said here.
+      onRefused: (why) => {
+        if (why === 'slow-reader') sink.out('demo: closed a dashboard client that stopped reading');
+      },
+    });
     sink.out(
       `demo: ${config.nodes} ${recipe.protocol} nodes over ${recipe.network}, Ctrl-C to stop`,
     );

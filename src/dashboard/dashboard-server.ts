@@ -1,6 +1,7 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type HostPort, parseHostPort } from '../../transports/address.js';
+import { boundedHttpServer } from '../http-bounds.js';
+import { countRefusal, type HttpRefusal, type HttpRefusals } from '../http-refusal.js';
 import { dashboardAsset } from './dashboard-assets.js';
 import { dashboardSocket } from './dashboard-socket.js';
 import type { DashboardSource } from './dashboard-source.js';
@@ -8,6 +9,10 @@ import type { DashboardSource } from './dashboard-source.js';
 export interface DashboardServer {
   address: HostPort;
   url: string;
+  /** Connections, upgrades and commands turned away so far, by why. */
+  refused(): HttpRefusals;
+  /** The most that was ever buffered for one dashboard client, in bytes. */
+  peakBufferedBytes(): number;
   close(): Promise<void>;
 }
 
@@ -18,13 +23,28 @@ export function isLoopback(host: string): boolean {
 /** Serves the dashboard page and its WebSocket; 127.0.0.1 and a free port by default. */
 export async function startDashboardServer(
   source: DashboardSource,
-  options: { host?: string; port?: number; token?: string } = {},
+  options: {
+    host?: string;
+    port?: number;
+    token?: string;
+    /** Told of each refusal as it happens (the demo logs the ones a person should see). */
+    onRefused?: (why: HttpRefusal) => void;
+  } = {},
 ): Promise<DashboardServer> {
   const host = options.host ?? '127.0.0.1';
   parseHostPort(`${host.includes(':') ? `[${host}]` : host}:1`);
   // The Origin check stops web pages; only a token stops another local program.
-  const socket = dashboardSocket(source, { loopback: isLoopback(host), token: options.token });
-  const server = http.createServer((request, response) => {
+  const counts: HttpRefusals = {};
+  const refused = (why: HttpRefusal) => {
+    countRefusal(counts, why);
+    options.onRefused?.(why);
+  };
+  const socket = dashboardSocket(source, {
+    loopback: isLoopback(host),
+    token: options.token,
+    refused,
+  });
+  const server = boundedHttpServer((request, response) => {
     request.resume();
     const path = (request.url ?? '').split('?', 1)[0] ?? '';
     const asset =
@@ -42,11 +62,10 @@ export async function startDashboardServer(
         "default-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
     });
     response.end(request.method === 'HEAD' ? undefined : asset.body);
-  });
+  }, refused);
   server.on('upgrade', (request, sock, head) => {
     if (!socket.handleUpgrade(request, sock, head)) sock.destroy();
   });
-  server.on('clientError', (_error, sock) => sock.destroy());
   await new Promise<void>((resolve, reject) => {
     const failed = (error: Error) => {
       socket.close();
@@ -65,6 +84,8 @@ export async function startDashboardServer(
   return {
     address: { host: bound.address, port: bound.port },
     url: `http://${shown}:${bound.port}/`,
+    refused: () => ({ ...counts }),
+    peakBufferedBytes: () => socket.peakBufferedBytes(),
     close: () =>
       new Promise<void>((done) => {
         socket.close();

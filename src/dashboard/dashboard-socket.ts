@@ -1,7 +1,9 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { HttpRefusal } from '../http-refusal.js';
 import { carriesToken } from './access-token.js';
+import { CommandAllowance } from './command-allowance.js';
 import {
   ControlError,
   type ControlType,
@@ -9,19 +11,28 @@ import {
   parseControl,
 } from './control-messages.js';
 import type { DashboardSource, FrameCursor } from './dashboard-source.js';
+import { SendGuard } from './send-guard.js';
 
 export const DASHBOARD_SOCKET_PATH = '/ws';
 
 /** How often the page gets a frame; fast enough to watch, cheap at 25 nodes. */
 const FRAME_MS = 100;
-/** A page that cannot keep up skips frames rather than queueing them. */
-const MAX_BUFFERED_BYTES = 1024 * 1024;
-const MAX_PENDING_COMMANDS = 32;
+const MAX_PENDING_COMMANDS = 16;
+/** Commands a socket may send in one go, then per second: far more than anyone clicks. */
+const COMMAND_BURST = 40;
+const COMMANDS_PER_SECOND = 20;
+const RATE_REPLY = JSON.stringify({
+  type: 'error',
+  ref: null,
+  error: `too many commands: at most ${COMMANDS_PER_SECOND} a second`,
+});
 const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
 export interface DashboardSocket {
   /** Answers an HTTP upgrade; false when the request is not for the dashboard socket. */
   handleUpgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** The most that was ever buffered for one client, in bytes (it never passes the cap). */
+  peakBufferedBytes(): number;
   close(): void;
 }
 
@@ -49,6 +60,14 @@ export function originMatches(origin: string, host: string, loopback: boolean): 
   return !loopback || LOOPBACK_NAMES.has(url.hostname);
 }
 
+interface Client {
+  cursor: FrameCursor;
+  guard: SendGuard;
+  allowance: CommandAllowance;
+  /** Set while reading is stopped for sending past the allowance. */
+  rateTimer: NodeJS.Timeout | undefined;
+}
+
 function refuse(socket: Duplex, status: string): void {
   if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
   else socket.destroy();
@@ -64,27 +83,31 @@ export function dashboardSocket(
     loopback: boolean;
     /** When set, a client must present it (`?token=` or a bearer header) to connect. */
     token?: string | undefined;
-    /** Told of every upgrade refused, by why. */
-    refused?: (reason: 'cross-origin' | 'unauthorized') => void;
+    /** Told of every refusal: an upgrade, a command past the allowance, a client closed. */
+    refused?: (reason: HttpRefusal) => void;
   },
 ): DashboardSocket {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * MAX_CONTROL_BYTES });
-  const clients = new Map<WebSocket, FrameCursor>();
+  const clients = new Map<WebSocket, Client>();
   const allowed = new Set<ControlType>(source.hello().controls);
-
-  const send = (ws: WebSocket, value: unknown): void => {
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(value));
-  };
+  let peakOfClosed = 0;
 
   const sendFrames = (): void => {
-    for (const [ws, cursor] of clients) {
-      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) continue;
-      const frame = source.frame(cursor);
+    const now = Date.now();
+    for (const [ws, client] of clients) {
+      if (client.guard.check(now)) {
+        options.refused?.('slow-reader');
+        ws.terminate();
+        continue;
+      }
+      // A page that cannot keep up skips frames rather than queueing them.
+      if (client.guard.over()) continue;
+      const frame = source.frame(client.cursor);
+      if (!client.guard.send(JSON.stringify({ type: 'frame', at: now, ...frame }), now)) continue;
       const lastMessage = frame.messages.at(-1);
       const lastEntry = frame.timeline.at(-1);
-      if (lastMessage !== undefined) cursor.messages = lastMessage.seq;
-      if (lastEntry !== undefined) cursor.timeline = lastEntry.seq;
-      send(ws, { type: 'frame', at: Date.now(), ...frame });
+      if (lastMessage !== undefined) client.cursor.messages = lastMessage.seq;
+      if (lastEntry !== undefined) client.cursor.timeline = lastEntry.seq;
     }
   };
   // The clock runs only while a page watches: every `node --http` serves a dashboard, and
@@ -96,34 +119,61 @@ export function dashboardSocket(
     timer.unref();
   };
   const unwatched = (ws: WebSocket): void => {
+    const client = clients.get(ws);
+    if (client !== undefined) {
+      clearTimeout(client.rateTimer);
+      peakOfClosed = Math.max(peakOfClosed, client.guard.peakBufferedBytes());
+    }
     clients.delete(ws);
     if (clients.size > 0) return;
     clearInterval(timer);
     timer = undefined;
   };
 
+  /** Refuses a command past the allowance, and reads nothing more until the next is due. */
+  const overAllowance = (client: Client): void => {
+    options.refused?.('command-rate');
+    client.guard.send(RATE_REPLY);
+    if (client.rateTimer !== undefined) return;
+    client.guard.hold('rate');
+    client.rateTimer = setTimeout(() => {
+      client.rateTimer = undefined;
+      client.guard.release('rate');
+    }, client.allowance.waitMs());
+    client.rateTimer.unref();
+  };
+
   wss.on('connection', (ws) => {
-    clients.set(ws, { messages: 0, timeline: 0 });
+    const client: Client = {
+      cursor: { messages: 0, timeline: 0 },
+      guard: new SendGuard(ws),
+      allowance: new CommandAllowance(COMMANDS_PER_SECOND, COMMAND_BURST, Date.now()),
+      rateTimer: undefined,
+    };
+    const send = (value: unknown): void => {
+      client.guard.send(JSON.stringify(value));
+    };
+    clients.set(ws, client);
     watched();
-    send(ws, { type: 'hello', ...source.hello() });
+    send({ type: 'hello', ...source.hello() });
     // One command at a time per page, in the order sent.
     let queue = Promise.resolve();
     let pending = 0;
     ws.on('message', (data, isBinary) => {
-      // A page sends a command per click; a flood is refused rather than queued without end.
+      if (!client.allowance.take(Date.now())) {
+        overAllowance(client);
+        return;
+      }
+      // A slow command (a restart) with more behind it: refused rather than queued without end.
       if (pending >= MAX_PENDING_COMMANDS) {
-        send(ws, { type: 'error', ref: null, error: 'too many commands in flight' });
+        send({ type: 'error', ref: null, error: 'too many commands in flight' });
         return;
       }
       pending++;
       queue = queue
         .then(async () => {
           if (isBinary)
-            return send(ws, {
-              type: 'error',
-              ref: null,
-              error: 'binary messages are not accepted',
-            });
+            return send({ type: 'error', ref: null, error: 'binary messages are not accepted' });
           const text = Buffer.isBuffer(data)
             ? data.toString('utf8')
             : Buffer.concat(data as Buffer[]).toString('utf8');
@@ -132,10 +182,10 @@ export function dashboardSocket(
             const request = parseControl(text, allowed, source.nodeIds());
             ref = request.ref;
             const done = await source.control(request.command);
-            send(ws, { type: 'ok', ref, command: request.command.type, text: done });
+            send({ type: 'ok', ref, command: request.command.type, text: done });
           } catch (err) {
             const error = err instanceof Error ? err.message : String(err);
-            send(ws, {
+            send({
               type: 'error',
               ref: err instanceof ControlError && err.ref !== null ? err.ref : ref,
               error,
@@ -166,6 +216,12 @@ export function dashboardSocket(
       }
       wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
       return true;
+    },
+    peakBufferedBytes() {
+      let peak = peakOfClosed;
+      for (const client of clients.values())
+        peak = Math.max(peak, client.guard.peakBufferedBytes());
+      return peak;
     },
     close() {
       clearInterval(timer);

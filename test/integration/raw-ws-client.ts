@@ -32,7 +32,15 @@ export function rawWsClient(port: number, path = WS_PATH): Promise<RawWsClient> 
  * frame bytes at whatever pace it likes (the ws client only ever sends whole frames).
  * `early` goes out in the same write as the upgrade request, before any answer to it.
  */
-export async function rawWsUpgrade(port: number, early?: Buffer): Promise<RawTcpClient> {
+export async function rawWsUpgrade(
+  port: number,
+  early?: Buffer,
+  {
+    path = WS_PATH,
+    host = '127.0.0.1',
+    headers = {},
+  }: { path?: string; host?: string; headers?: Record<string, string> } = {},
+): Promise<RawTcpClient> {
   const client = await rawTcpClient(port);
   const response = new Promise<string>((resolve) => {
     let text = '';
@@ -44,9 +52,12 @@ export async function rawWsUpgrade(port: number, early?: Buffer): Promise<RawTcp
     };
     client.socket.on('data', onData);
   });
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   const request = Buffer.from(
-    `GET ${WS_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`,
   );
   client.socket.write(early === undefined ? request : Buffer.concat([request, early]));
   const head = await response;
