@@ -1,3 +1,4 @@
+import { timingBudget } from '../dist/src/timing-budget.js';
 import { measureCrashFailover } from './crash-failover.mjs';
 import { measureIdleCpu } from './idle-cpu.mjs';
 import { NodeCluster } from './node-processes.mjs';
@@ -77,6 +78,7 @@ export async function raftPart(runs, log) {
   const simRate = median(sim.throughput.map((t) => t.perSecond));
   const failoverNote = failover.timeouts > 0 ? ` (${failover.timeouts} timed out)` : '';
   const resignNote = resign.timeouts > 0 ? ` (${resign.timeouts} timed out)` : '';
+  const budget = timingBudget({ protocol: 'raft', options: TIMING }, { nodes: CLUSTER_SIZE });
   const rows = [
     row(
       'Raft crash failover, median',
@@ -105,6 +107,21 @@ export async function raftPart(runs, log) {
       median(resign.times) <= 20,
     ),
     row('Raft resign handover, worst', worst(resign.times), ms(worst(resign.times))),
+    // What `electorate budget` prints for this timing, held against what the processes did.
+    row(
+      'Raft crash failover, worst, within `electorate budget`',
+      worst(failover.times),
+      ms(worst(failover.times)),
+      `≤ ${ms(budget.crashFailover.ms)} (${budget.crashFailover.formula})`,
+      worst(failover.times) <= budget.crashFailover.ms,
+    ),
+    row(
+      'Raft resign handover, worst, within `electorate budget`',
+      worst(resign.times),
+      ms(worst(resign.times)),
+      `≤ ${ms(budget.resignHandover.ms)} (${budget.resignHandover.formula})`,
+      worst(resign.times) <= budget.resignHandover.ms,
+    ),
     row(
       'Raft messages per election (median)',
       median(failover.messagesPerElection),
