@@ -6,6 +6,8 @@ export type WireFrame =
   | { kind: 'hello'; id: string }
   | { kind: 'wake'; id: string }
   | { kind: 'auth' }
+  /** Sent on a link that has carried nothing else for a while, so silence means trouble. */
+  | { kind: 'ping' }
   | { kind: 'envelope'; from: string; msg: unknown };
 
 // fatal: a frame that is not valid UTF-8 is malformed, not silently repaired.
@@ -22,6 +24,14 @@ export function encodeHello(id: string): string {
  */
 export function encodeWake(id: string): string {
   return JSON.stringify({ v: WIRE_VERSION, wake: id });
+}
+
+/**
+ * Keeps a quiet link audibly alive. Raft followers, for one, never talk to each other, and a
+ * link that a cut left half-open looks just as quiet: with pings, only the broken one is.
+ */
+export function encodePing(): string {
+  return JSON.stringify({ v: WIRE_VERSION, ping: 1 });
 }
 
 /**
@@ -51,6 +61,7 @@ export function decodeFrame(payload: Uint8Array): WireFrame | undefined {
   // A handshake frame of shared-secret authentication (see stream-auth), told apart here so
   // that a node without the secret can say why it refuses the connection.
   if ('auth' in frame || 'proof' in frame) return { kind: 'auth' };
+  if ('ping' in frame) return frame.ping === 1 ? { kind: 'ping' } : undefined;
   if ('hello' in frame) {
     return typeof frame.hello === 'string' && frame.hello.length > 0
       ? { kind: 'hello', id: frame.hello }

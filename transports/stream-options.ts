@@ -40,6 +40,15 @@ export interface StreamTransportOptions {
   handshakeTimeoutMs?: number;
   /** How long a frame may take to arrive once its first byte has; default 5000 ms. */
   frameTimeoutMs?: number;
+  /** A link that has sent nothing for this long sends a ping; default 500 ms. */
+  pingIntervalMs?: number;
+  /**
+   * A link that has heard nothing (not even a ping) for this long is closed, counted as
+   * `timeout`, and dialed afresh; default 2000 ms, at least twice `pingIntervalMs`. TCP
+   * alone would wait out its own retransmission backoff after a one-way cut heals, which
+   * grows to seconds; a new connection gets through at once.
+   */
+  idleTimeoutMs?: number;
   /**
    * Most inbound connections held before they complete their handshake (TLS, upgrade,
    * hello, authentication); past it new ones are closed at once and counted as `refused`.
@@ -65,6 +74,8 @@ export interface ResolvedStreamOptions {
   connectTimeoutMs: number;
   handshakeTimeoutMs: number;
   frameTimeoutMs: number;
+  pingIntervalMs: number;
+  idleTimeoutMs: number;
   maxPendingConnections: number;
   backoff: Required<BackoffOptions>;
   tls: TlsOptions | undefined;
@@ -103,6 +114,17 @@ export function resolveStreamOptions(options: StreamTransportOptions): ResolvedS
       'tls.verifyPeerIds needs mutual TLS: without client certificates there is no id to check',
     );
   }
+  const pingIntervalMs = positiveInteger('pingIntervalMs', options.pingIntervalMs, 500);
+  const idleTimeoutMs = positiveInteger(
+    'idleTimeoutMs',
+    options.idleTimeoutMs,
+    Math.max(2000, 2 * pingIntervalMs),
+  );
+  if (idleTimeoutMs < 2 * pingIntervalMs) {
+    throw new Error(
+      `idleTimeoutMs (${idleTimeoutMs}) must be at least twice pingIntervalMs (${pingIntervalMs}): a quiet link would be closed between two pings`,
+    );
+  }
   const secret = options.secret === undefined ? undefined : Buffer.from(options.secret);
   if (secret !== undefined && secret.length === 0) throw new Error('secret must not be empty');
   return {
@@ -112,6 +134,8 @@ export function resolveStreamOptions(options: StreamTransportOptions): ResolvedS
     connectTimeoutMs: positiveInteger('connectTimeoutMs', options.connectTimeoutMs, 2000),
     handshakeTimeoutMs: positiveInteger('handshakeTimeoutMs', options.handshakeTimeoutMs, 5000),
     frameTimeoutMs: positiveInteger('frameTimeoutMs', options.frameTimeoutMs, 5000),
+    pingIntervalMs,
+    idleTimeoutMs,
     maxPendingConnections: positiveInteger(
       'maxPendingConnections',
       options.maxPendingConnections,

@@ -1,7 +1,7 @@
 import { type HostPort, parseHostPort } from './address.js';
 import { backoffDelay } from './backoff.js';
 import { BoundedQueue } from './bounded-queue.js';
-import { decodeFrame, encodeEnvelope, encodeHello, encodeWake } from './envelope.js';
+import { decodeFrame, encodeEnvelope, encodeHello, encodePing, encodeWake } from './envelope.js';
 import {
   AUTH_FRAME_OVERHEAD,
   type AuthChannel,
@@ -41,6 +41,9 @@ interface Connection {
   openedAt: number;
   /** The peer sent something, so it accepted our hello. */
   heard: boolean;
+  /** When the link last carried a frame in, and out (performance.now()). */
+  heardAt: number;
+  sentAt: number;
   /** With a secret: seals and opens every frame once the handshake is done. */
   auth: AuthChannel | undefined;
   /** With a secret, dialing: the hello is sent, the responder's challenge awaited. */
@@ -57,6 +60,8 @@ function newConnection(wire: Wire | undefined, peer: Peer | undefined): Connecti
     timer: undefined,
     openedAt: 0,
     heard: false,
+    heardAt: 0,
+    sentAt: 0,
     auth: undefined,
     initiator: undefined,
     responder: undefined,
@@ -74,6 +79,7 @@ export class StreamSession {
   private readonly connections = new Set<Connection>();
   private driver: StreamDriver | undefined;
   private stopped = false;
+  private livenessTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly label: string,
@@ -120,6 +126,22 @@ export class StreamSession {
       drop: (reason) => this.dropped(reason),
     });
     for (const peer of this.peers.values()) if (peer.dialsOut) this.dial(peer);
+    this.livenessTimer = setInterval(() => this.checkLiveness(), this.options.pingIntervalMs);
+    this.livenessTimer.unref();
+  }
+
+  /** Pings every quiet link, and drops a link that has gone silent, so it is dialed anew. */
+  private checkLiveness(): void {
+    const now = performance.now();
+    for (const peer of this.peers.values()) {
+      const conn = peer.active;
+      if (conn === undefined || conn.done || conn.wire === undefined) continue;
+      if (now - conn.heardAt >= this.options.idleTimeoutMs) {
+        this.reject(conn, 'timeout');
+        continue;
+      }
+      if (now - conn.sentAt >= this.options.pingIntervalMs) this.write(conn, encodePing());
+    }
   }
 
   send(command: TransportCommand): void {
@@ -139,6 +161,7 @@ export class StreamSession {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    clearInterval(this.livenessTimer);
     for (const peer of this.peers.values()) clearTimeout(peer.retryTimer);
     for (const conn of this.connections) {
       conn.done = true;
@@ -160,7 +183,12 @@ export class StreamSession {
       return;
     }
     if (wire.bufferedBytes() > MAX_BUFFERED_FRAMES * this.options.maxFrameBytes) return;
-    wire.write(conn.auth === undefined ? payload : conn.auth.seal(payload));
+    this.write(conn, payload);
+  }
+
+  private write(conn: Connection, payload: string): void {
+    conn.sentAt = performance.now();
+    conn.wire?.write(conn.auth === undefined ? payload : conn.auth.seal(payload));
   }
 
   private dial(peer: Peer): void {
@@ -340,6 +368,7 @@ export class StreamSession {
 
   /** A frame on an established connection: opened first when authenticated. */
   private inbound(conn: Connection, peer: Peer, payload: Uint8Array): void {
+    conn.heardAt = performance.now();
     const body = conn.auth === undefined ? payload : conn.auth.open(payload);
     if (body === undefined) {
       this.reject(conn, 'unauthenticated');
@@ -431,6 +460,7 @@ export class StreamSession {
 
   private envelope(peer: Peer, payload: Uint8Array): void {
     const frame = decodeFrame(payload);
+    if (frame?.kind === 'ping') return;
     if (frame?.kind !== 'envelope') {
       this.dropped('malformed', peer.id);
       return;
@@ -460,6 +490,8 @@ export class StreamSession {
   private activate(peer: Peer, conn: Connection): void {
     const previous = peer.active;
     peer.active = conn;
+    // A new link gets a whole idle timeout to be heard on.
+    conn.heardAt = conn.sentAt = performance.now();
     if (previous !== undefined && previous !== conn) {
       this.dropped('replaced', peer.id);
       previous.done = true;
