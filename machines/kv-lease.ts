@@ -497,7 +497,11 @@ export const kvLeaseMachine = setup({
         resign: 'resigning',
       },
       states: {
+        // The watch tells a leader at once when its key goes (deleted, or a lease the store
+        // ended early); renewals alone would take up to renewMs. Armed again after every
+        // renewal if it broke, so a store that is down costs one request per renewal.
         holding: {
+          entry: 'ensureWatch',
           after: { renewEvery: 'renewing' },
           on: {
             receive: [

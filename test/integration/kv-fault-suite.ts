@@ -236,6 +236,45 @@ export function kvFaultSuite(options: KvSuiteOptions): void {
       }
     });
 
+    it('a leader whose key is deleted behind its back steps down on its watch, not at its next renewal', async () => {
+      fresh();
+      const real = store();
+      let renewalsSent = 0;
+      let renewed: (() => void) | undefined;
+      const counting = new Proxy(real, {
+        get(target, prop) {
+          if (prop === 'renew') {
+            return async (req: { key: string; owner: string; ttlMs: number }) => {
+              renewalsSent++;
+              const alive = await target.renew(req);
+              renewed?.();
+              return alive;
+            };
+          }
+          const v = Reflect.get(target, prop, target) as unknown;
+          return typeof v === 'function' ? v.bind(target) : v;
+        },
+      });
+      const c = createCandidate(counting, key, 'a', { ttl: ttlMs, seed: keyNumber });
+      running.push(c);
+      log.watch(c);
+      await waitFor(() => c.isLeader, 3 * ttlMs, 'a leader');
+      // Right after a renewal, so the next one is a whole renew interval away.
+      await new Promise<void>((resolve) => {
+        renewed = resolve;
+      });
+      renewed = undefined;
+      const deposed = new Promise<number>((resolve) => {
+        c.election.on('deposed', () => resolve(renewalsSent));
+      });
+      const sentBefore = renewalsSent;
+      const other = store();
+      const held = await other.inspect!(key);
+      expect(held?.holder.value).toBe('a');
+      await other.release({ key, owner: held!.owner });
+      expect(await deposed).toBe(sentBefore);
+    });
+
     it('survives a store restart on the same data directory with exactly one leader', async () => {
       fresh();
       const cs = ['a', 'b', 'c'].map(candidate);

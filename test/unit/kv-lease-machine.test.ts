@@ -219,7 +219,32 @@ describe('kvLeaseMachine', () => {
     reply({ type: 'holder', round: watch.round, holder: null });
     reply({ type: 'acquired', round: last('acquire').round, owner: 'o', token: 2 });
     expect(role()).toBe('leader');
-    reply({ type: 'holder', round: watch.round, holder: { value: 'c', token: 3 } });
+    // The leader watches under its own handle; the follower's watch is done with.
+    const leading = last('watch');
+    expect(leading.round).toBeGreaterThan(watch.round);
+    expect(leading).toMatchObject({ owner: 'o' });
+    reply({ type: 'holder', round: leading.round, holder: { value: 'c', token: 3 } });
+    expect(role()).not.toBe('leader');
+  });
+
+  it('a leader watches its key from the start, steps down the moment it goes, and re-arms a broken watch at the next renewal', () => {
+    const { clock, reply, last, role, sent } = start();
+    reply({ type: 'acquired', round: last('acquire').round, owner: 'o1', token: 4 });
+    expect(role()).toBe('leader');
+    const watch = last('watch');
+    expect(watch).toMatchObject({ key: 'k', owner: 'o1' });
+    reply({ type: 'holder', round: watch.round, holder: { value: 'a', token: 4 } });
+    expect(role()).toBe('leader');
+    // The store loses the watch: nothing more is asked until the next renewal has succeeded.
+    reply({ type: 'failed', round: watch.round, op: 'watch', message: 'gone' });
+    const watches = () => sent().filter((m) => m.type === 'watch').length;
+    const before = watches();
+    clock.increment(timing.renewMs);
+    expect(watches()).toBe(before);
+    reply({ type: 'renewed', round: last('renew').round });
+    expect(watches()).toBe(before + 1);
+    // A lease the store ended early (the key is gone) ends leadership before any renewal.
+    reply({ type: 'holder', round: last('watch').round, holder: null });
     expect(role()).not.toBe('leader');
   });
 
