@@ -1,6 +1,7 @@
+import { timingBudget } from '../dist/src/timing-budget.js';
 import { BULLY_TIMING, measureBullyFailover, startBullyCluster } from './bully-failover.mjs';
 import { simulateBullyFailover } from './bully-sim-failover.mjs';
-import { ms, row } from './report.mjs';
+import { budgetRow, ms, row } from './report.mjs';
 import { median, worst } from './stats.mjs';
 
 const MEDIAN_TARGET_MS = 600;
@@ -69,6 +70,11 @@ export async function bullyPart(runs, log) {
   return {
     rows: [
       ...failoverRows('Bully crash failover', processes),
+      budgetRow(
+        'Bully crash failover, worst, within `electorate budget`',
+        processes.times,
+        timingBudget({ protocol: 'bully', options: BULLY_TIMING }, { nodes: 5 }).crashFailover,
+      ),
       ...failoverRows(`Bully simulated failover (${sim.seeds} seeds, virtual time)`, sim),
     ],
     settings: { clusterSize: 5, ...BULLY_TIMING, simSeeds: SIM_SEEDS.length },

@@ -1,7 +1,8 @@
+import { timingBudget } from '../dist/src/timing-budget.js';
 import { startEtcd } from './kv-etcd-server.mjs';
 import { crashFailover } from './kv-failover.mjs';
 import { electorateHandover, etcd3Handover } from './kv-handover.mjs';
-import { ms, row } from './report.mjs';
+import { budgetRow, ms, row } from './report.mjs';
 import { median, worst } from './stats.mjs';
 
 // etcd grants leases in whole seconds, and none below its own minimum (about 2 s).
@@ -33,6 +34,7 @@ export async function kvPart(runs, log) {
     );
     const note = (r) => (r.timeouts > 0 ? ` (${r.timeouts} timed out)` : '');
     const failTarget = TTL_MS + FAILOVER_SLACK_MS;
+    const budget = timingBudget({ protocol: 'kv', options: { ttlMs: TTL_MS } });
     return {
       settings: { ttlMs: TTL_MS, handoverRuns: runs, failoverRuns: failRuns },
       rows: [
@@ -44,6 +46,11 @@ export async function kvPart(runs, log) {
           median(ours) <= HANDOVER_TARGET_MS && median(ours) < median(theirs),
         ),
         row('KV resign handover on etcd, worst', worst(ours), ms(worst(ours))),
+        budgetRow(
+          'KV resign handover, worst, within `electorate budget`',
+          ours,
+          budget.resignHandover,
+        ),
         row('etcd3 Election resign handover, median', median(theirs), ms(median(theirs))),
         row('etcd3 Election resign handover, worst', worst(theirs), ms(worst(theirs))),
         row(
@@ -57,6 +64,11 @@ export async function kvPart(runs, log) {
           ms(worst(oursCrash.times)),
           `≤ ${failTarget} ms`,
           worst(oursCrash.times) <= failTarget && oursCrash.timeouts === 0,
+        ),
+        budgetRow(
+          'KV crash failover, worst, within `electorate budget`',
+          oursCrash.times,
+          budget.crashFailover,
         ),
         row(
           'etcd3 Election crash failover, median',

@@ -16,6 +16,15 @@ export function row(metric, value, display, target, pass) {
   };
 }
 
+/**
+ * The worst of `times` held against the bound `electorate budget` prints for the same
+ * timing (a BudgetFigure: `ms` and the `formula` it comes from).
+ */
+export function budgetRow(metric, times, figure) {
+  const w = Math.max(...times);
+  return row(metric, w, ms(w), `≤ ${ms(figure.ms)} (${figure.formula})`, w <= figure.ms);
+}
+
 export function markdownTable(rows) {
   const lines = ['| Measure | Result | Target | |', '| --- | ---: | ---: | --- |'];
   for (const r of rows)
