@@ -55,6 +55,11 @@ export interface StreamTransportOptions {
    * Default `DEFAULT_MAX_PENDING_CONNECTIONS` (64).
    */
   maxPendingConnections?: number;
+  /**
+   * Most of those held for one remote address; default a quarter of
+   * `maxPendingConnections`, so one flooding host leaves room for members elsewhere.
+   */
+  maxPendingPerAddress?: number;
   backoff?: BackoffOptions;
   tls?: TlsOptions;
   /**
@@ -77,6 +82,7 @@ export interface ResolvedStreamOptions {
   pingIntervalMs: number;
   idleTimeoutMs: number;
   maxPendingConnections: number;
+  maxPendingPerAddress: number;
   backoff: Required<BackoffOptions>;
   tls: TlsOptions | undefined;
   secret: Buffer | undefined;
@@ -125,6 +131,11 @@ export function resolveStreamOptions(options: StreamTransportOptions): ResolvedS
       `idleTimeoutMs (${idleTimeoutMs}) must be at least twice pingIntervalMs (${pingIntervalMs}): a quiet link would be closed between two pings`,
     );
   }
+  const maxPendingConnections = positiveInteger(
+    'maxPendingConnections',
+    options.maxPendingConnections,
+    DEFAULT_MAX_PENDING_CONNECTIONS,
+  );
   const secret = options.secret === undefined ? undefined : Buffer.from(options.secret);
   if (secret !== undefined && secret.length === 0) throw new Error('secret must not be empty');
   return {
@@ -136,10 +147,11 @@ export function resolveStreamOptions(options: StreamTransportOptions): ResolvedS
     frameTimeoutMs: positiveInteger('frameTimeoutMs', options.frameTimeoutMs, 5000),
     pingIntervalMs,
     idleTimeoutMs,
-    maxPendingConnections: positiveInteger(
-      'maxPendingConnections',
-      options.maxPendingConnections,
-      DEFAULT_MAX_PENDING_CONNECTIONS,
+    maxPendingConnections,
+    maxPendingPerAddress: positiveInteger(
+      'maxPendingPerAddress',
+      options.maxPendingPerAddress,
+      Math.max(1, Math.ceil(maxPendingConnections / 4)),
     ),
     backoff: { baseMs, capMs },
     tls: options.tls,

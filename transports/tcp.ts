@@ -31,7 +31,10 @@ function createTcpDriver(options: ResolvedStreamOptions): StreamDriver {
     : net.createServer();
   const clientContext = tlsConfig ? tlsClientContext(tlsConfig) : undefined;
   const sockets = new Set<net.Socket>();
-  const pending = new PendingConnections(options.maxPendingConnections);
+  const pending = new PendingConnections(
+    options.maxPendingConnections,
+    options.maxPendingPerAddress,
+  );
   let closeHandshakes = (): void => {};
   let closed = false;
 

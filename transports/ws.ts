@@ -79,7 +79,10 @@ function createWsDriver(options: ResolvedStreamOptions): StreamDriver {
     clientTracking: false,
   });
   const sockets = new Set<WebSocket>();
-  const pending = new PendingConnections(options.maxPendingConnections);
+  const pending = new PendingConnections(
+    options.maxPendingConnections,
+    options.maxPendingPerAddress,
+  );
   // Accepted but not yet upgraded, each with the clock that bounds how long that may take.
   const upgrading = new Map<Duplex, NodeJS.Timeout>();
   let closeHandshakes = (): void => {};

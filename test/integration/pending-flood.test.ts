@@ -25,12 +25,19 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((e) => e.stop()));
 });
 
-/** `count` idle connections, opened `BATCH` at a time so the listen backlog never overflows. */
-async function flood(port: number, count: number): Promise<RawTcpClient[]> {
+/**
+ * `count` idle connections from `sources` (loopback addresses posing as hosts, taken in
+ * turn), opened `BATCH` at a time so the listen backlog never overflows.
+ */
+async function flood(port: number, count: number, sources: string[]): Promise<RawTcpClient[]> {
   const opened: RawTcpClient[] = [];
   while (opened.length < count) {
     const batch = Math.min(BATCH, count - opened.length);
-    const next = await Promise.all(Array.from({ length: batch }, () => rawTcpClient(port)));
+    const next = await Promise.all(
+      Array.from({ length: batch }, (_, i) =>
+        rawTcpClient(port, sources[(opened.length + i) % sources.length]),
+      ),
+    );
     clients.push(...next);
     opened.push(...next);
   }
@@ -57,7 +64,9 @@ describe.each(STREAM_KINDS)('a %s listener flooded with idle connections', (kind
     const before = leader.status().dropped;
 
     const calm = sampleLeaders(nodes);
-    const attackers = await flood(port, FLOOD);
+    // Eight hosts, so the listener's own cap binds before any one host's share does.
+    const hosts = Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 2}`);
+    const attackers = await flood(port, FLOOD, hosts);
     const refused = FLOOD - DEFAULT_MAX_PENDING_CONNECTIONS;
     await waitFor(
       () => attackers.filter((c) => c.closed()).length >= refused,
@@ -91,5 +100,42 @@ describe.each(STREAM_KINDS)('a %s listener flooded with idle connections', (kind
     await agreedLeader(live, 'the same leader after the flood');
     expect(new Set(calm.stop().map((ids) => ids.join(',')))).toEqual(new Set([leaderId]));
     expect(live.map((n) => n.status().errors)).toEqual([0, 0, 0]);
+  });
+
+  it('gives one flooding host only its share of the places, so a member elsewhere gets in at once', async () => {
+    const peers: PeerConfig[] = await localPeers(['n1', 'n2', 'n3']);
+    peers[0] = { ...peers[0]!, noVote: true };
+    const start = (id: string): Election => {
+      // Held connections outlive the whole test, so none frees a place for the member.
+      const node = createNode(kind, id, peers, { transport: { handshakeTimeoutMs: 20_000 } });
+      running.push(node);
+      return node;
+    };
+    const nodes = ['n1', 'n2', 'n3'].map(start);
+    await Promise.all(nodes.map((n) => n.start()));
+    const { leader } = await agreedLeader(nodes, 'a leader before the flood');
+    const leaderId = leader.status().id;
+    const port = portOf(peers.find((p) => p.id === leaderId)!);
+    const before = leader.status().dropped.refused ?? 0;
+    const share = Math.ceil(DEFAULT_MAX_PENDING_CONNECTIONS / 4);
+
+    const attackers = await flood(port, 200, ['127.0.0.2']);
+    await waitFor(
+      () => attackers.filter((c) => c.closed()).length >= 200 - share,
+      5000,
+      'all but one share closed at once',
+    );
+    expect((leader.status().dropped.refused ?? 0) - before).toBe(200 - share);
+
+    // n1 dials from 127.0.0.1, which holds no place: it is not kept waiting.
+    await nodes[0]!.stop();
+    const restarted = start('n1');
+    await restarted.start();
+    await waitFor(
+      () => restarted.status().leader === leaderId,
+      10_000,
+      'the restarted n1 to hear the leader past the flood',
+    );
+    expect(attackers.filter((c) => !c.closed())).toHaveLength(share);
   });
 });

@@ -14,10 +14,12 @@ export interface RawTcpClient {
   closed: () => boolean;
 }
 
-export function rawTcpClient(port: number): Promise<RawTcpClient> {
+/** `localAddress` (another loopback address, say 127.0.0.2) poses as a different host. */
+export function rawTcpClient(port: number, localAddress?: string): Promise<RawTcpClient> {
   return new Promise((resolve, reject) => {
     let closed = false;
-    const socket = net.connect({ host: '127.0.0.1', port }, () => {
+    const where = localAddress === undefined ? {} : { localAddress };
+    const socket = net.connect({ host: '127.0.0.1', port, ...where }, () => {
       socket.off('error', reject);
       socket.on('error', () => {});
       // Keep reading (and discarding) so the server's FIN is seen and 'close' can follow.
