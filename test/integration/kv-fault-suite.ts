@@ -188,6 +188,41 @@ export function kvFaultSuite(options: KvSuiteOptions): void {
       }
     });
 
+    it('retries an acquire that never reached the store, and leads with no handle left over', async () => {
+      fresh();
+      const requestTimeoutMs = Math.round(ttlMs / 4);
+      const real = store();
+      // The first acquire is lost on its way: the store never sees it, nobody answers.
+      let dropped = false;
+      const lossy = new Proxy(real, {
+        get(target, prop) {
+          if (prop === 'acquire' && !dropped) {
+            return () => {
+              dropped = true;
+              return new Promise<never>((_, reject) =>
+                setTimeout(() => reject(new Error('request lost')), requestTimeoutMs * 2),
+              );
+            };
+          }
+          const v = Reflect.get(target, prop, target) as unknown;
+          return typeof v === 'function' ? v.bind(target) : v;
+        },
+      });
+      const errors: Error[] = [];
+      const c = createCandidate(lossy, key, 'a', { ttl: ttlMs, seed: keyNumber, requestTimeoutMs });
+      c.on('error', (e) => errors.push(e));
+      running.push(c);
+      log.watch(c);
+      await waitFor(() => dropped, 5000, 'the first acquire');
+      await waitFor(() => c.isLeader, 3 * ttlMs, 'the candidate to lead');
+      expect(c.fencingToken).toBeGreaterThan(0);
+      // The lost request was reported, not swallowed.
+      expect(errors.length).toBeGreaterThan(0);
+      if (options.handles !== undefined) {
+        await waitFor(async () => (await options.handles!(server, key)) <= 1, ttlMs, 'one handle');
+      }
+    });
+
     it('adopts a lease the store granted whose answer was lost: it leads on that token, no TTL wait', async () => {
       fresh();
       const requestTimeoutMs = Math.round(ttlMs / 4);
