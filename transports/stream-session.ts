@@ -126,7 +126,11 @@ export class StreamSession {
       drop: (reason) => this.dropped(reason),
     });
     for (const peer of this.peers.values()) if (peer.dialsOut) this.dial(peer);
-    this.livenessTimer = setInterval(() => this.checkLiveness(), this.options.pingIntervalMs);
+    // Twice per ping interval, so a quiet link pings every 1 to 1.5 intervals.
+    this.livenessTimer = setInterval(
+      () => this.checkLiveness(),
+      Math.max(1, Math.floor(this.options.pingIntervalMs / 2)),
+    );
     this.livenessTimer.unref();
   }
 
