@@ -4,7 +4,7 @@ import { Etcd3 } from 'etcd3';
 import { median, worst } from './stats.mjs';
 
 const PUTS = 50;
-const EXPIRIES = 3;
+const EXPIRIES = 8;
 const LEASE_S = 2;
 
 /**
