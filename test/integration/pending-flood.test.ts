@@ -7,6 +7,7 @@ import {
   localPeers,
   portOf,
   STREAM_KINDS,
+  type StreamKind,
   sampleLeaders,
 } from './election-cluster.js';
 import { type RawTcpClient, rawTcpClient } from './raw-tcp-client.js';
@@ -44,23 +45,32 @@ async function flood(port: number, count: number, sources: string[]): Promise<Ra
   return opened;
 }
 
+/**
+ * Three raft nodes where n1 never votes, so the leader is n2 or n3 and n1 must dial into
+ * the leader's listener; `start` (re)starts a node with the same settings.
+ */
+async function clusterWithLeader(kind: StreamKind, handshakeTimeoutMs: number) {
+  const peers: PeerConfig[] = await localPeers(['n1', 'n2', 'n3']);
+  peers[0] = { ...peers[0]!, noVote: true };
+  const start = (id: string): Election => {
+    const node = createNode(kind, id, peers, { transport: { handshakeTimeoutMs } });
+    running.push(node);
+    return node;
+  };
+  const nodes = ['n1', 'n2', 'n3'].map(start);
+  await Promise.all(nodes.map((n) => n.start()));
+  const { leader } = await agreedLeader(nodes, 'a leader before the flood');
+  const leaderId = leader.status().id;
+  const port = portOf(peers.find((p) => p.id === leaderId)!);
+  return { start, nodes, leader, leaderId, port };
+}
+
 describe.each(STREAM_KINDS)('a %s listener flooded with idle connections', (kind) => {
   it('holds at most the pending cap, refusing and counting the rest, and keeps its leader', async () => {
-    // n1 never votes, so the leader is n2 or n3 and n1 must dial into the leader's listener.
-    const peers: PeerConfig[] = await localPeers(['n1', 'n2', 'n3']);
-    peers[0] = { ...peers[0]!, noVote: true };
-    const start = (id: string): Election => {
-      const node = createNode(kind, id, peers, {
-        transport: { handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS },
-      });
-      running.push(node);
-      return node;
-    };
-    const nodes = ['n1', 'n2', 'n3'].map(start);
-    await Promise.all(nodes.map((n) => n.start()));
-    const { leader } = await agreedLeader(nodes, 'a leader before the flood');
-    const leaderId = leader.status().id;
-    const port = portOf(peers.find((p) => p.id === leaderId)!);
+    const { start, nodes, leader, leaderId, port } = await clusterWithLeader(
+      kind,
+      HANDSHAKE_TIMEOUT_MS,
+    );
     const before = leader.status().dropped;
 
     const calm = sampleLeaders(nodes);
@@ -103,19 +113,8 @@ describe.each(STREAM_KINDS)('a %s listener flooded with idle connections', (kind
   });
 
   it('gives one flooding host only its share of the places, so a member elsewhere gets in at once', async () => {
-    const peers: PeerConfig[] = await localPeers(['n1', 'n2', 'n3']);
-    peers[0] = { ...peers[0]!, noVote: true };
-    const start = (id: string): Election => {
-      // Held connections outlive the whole test, so none frees a place for the member.
-      const node = createNode(kind, id, peers, { transport: { handshakeTimeoutMs: 20_000 } });
-      running.push(node);
-      return node;
-    };
-    const nodes = ['n1', 'n2', 'n3'].map(start);
-    await Promise.all(nodes.map((n) => n.start()));
-    const { leader } = await agreedLeader(nodes, 'a leader before the flood');
-    const leaderId = leader.status().id;
-    const port = portOf(peers.find((p) => p.id === leaderId)!);
+    // Held connections outlive the whole test, so none frees a place for the member.
+    const { start, nodes, leader, leaderId, port } = await clusterWithLeader(kind, 20_000);
     const before = leader.status().dropped.refused ?? 0;
     const share = Math.ceil(DEFAULT_MAX_PENDING_CONNECTIONS / 4);
 
