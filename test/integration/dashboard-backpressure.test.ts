@@ -1,13 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { clusterRecipe } from '../../src/cli/demo-recipes.js';
-import {
-  type DashboardServer,
-  startDashboardServer,
-} from '../../src/dashboard/dashboard-server.js';
-import { DemoCluster } from '../../src/dashboard/demo-cluster.js';
 import { MAX_BUFFERED_BYTES } from '../../src/dashboard/send-guard.js';
 import { ensureBuilt, killSpawned, startCli } from './cli-process.js';
+import { demoDashboard } from './demo-dashboard.js';
 import { freePorts } from './free-port.js';
 import { floodWithoutReading } from './unread-flood.js';
 import { waitFor } from './wait-for.js';
@@ -33,30 +28,18 @@ async function reader(url: string): Promise<{ ws: WebSocket; replies: Reply[] }>
 }
 
 describe("the demo's command socket under a client that never reads", () => {
-  let cluster: DemoCluster;
-  let server: DashboardServer;
-
-  beforeAll(async () => {
-    cluster = new DemoCluster(await clusterRecipe('raft', 3), { id: 'raft', svg: '' });
-    await cluster.start();
-    server = await startDashboardServer(cluster);
-  });
-
-  afterAll(async () => {
-    await server?.close();
-    await cluster?.stop();
-  });
+  const demo = demoDashboard();
 
   it('keeps what it buffers for the client under the cap, then closes and counts it', async () => {
-    const outcome = await floodWithoutReading(server.address.port);
+    const outcome = await floodWithoutReading(demo.server.address.port);
     expect(outcome.closed).toBe(true);
-    expect(server.refused()['slow-reader']).toBe(1);
+    expect(demo.server.refused()['slow-reader']).toBe(1);
     // Past its allowance every command was refused without being parsed, and counted.
-    expect(server.refused()['command-rate']).toBeGreaterThan(1000);
-    expect(server.peakBufferedBytes()).toBeGreaterThan(MAX_BUFFERED_BYTES / 2);
-    expect(server.peakBufferedBytes()).toBeLessThanOrEqual(MAX_BUFFERED_BYTES);
+    expect(demo.server.refused()['command-rate']).toBeGreaterThan(1000);
+    expect(demo.server.peakBufferedBytes()).toBeGreaterThan(MAX_BUFFERED_BYTES / 2);
+    expect(demo.server.peakBufferedBytes()).toBeLessThanOrEqual(MAX_BUFFERED_BYTES);
     // A page that reads is served as before.
-    const page = await reader(server.url);
+    const page = await reader(demo.server.url);
     try {
       page.ws.send('{"type":"heal","ref":1}');
       await waitFor(() => page.replies.length > 0, 5000, 'a reply');
@@ -67,15 +50,15 @@ describe("the demo's command socket under a client that never reads", () => {
   });
 
   it('refuses commands past the allowance with an error, and carries out those within it', async () => {
-    const before = server.refused()['command-rate'] ?? 0;
-    const page = await reader(server.url);
+    const before = demo.server.refused()['command-rate'] ?? 0;
+    const page = await reader(demo.server.url);
     try {
       for (let i = 0; i < 200; i++) page.ws.send(JSON.stringify({ type: 'heal', ref: i }));
       await waitFor(() => page.replies.length === 200, 10_000, 'a reply to each');
       const rate = page.replies.filter((r) => /at most \d+ a second/.test(r.error ?? ''));
       expect(rate.length).toBeGreaterThan(100);
       expect(page.replies.filter((r) => r.type === 'ok').length).toBeGreaterThan(0);
-      expect((server.refused()['command-rate'] ?? 0) - before).toBe(rate.length);
+      expect((demo.server.refused()['command-rate'] ?? 0) - before).toBe(rate.length);
     } finally {
       page.ws.close();
     }

@@ -1,12 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { clusterRecipe } from '../../src/cli/demo-recipes.js';
-import {
-  type DashboardServer,
-  startDashboardServer,
-} from '../../src/dashboard/dashboard-server.js';
 import type { DashboardFrame } from '../../src/dashboard/dashboard-source.js';
-import { DemoCluster } from '../../src/dashboard/demo-cluster.js';
+import { demoDashboard } from './demo-dashboard.js';
 import { waitFor } from './wait-for.js';
 
 interface Reply {
@@ -81,47 +76,37 @@ const leaderOf = (frame: DashboardFrame | undefined) =>
   frame?.nodes.find((n) => n.isLeader && frame.nodes.every((m) => m.leader === n.id));
 
 describe('dashboard socket', () => {
-  let cluster: DemoCluster;
-  let server: DashboardServer;
-
-  beforeAll(async () => {
-    cluster = new DemoCluster(await clusterRecipe('raft', 3), { id: 'raft', svg: '' });
-    await cluster.start();
-    server = await startDashboardServer(cluster);
-  });
-
-  afterAll(async () => {
-    await server?.close();
-    await cluster?.stop();
-  });
+  const demo = demoDashboard();
 
   it('listens on 127.0.0.1 and serves the page with its script and style', async () => {
-    expect(server.address.host).toBe('127.0.0.1');
-    const page = await fetch(server.url);
+    expect(demo.server.address.host).toBe('127.0.0.1');
+    const page = await fetch(demo.server.url);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await page.text()).toContain('<script src="app.js"');
-    expect((await fetch(`${server.url}app.js`)).status).toBe(200);
-    expect((await fetch(`${server.url}style.css`)).status).toBe(200);
-    expect((await fetch(`${server.url}../package.json`)).status).toBe(404);
-    expect((await fetch(`${server.url}nope`)).status).toBe(404);
+    expect((await fetch(`${demo.server.url}app.js`)).status).toBe(200);
+    expect((await fetch(`${demo.server.url}style.css`)).status).toBe(200);
+    expect((await fetch(`${demo.server.url}../package.json`)).status).toBe(404);
+    expect((await fetch(`${demo.server.url}nope`)).status).toBe(404);
   });
 
   it('accepts only its own page: a foreign, missing or rebound origin is refused', async () => {
-    const { port } = server.address;
-    expect(await upgradeStatus(server.url, { origin: `http://127.0.0.1:${port}` })).toBe(101);
+    const { port } = demo.server.address;
+    expect(await upgradeStatus(demo.server.url, { origin: `http://127.0.0.1:${port}` })).toBe(101);
     expect(
-      await upgradeStatus(server.url, {
+      await upgradeStatus(demo.server.url, {
         origin: `http://localhost:${port}`,
         headers: { host: `localhost:${port}` },
       }),
     ).toBe(101);
-    expect(await upgradeStatus(server.url, { origin: 'http://evil.example' })).toBe(403);
-    expect(await upgradeStatus(server.url, { origin: `http://127.0.0.1:${port + 1}` })).toBe(403);
-    expect(await upgradeStatus(server.url, {})).toBe(403);
+    expect(await upgradeStatus(demo.server.url, { origin: 'http://evil.example' })).toBe(403);
+    expect(await upgradeStatus(demo.server.url, { origin: `http://127.0.0.1:${port + 1}` })).toBe(
+      403,
+    );
+    expect(await upgradeStatus(demo.server.url, {})).toBe(403);
     // A page on a DNS name rebound to 127.0.0.1 sends a matching Host, and is still refused.
     expect(
-      await upgradeStatus(server.url, {
+      await upgradeStatus(demo.server.url, {
         origin: `http://rebound.example:${port}`,
         headers: { host: `rebound.example:${port}` },
       }),
@@ -129,7 +114,7 @@ describe('dashboard socket', () => {
   });
 
   it('answers malformed and unknown commands with an error, and the cluster carries on', async () => {
-    const client = await connect(server.url);
+    const client = await connect(demo.server.url);
     try {
       await waitFor(() => leaderOf(client.frame()) !== undefined, 20_000, 'a leader');
       const leader = leaderOf(client.frame())!;
@@ -180,7 +165,7 @@ describe('dashboard socket', () => {
   });
 
   it('refuses a flood of commands beyond what is in flight or allowed, answering every one', async () => {
-    const client = await connect(server.url);
+    const client = await connect(demo.server.url);
     try {
       await waitFor(() => client.frame() !== undefined, 5000, 'a frame');
       const victim = client.frame()!.nodes.find((n) => !n.isLeader)!.id;
@@ -212,11 +197,11 @@ describe('dashboard socket', () => {
   });
 
   it('closes a connection that sends a huge frame, and keeps serving others', async () => {
-    const huge = await connect(server.url);
+    const huge = await connect(demo.server.url);
     huge.ws.send('x'.repeat(1024 * 1024));
     await waitFor(() => huge.closeCode() !== undefined, 5000, 'the huge sender to be closed');
     expect(huge.closeCode()).toBe(1009);
-    const other = await connect(server.url);
+    const other = await connect(demo.server.url);
     try {
       await waitFor(() => other.frame() !== undefined, 5000, 'a frame');
       expect((await reply(other, '{"type":"heal","ref":1}')).type).toBe('ok');
@@ -226,7 +211,7 @@ describe('dashboard socket', () => {
   });
 
   it('carries out good commands: a lossy link drops, kill and restart bring a member down and up', async () => {
-    const client = await connect(server.url);
+    const client = await connect(demo.server.url);
     try {
       await waitFor(() => leaderOf(client.frame()) !== undefined, 20_000, 'a leader');
       const leader = leaderOf(client.frame())!.id;
