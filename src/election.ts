@@ -8,7 +8,6 @@ import type { KvStore } from '../transports/kv/types.js';
 import type { DropReason, TransportLogic } from '../transports/types.js';
 import { DurableStore } from './durable-store.js';
 import { EventHub } from './event-hub.js';
-import { LeaseClock } from './lease-clock.js';
 import { type ElectionMetrics, electionMetrics } from './metrics/election-metrics.js';
 import { type OtelMeter, observeElectionMetrics } from './metrics/open-telemetry.js';
 import {
@@ -25,6 +24,7 @@ import { type KvOptions, kvProtocol, kvTiming } from './protocols/kv.js';
 import { type LesOptions, lesProtocol } from './protocols/les.js';
 import type { MemberSpec, ProtocolDefinition } from './protocols/protocol-definition.js';
 import { type RaftOptions, raftProtocol } from './protocols/raft.js';
+import { NodeHost } from './runtime/node-host.js';
 import { CallbackRunner, type StateCallbacks } from './state-callbacks.js';
 
 export interface PeerConfig {
@@ -254,7 +254,7 @@ class NodeElection implements Election {
   private protocolRef: AnyActorRef | undefined;
   private transportRef: AnyActorRef | undefined;
   private readonly hub = new EventHub<ElectionEvents>();
-  private readonly lease = new LeaseClock(() => performance.now());
+  private readonly host: NodeHost;
   private readonly pauseGuard: PauseGuard | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
   private leading = false;
@@ -263,7 +263,6 @@ class NodeElection implements Election {
   private lastChange: ChangeEvent | undefined;
   private lastSnapshot: unknown;
   private lastRole: Role | undefined;
-  private storageFailed = false;
   private readonly store: DurableStore | undefined;
   private readonly callbacks: CallbackRunner;
   private readonly counters = {
@@ -308,6 +307,26 @@ class NodeElection implements Election {
         : new PauseGuard(() => performance.now(), pause.afterMs, pause.holdMs);
     const dataDir = options.protocol === 'raft' ? options.dataDir : undefined;
     this.store = dataDir === undefined ? undefined : new DurableStore(dataDir);
+    const store = this.store;
+    this.host = new NodeHost(
+      { now: () => performance.now() },
+      {
+        send: (to, msg) => {
+          this.counters.sent++;
+          // Straight to the transport: a hop through the node actor would cost a full
+          // macrostep per message on the hottest path, and inspectors see the event either way.
+          this.transportRef?.send({ type: 'send', to, msg });
+        },
+        // Written before the machine's next send leaves; while the disk fails, the host holds
+        // every send, so a vote that might not survive a restart is never cast.
+        ...(store === undefined ? {} : { persist: (state) => store.save(state) }),
+        persistFailed: (err) =>
+          this.fail(new Error(`could not persist term and vote: ${err.message}`, { cause: err })),
+        // The lease can only end here (revoked); it starts with the snapshot that follows.
+        leaseChanged: () => this.armLeaseTimer(),
+        observe: (e) => this.onEffect(e as ProtocolEmitted | ({ type: 'refused' } & LesRefusal)),
+      },
+    );
     this.callbacks = new CallbackRunner(
       options.callbacks ?? {},
       options.callbackTimeoutMs ?? 5000,
@@ -343,7 +362,7 @@ class NodeElection implements Election {
    */
   private leads(view: ProtocolView): boolean {
     if (view.role !== 'leader') return false;
-    if (this.protocol.leased) return this.lease.holds();
+    if (this.protocol.leased) return this.host.lease.holds();
     return this.pauseGuard?.holding() !== true;
   }
 
@@ -436,7 +455,7 @@ class NodeElection implements Election {
       });
     });
     // Subscribed before start, so not even the first emitted event is missed.
-    protocolRef.on('*', (e) => this.onProtocolEmitted(e as ProtocolEmitted));
+    protocolRef.on('*', (e) => this.host.apply(e as ProtocolEmitted));
     // Role and leader are read from committed snapshots: an emit can run before its
     // transition is committed, a subscription never does.
     protocolRef.subscribe({
@@ -505,7 +524,7 @@ class NodeElection implements Election {
       ...(view.leaders === undefined ? {} : { leaders: [...view.leaders] }),
       term: view.term,
       isLeader: leading,
-      leaseRemainingMs: leading ? Math.round(this.lease.expiresAt - performance.now()) : null,
+      leaseRemainingMs: leading ? Math.round(this.host.lease.expiresAt - performance.now()) : null,
       ...(leading && view.fencingToken !== undefined ? { fencingToken: view.fencingToken } : {}),
       members:
         view.members === undefined
@@ -612,7 +631,8 @@ class NodeElection implements Election {
     });
   }
 
-  private onProtocolEmitted(e: ProtocolEmitted | ({ type: 'refused' } & LesRefusal)): void {
+  /** What the runtime does beyond the host: LES refusals, and ending leadership at once. */
+  private onEffect(e: ProtocolEmitted | ({ type: 'refused' } & LesRefusal)): void {
     switch (e.type) {
       case 'refused':
         this.counters.dropped.refused = (this.counters.dropped.refused ?? 0) + 1;
@@ -624,23 +644,11 @@ class NodeElection implements Election {
           }
         }
         return;
-      case 'send':
-        if (this.storageFailed) return;
-        this.counters.sent++;
-        // Straight to the transport: a hop through the node actor would cost a full
-        // macrostep per message on the hottest path, and inspectors see the event either way.
-        this.transportRef?.send(e);
-        return;
-      case 'persist':
-        this.persist(e);
-        return;
-      case 'role':
-      case 'leader':
+      case 'lease.revoked':
+        this.refresh();
         return;
       default:
-        // The lease can only end here (revoked); it starts with the snapshot that follows.
-        if (this.lease.observe(e)) this.armLeaseTimer();
-        if (e.type === 'lease.revoked') this.refresh();
+        return;
     }
   }
 
@@ -674,27 +682,10 @@ class NodeElection implements Election {
     }
   }
 
-  /**
-   * Writes term and vote before the machine's next send leaves. If the disk fails, sends
-   * stop until a write succeeds: a vote that might not survive a restart is never cast.
-   */
-  private persist(state: { term: number; votedFor: string | null }): void {
-    if (this.store === undefined) return;
-    try {
-      this.store.save(state);
-      this.storageFailed = false;
-    } catch (err) {
-      this.storageFailed = true;
-      this.fail(
-        new Error(`could not persist term and vote: ${(err as Error).message}`, { cause: err }),
-      );
-    }
-  }
-
   /** Re-checks the lease when it would lapse, so 'deposed' fires without anyone asking. */
   private armLeaseTimer(): void {
     clearTimeout(this.leaseTimer);
-    const wait = this.lease.expiresAt - performance.now();
+    const wait = this.host.lease.expiresAt - performance.now();
     if (!Number.isFinite(wait)) return;
     this.leaseTimer = setTimeout(() => this.refresh(), Math.max(0, wait) + 1);
     this.leaseTimer.unref();

@@ -1,5 +1,8 @@
 import { type AnyMachineSnapshot, createActor, type EventObject } from 'xstate';
+import type { ProtocolEmitted } from '../../machines/protocol-events.js';
 import type { DurableState } from '../protocols/protocol-definition.js';
+import { type LeaseState, leaseAfter, NO_LEASE } from '../runtime/lease-clock.js';
+import { NodeHost } from '../runtime/node-host.js';
 import type { CheckBounds, NodeView, PendingTimer, ProtocolModel, Rename } from './model.js';
 
 /**
@@ -7,14 +10,6 @@ import type { CheckBounds, NodeView, PendingTimer, ProtocolModel, Rename } from 
  * numbers, and a node's next state depends only on its own state and the event, so each
  * (node state, event) pair runs through XState's `transition` once and is looked up after.
  */
-
-/** A lease as a leader's clock keeps it, in ticks from now. */
-interface LeaseTrack {
-  /** Ticks left on the granted lease (0: none). */
-  remaining: number;
-  /** Rounds started and not yet granted: round and the lease it would give, from now. */
-  starts: [number, number][];
-}
 
 export interface NodeRecord {
   id: number;
@@ -24,7 +19,8 @@ export interface NodeRecord {
   snapshot: AnyMachineSnapshot | undefined;
   timers: PendingTimer[];
   durable: DurableState | undefined;
-  lease: LeaseTrack;
+  /** The lease in ticks from now, as the host's lease clock keeps it. */
+  lease: LeaseState;
   ghost: unknown;
   withinBounds: boolean;
   key: string;
@@ -56,8 +52,6 @@ export interface MessageRecord {
 
 export const ENVIRONMENT = 'env';
 
-const NO_LEASE: LeaseTrack = { remaining: 0, starts: [] };
-
 type Action = { type: string; params?: Record<string, unknown> };
 
 const identity: Rename = (id) => id;
@@ -68,6 +62,8 @@ export class NodeTable {
   private byKey = new Map<string, number>();
   private messageByKey = new Map<string, number>();
   private indexOf = new Map<string, number>();
+  /** Each node's fellow members, to whom a broadcast goes. */
+  private readonly others: string[][];
   private boots = new Map<string, StepOutcome>();
   private scope: object | undefined;
   private recorded: Action[] = [];
@@ -82,6 +78,7 @@ export class NodeTable {
     ids.forEach((id, i) => {
       this.indexOf.set(id, i);
     });
+    this.others = ids.map((self) => ids.filter((id) => id !== self));
   }
 
   /** A node's first state, or its state after a restart with what it kept on disk. */
@@ -158,13 +155,7 @@ export class NodeTable {
   tick(rec: NodeRecord): number {
     if (rec.ticked !== undefined) return rec.ticked;
     const timers = rec.timers.map((t) => ({ ...t, remaining: t.remaining - 1 }));
-    const lease: LeaseTrack = {
-      remaining: Math.max(0, rec.lease.remaining - 1),
-      starts: rec.lease.starts
-        .map(([round, left]): [number, number] => [round, left - 1])
-        .filter(([, left]) => left > 0),
-    };
-    const next = this.intern({ ...rec, timers, lease });
+    const next = this.intern({ ...rec, timers, lease: leaseAfter(rec.lease, 1) });
     rec.ticked = next;
     return next;
   }
@@ -276,22 +267,38 @@ export class NodeTable {
     return [snapshot, this.recorded];
   }
 
-  /** Applies what the machine asked for: timers set and cancelled, messages, disk, lease. */
+  /**
+   * Applies what the machine asked for: XState's own timer actions here, every emitted
+   * effect through the host the runtime and the simulator use, on a clock that reads 0 now.
+   */
   private settle(
     index: number,
     snapshot: AnyMachineSnapshot,
     timersBefore: PendingTimer[],
     durableBefore: DurableState | undefined,
-    leaseBefore: LeaseTrack,
+    leaseBefore: LeaseState,
     ghostBefore: unknown,
     actions: Action[],
     received: unknown,
   ): StepOutcome {
     let timers = timersBefore;
-    let durable = durableBefore;
-    let lease = leaseBefore;
     const sends: number[] = [];
+    // Untimed, no clock runs: a lease would only tell states apart that behave alike.
     const leased = this.bounds.timed && this.model.leased === true;
+    const host = new NodeHost(
+      {
+        now: () => 0,
+        others: this.others[index]!,
+        durable: durableBefore,
+        lease: leased ? leaseBefore : NO_LEASE,
+      },
+      {
+        send: (to, msg) => {
+          const at = this.indexOf.get(to);
+          if (at !== undefined) sends.push(this.message(index, at, msg));
+        },
+      },
+    );
     for (const action of actions) {
       const p = action.params ?? {};
       if (action.type === 'xstate.cancel') {
@@ -303,11 +310,7 @@ export class NodeTable {
         timers = timers.filter((t) => t.id !== id);
         timers.push({ id, event: p.event as EventObject, remaining: Math.ceil(p.delay) });
       } else if (action.type === 'xstate.emit') {
-        const e = p.event as { type: string } & Record<string, unknown>;
-        if (e.type === 'send') this.send(index, e.to as string, e.msg, sends);
-        else if (e.type === 'persist') {
-          durable = { term: e.term as number, votedFor: e.votedFor as string | null };
-        } else if (leased) lease = leaseAfter(lease, e);
+        host.apply(p.event as ProtocolEmitted);
       }
     }
     timers.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -315,18 +318,17 @@ export class NodeTable {
       this.model.ghost === undefined
         ? undefined
         : this.model.ghost.update(ghostBefore as never, snapshot as never, received);
-    const next = this.intern({ index, up: true, snapshot, timers, durable, lease, ghost });
+    const lease = leased ? host.lease.state() : NO_LEASE;
+    const next = this.intern({
+      index,
+      up: true,
+      snapshot,
+      timers,
+      durable: host.durable,
+      lease,
+      ghost,
+    });
     return { next, sends };
-  }
-
-  private send(from: number, to: string, msg: unknown, out: number[]): void {
-    if (to === '*') {
-      for (let i = 0; i < this.ids.length; i++)
-        if (i !== from) out.push(this.message(from, i, msg));
-      return;
-    }
-    const at = this.indexOf.get(to);
-    if (at !== undefined) out.push(this.message(from, at, msg));
   }
 
   private intern(
@@ -389,27 +391,5 @@ export class NodeTable {
       leaseValid: v.role === 'leader' && r.lease.remaining > 0,
       ghost: r.ghost,
     };
-  }
-}
-
-/** The same bookkeeping as the runtime's lease clock, counted in ticks from now. */
-function leaseAfter(lease: LeaseTrack, e: { type: string } & Record<string, unknown>): LeaseTrack {
-  switch (e.type) {
-    case 'lease.start':
-      return {
-        remaining: lease.remaining,
-        starts: [...lease.starts, [e.round as number, e.durationMs as number]],
-      };
-    case 'lease.granted': {
-      const round = e.round as number;
-      const start = lease.starts.find(([r]) => r === round);
-      const starts = lease.starts.filter(([r]) => r > round);
-      const remaining = start === undefined ? lease.remaining : Math.max(lease.remaining, start[1]);
-      return { remaining, starts };
-    }
-    case 'lease.revoked':
-      return NO_LEASE;
-    default:
-      return lease;
   }
 }

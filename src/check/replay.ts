@@ -32,11 +32,15 @@ export interface ReplayResult {
   log: string[];
 }
 
-export function replay(model: ProtocolModel, c: Counterexample): ReplayResult {
-  const { bounds } = c;
-  const timed = bounds.timed;
-  const ids = c.ids ?? clusterIds(model, bounds.nodes);
-  const protocol: ProtocolDefinition<Record<string, never>> = {
+/**
+ * A checker model as the simulator runs it: the same machine, input and view, and a lease
+ * only where the checker keeps one (timed mode).
+ */
+export function simulatedProtocol(
+  model: ProtocolModel,
+  timed: boolean,
+): ProtocolDefinition<Record<string, never>> {
+  return {
     name: model.name,
     logic: model.logic,
     decode: (raw) => raw,
@@ -49,6 +53,13 @@ export function replay(model: ProtocolModel, c: Counterexample): ReplayResult {
       return { role: v.role, leader: v.leader, term: v.term };
     },
   };
+}
+
+export function replay(model: ProtocolModel, c: Counterexample): ReplayResult {
+  const { bounds } = c;
+  const timed = bounds.timed;
+  const ids = c.ids ?? clusterIds(model, bounds.nodes);
+  const protocol = simulatedProtocol(model, timed);
   const nodes = ids.map((id) => ({ id }));
   const sim = new Simulation({ nodes, seed: 1, protocol, manual: true });
   const ghosts = new Map<string, unknown>();

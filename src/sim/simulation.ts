@@ -1,6 +1,5 @@
 import { type AnyActorRef, createActor } from 'xstate';
 import type { ProtocolEmitted, Role } from '../../machines/protocol-events.js';
-import { LeaseClock } from '../lease-clock.js';
 import type { ProtocolView } from '../protocol-view.js';
 import type {
   DurableState,
@@ -8,6 +7,7 @@ import type {
   ProtocolDefinition,
 } from '../protocols/protocol-definition.js';
 import { type RaftOptions, raftProtocol } from '../protocols/raft.js';
+import { NodeHost } from '../runtime/node-host.js';
 import { EventQueue } from './event-queue.js';
 import { type NetworkFaults, NetworkModel } from './network-model.js';
 import { SeededGenerator } from './seeded-generator.js';
@@ -62,7 +62,8 @@ interface SimNode {
   spec: MemberSpec;
   actor: AnyActorRef | undefined;
   clock: VirtualClock | undefined;
-  lease: LeaseClock;
+  /** Carries out what this incarnation's machine emits (a new one at each boot). */
+  host: NodeHost | undefined;
   durable: DurableState | undefined;
   frozenUntil: number;
   /** Work that came due while frozen, run in order at thaw. */
@@ -121,7 +122,7 @@ export class Simulation<TOptions = RaftOptions> {
         spec,
         actor: undefined,
         clock: undefined,
-        lease: new LeaseClock(() => this.time),
+        host: undefined,
         durable: undefined,
         frozenUntil: 0,
         held: [],
@@ -165,9 +166,8 @@ export class Simulation<TOptions = RaftOptions> {
       up: n.actor !== undefined,
       frozen: this.time < n.frozenUntil,
       isLeader:
-        n.actor !== undefined &&
         view.role === 'leader' &&
-        (!this.protocol.leased || n.lease.holds()),
+        n.host?.leaseHolds(this.protocol.leased) === true,
     };
   }
 
@@ -244,9 +244,9 @@ export class Simulation<TOptions = RaftOptions> {
     n.actor.stop();
     n.actor = undefined;
     n.clock = undefined;
+    n.host = undefined;
     n.held = [];
     n.frozenUntil = 0;
-    n.lease.observe({ type: 'lease.revoked' });
   }
 
   /** Starts a crashed node again, with its durable state unless `durable` is false. */
@@ -380,9 +380,25 @@ export class Simulation<TOptions = RaftOptions> {
       options: { ...this.options, ...nodeOptions(n.spec) },
     });
     const actor = createActor(this.protocol.logic, { input, clock });
+    const id = n.spec.id;
+    const host = new NodeHost(
+      {
+        now: () => this.time,
+        others: this.members.filter((m) => m.id !== id).map((m) => m.id),
+        durable: n.durable,
+      },
+      {
+        send: (to, msg) => this.transmit(id, to, msg),
+        persist: (state) => {
+          n.durable = state;
+        },
+        observe: (e) => this.observe(id, e),
+      },
+    );
     n.clock = clock;
     n.actor = actor;
-    actor.on('*', (e) => this.onEmitted(n, e as ProtocolEmitted));
+    n.host = host;
+    actor.on('*', (e) => host.apply(e as ProtocolEmitted));
     actor.start();
   }
 
@@ -396,19 +412,9 @@ export class Simulation<TOptions = RaftOptions> {
     work();
   }
 
-  private onEmitted(n: SimNode, e: ProtocolEmitted): void {
-    const id = n.spec.id;
+  /** The trace of what a node's host carried out, and each leader as it emerges. */
+  private observe(id: string, e: ProtocolEmitted): void {
     switch (e.type) {
-      case 'send':
-        if (e.to === '*') {
-          for (const m of this.members) if (m.id !== id) this.transmit(id, m.id, e.msg);
-        } else {
-          this.transmit(id, e.to, e.msg);
-        }
-        return;
-      case 'persist':
-        n.durable = { term: e.term, votedFor: e.votedFor };
-        return;
       case 'role':
         this.trace.add(this.time, id, `role ${e.role}`, { term: e.term });
         if (e.role === 'leader') this.recordLeader(id, e.term);
@@ -416,9 +422,11 @@ export class Simulation<TOptions = RaftOptions> {
       case 'leader':
         this.trace.add(this.time, id, `leader ${e.leader ?? '-'}`, { term: e.term });
         return;
+      case 'persist':
+      case 'lease.start':
+        return;
       default:
-        n.lease.observe(e);
-        if (e.type !== 'lease.start') this.trace.add(this.time, id, e.type);
+        this.trace.add(this.time, id, e.type);
     }
   }
 

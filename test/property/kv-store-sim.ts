@@ -10,7 +10,7 @@ import { type AnyActorRef, createActor } from 'xstate';
 import { type KvTiming, kvLeaseMachine, kvLeaseRole } from '../../machines/kv-lease.js';
 import type { KvReply, KvRequest } from '../../machines/kv-messages.js';
 import type { ProtocolEmitted } from '../../machines/protocol-events.js';
-import { LeaseClock } from '../../src/lease-clock.js';
+import { NodeHost } from '../../src/runtime/node-host.js';
 import { EventQueue, SeededGenerator } from '../../src/sim/index.js';
 import { VirtualClock } from '../../src/sim/virtual-clock.js';
 import { MemoryStore } from '../../transports/kv/memory-store.js';
@@ -38,7 +38,8 @@ interface Candidate {
   id: string;
   actor: AnyActorRef | undefined;
   clock: VirtualClock | undefined;
-  lease: LeaseClock;
+  /** Carries out what this incarnation's machine emits, as the runtime's host does. */
+  host: NodeHost | undefined;
   unwatch: (() => void) | undefined;
   incarnation: number;
 }
@@ -75,7 +76,7 @@ export class KvSimulation {
         id,
         actor: undefined,
         clock: undefined,
-        lease: new LeaseClock(() => this.time),
+        host: undefined,
         unwatch: undefined,
         incarnation: 0,
       };
@@ -108,8 +109,8 @@ export class KvSimulation {
         c.clock?.clearAll();
         c.unwatch?.();
         c.actor = undefined;
+        c.host = undefined;
         c.unwatch = undefined;
-        c.lease.observe({ type: 'lease.revoked' });
         this.check();
         return;
       }
@@ -144,7 +145,9 @@ export class KvSimulation {
   isLeader(id: string): boolean {
     const c = this.candidates.get(id)!;
     const snap = c.actor?.getSnapshot();
-    return snap !== undefined && kvLeaseRole(snap.value) === 'leader' && c.lease.holds();
+    return (
+      snap !== undefined && kvLeaseRole(snap.value) === 'leader' && c.host?.lease.holds() === true
+    );
   }
 
   leaders(): string[] {
@@ -203,14 +206,16 @@ export class KvSimulation {
       clock,
       input: { id: c.id, key: KEY, campaign: true, timing: TIMING, seed: this.rng.seed() },
     });
+    const incarnation = c.incarnation;
+    const host = new NodeHost(
+      { now: () => this.time },
+      { send: (_to, msg) => this.request(c, incarnation, msg as KvRequest) },
+    );
     c.actor = actor;
     c.clock = clock;
-    const incarnation = c.incarnation;
+    c.host = host;
     actor.on('*', (e) => {
-      if (c.incarnation !== incarnation) return;
-      const event = e as ProtocolEmitted;
-      if (event.type === 'send') this.request(c, incarnation, event.msg as KvRequest);
-      else c.lease.observe(event);
+      if (c.incarnation === incarnation) host.apply(e as ProtocolEmitted);
     });
     actor.start();
     this.answer(c, incarnation, { type: 'connected', round: 0 });

@@ -1,4 +1,17 @@
-import type { ProtocolEmitted } from '../machines/protocol-events.js';
+import type { ProtocolEmitted } from '../../machines/protocol-events.js';
+
+/**
+ * A lease as time left from some instant: what the model checker keeps in a state, where
+ * only distances matter. `starts` are rounds begun and not yet granted, each with the lease
+ * it would give; rounds whose lease would already have ended are left out, since granting
+ * them could change nothing.
+ */
+export interface LeaseState {
+  remaining: number;
+  starts: readonly (readonly [round: number, left: number])[];
+}
+
+export const NO_LEASE: LeaseState = { remaining: 0, starts: [] };
 
 /**
  * Turns a machine's lease events into a deadline on a real or virtual clock. The machine
@@ -11,7 +24,15 @@ export class LeaseClock {
   private starts = new Map<number, { at: number; durationMs: number }>();
   private deadline = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly now: () => number) {}
+  /** A clock reading `now`, holding `state` as measured from this instant. */
+  constructor(
+    private readonly now: () => number,
+    state: LeaseState = NO_LEASE,
+  ) {
+    if (state.remaining > 0) this.deadline = now() + state.remaining;
+    const at = now();
+    for (const [round, left] of state.starts) this.starts.set(round, { at, durationMs: left });
+  }
 
   /** Feeds one emitted event; returns true when it changed the deadline. */
   observe(event: ProtocolEmitted): boolean {
@@ -45,4 +66,24 @@ export class LeaseClock {
   get expiresAt(): number {
     return this.deadline;
   }
+
+  /** The lease as time left from now (see LeaseState). */
+  state(): LeaseState {
+    const now = this.now();
+    const starts: [number, number][] = [];
+    for (const [round, s] of this.starts) {
+      const left = s.at + s.durationMs - now;
+      if (left > 0) starts.push([round, left]);
+    }
+    const remaining = Math.max(0, this.deadline - now);
+    return remaining === 0 && starts.length === 0 ? NO_LEASE : { remaining, starts };
+  }
+}
+
+/** `state` once `ms` more have passed. */
+export function leaseAfter(state: LeaseState, ms: number): LeaseState {
+  let now = 0;
+  const clock = new LeaseClock(() => now, state);
+  now = ms;
+  return clock.state();
 }

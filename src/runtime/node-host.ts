@@ -1,0 +1,103 @@
+import type { ProtocolEmitted } from '../../machines/protocol-events.js';
+import type { DurableState } from '../protocols/protocol-definition.js';
+import { LeaseClock, type LeaseState } from './lease-clock.js';
+
+/**
+ * What a host lends the machine it runs: a network, a disk, and someone to tell. The runtime
+ * lends real sockets and files, the simulator a simulated network and memory, the model
+ * checker interned messages and a state record.
+ */
+export interface HostCapabilities {
+  /** Carries one message to one member (or to '*' when the host has no member list). */
+  send(to: string, msg: unknown): void;
+  /** Writes term and vote where they survive a crash; throws if it could not. */
+  persist?(state: DurableState): void;
+  /** A durable write failed; sends stay held until a later one succeeds. */
+  persistFailed?(error: Error): void;
+  /** The lease deadline moved: it was granted, extended or ended. */
+  leaseChanged?(): void;
+  /** Every effect but a send, once carried out: for traces, and protocol-specific ones (a refusal). */
+  observe?(effect: ProtocolEmitted): void;
+}
+
+export interface NodeHostOptions {
+  /** The clock the lease is kept on (ms). */
+  now: () => number;
+  /**
+   * The other members, when the host fans a broadcast out itself (simulator, checker);
+   * without it '*' goes to the network as it is (a transport that broadcasts).
+   */
+  others?: readonly string[];
+  /** What the node kept on disk from an earlier life. */
+  durable?: DurableState | undefined;
+  /** A lease carried over, as time left from now (the checker's states). */
+  lease?: LeaseState;
+}
+
+/**
+ * Carries out what a protocol machine emits, for every host of one: the runtime, the
+ * simulator and the model checker all run a machine through this, so the checker verifies
+ * the effects the shipped runtime performs. As with etcd-io/raft's Ready, the machine only
+ * says what must happen; here is the one place that says how: a broadcast is fanned out,
+ * durable state is written before any later send leaves (and sends are held while it
+ * cannot be), and the lease deadline is kept on the host's clock.
+ */
+export class NodeHost {
+  readonly lease: LeaseClock;
+  /** Term and vote as last written (undefined until the machine first persists). */
+  durable: DurableState | undefined;
+  /** True while the last durable write failed: no vote may leave that might not survive. */
+  holdingSends = false;
+  private readonly others: readonly string[] | undefined;
+
+  constructor(
+    options: NodeHostOptions,
+    private readonly caps: HostCapabilities,
+  ) {
+    this.lease = new LeaseClock(options.now, options.lease);
+    this.durable = options.durable;
+    this.others = options.others;
+  }
+
+  /** Carries out one effect. */
+  apply(effect: ProtocolEmitted): void {
+    switch (effect.type) {
+      case 'send':
+        if (this.holdingSends) return;
+        if (effect.to === '*' && this.others !== undefined) {
+          for (const to of this.others) this.caps.send(to, effect.msg);
+        } else {
+          this.caps.send(effect.to, effect.msg);
+        }
+        return;
+      case 'persist':
+        this.persist({ term: effect.term, votedFor: effect.votedFor });
+        break;
+      case 'lease.start':
+      case 'lease.granted':
+      case 'lease.revoked':
+        if (this.lease.observe(effect)) this.caps.leaseChanged?.();
+        break;
+      default:
+        break;
+    }
+    this.caps.observe?.(effect);
+  }
+
+  /** Whether a node in the leader role may act as one now: its lease, if it keeps one, holds. */
+  leaseHolds(leased: boolean): boolean {
+    return !leased || this.lease.holds();
+  }
+
+  private persist(state: DurableState): void {
+    try {
+      this.caps.persist?.(state);
+    } catch (err) {
+      this.holdingSends = true;
+      this.caps.persistFailed?.(err as Error);
+      return;
+    }
+    this.durable = state;
+    this.holdingSends = false;
+  }
+}
