@@ -1,8 +1,7 @@
 import { type AnyMachineSnapshot, createActor, type EventObject } from 'xstate';
-import type { ProtocolEmitted } from '../../machines/protocol-events.js';
 import type { DurableState } from '../protocols/protocol-definition.js';
 import { type LeaseState, leaseAfter, NO_LEASE } from '../runtime/lease-clock.js';
-import { NodeHost } from '../runtime/node-host.js';
+import { type MachineAction, NodeHost } from '../runtime/node-host.js';
 import type { CheckBounds, NodeView, PendingTimer, ProtocolModel, Rename } from './model.js';
 
 /**
@@ -52,7 +51,7 @@ export interface MessageRecord {
 
 export const ENVIRONMENT = 'env';
 
-type Action = { type: string; params?: Record<string, unknown> };
+type Action = MachineAction;
 
 const identity: Rename = (id) => id;
 
@@ -268,8 +267,8 @@ export class NodeTable {
   }
 
   /**
-   * Applies what the machine asked for: XState's own timer actions here, every emitted
-   * effect through the host the runtime and the simulator use, on a clock that reads 0 now.
+   * Applies what the machine asked for through the host the runtime and the simulator use:
+   * timers, messages, disk and lease, on a clock that reads 0 now.
    */
   private settle(
     index: number,
@@ -297,22 +296,18 @@ export class NodeTable {
           const at = this.indexOf.get(to);
           if (at !== undefined) sends.push(this.message(index, at, msg));
         },
+        // Machines cancel before they re-arm, and XState cancels `after` timers when a
+        // state is left; a timer armed again under its id replaces the old one.
+        setTimer: (id, event, delayMs) => {
+          timers = timers.filter((t) => t.id !== id);
+          timers.push({ id, event, remaining: Math.ceil(delayMs) });
+        },
+        cancelTimer: (id) => {
+          timers = timers.filter((t) => t.id !== id);
+        },
       },
     );
-    for (const action of actions) {
-      const p = action.params ?? {};
-      if (action.type === 'xstate.cancel') {
-        timers = timers.filter((t) => t.id !== p.sendId);
-      } else if (action.type === 'xstate.raise' && typeof p.delay === 'number') {
-        // A timer raised again under the same id replaces the old one; machines cancel
-        // before they re-arm, and XState cancels `after` timers when a state is left.
-        const id = String(p.id);
-        timers = timers.filter((t) => t.id !== id);
-        timers.push({ id, event: p.event as EventObject, remaining: Math.ceil(p.delay) });
-      } else if (action.type === 'xstate.emit') {
-        host.apply(p.event as ProtocolEmitted);
-      }
-    }
+    host.step(actions);
     timers.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const ghost =
       this.model.ghost === undefined

@@ -1,3 +1,4 @@
+import type { EventObject } from 'xstate';
 import type { ProtocolEmitted } from '../../machines/protocol-events.js';
 import type { DurableState } from '../protocols/protocol-definition.js';
 import { LeaseClock, type LeaseState } from './lease-clock.js';
@@ -18,6 +19,19 @@ export interface HostCapabilities {
   leaseChanged?(): void;
   /** Every effect but a send, once carried out: for traces, and protocol-specific ones (a refusal). */
   observe?(effect: ProtocolEmitted): void;
+  /**
+   * A timer armed (`step` only: a running actor arms its own on the clock it was given). One
+   * armed again under the same id replaces the old one.
+   */
+  setTimer?(id: string, event: EventObject, delayMs: number): void;
+  /** A timer cancelled (`step` only). */
+  cancelTimer?(id: string): void;
+}
+
+/** An action as XState's pure `transition` returns it. */
+export interface MachineAction {
+  type: string;
+  params?: Record<string, unknown>;
 }
 
 export interface NodeHostOptions {
@@ -82,6 +96,33 @@ export class NodeHost {
         break;
     }
     this.caps.observe?.(effect);
+  }
+
+  /**
+   * Carries out the actions of one pure step (XState's `transition`), in order: timers armed
+   * and cancelled, and every emitted effect. This is how the model checker runs a machine;
+   * a running actor does its timers itself and hands its emits to `apply`.
+   */
+  step(actions: readonly MachineAction[]): void {
+    for (const action of actions) {
+      const p = action.params ?? {};
+      switch (action.type) {
+        case 'xstate.cancel':
+          this.caps.cancelTimer?.(String(p.sendId));
+          break;
+        case 'xstate.raise':
+          // A raise without a delay is an internal event, already taken within the step.
+          if (typeof p.delay === 'number') {
+            this.caps.setTimer?.(String(p.id), p.event as EventObject, p.delay);
+          }
+          break;
+        case 'xstate.emit':
+          this.apply(p.event as ProtocolEmitted);
+          break;
+        default:
+          break;
+      }
+    }
   }
 
   /** Whether a node in the leader role may act as one now: its lease, if it keeps one, holds. */

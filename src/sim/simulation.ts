@@ -165,9 +165,7 @@ export class Simulation<TOptions = RaftOptions> {
       ...view,
       up: n.actor !== undefined,
       frozen: this.time < n.frozenUntil,
-      isLeader:
-        view.role === 'leader' &&
-        n.host?.leaseHolds(this.protocol.leased) === true,
+      isLeader: view.role === 'leader' && n.host?.leaseHolds(this.protocol.leased) === true,
     };
   }
 
