@@ -1,106 +1,35 @@
 import { randomInt } from 'node:crypto';
-import { type Actor, type AnyActorRef, createActor, type InspectionEvent } from 'xstate';
+import { type Actor, type AnyActorRef, createActor } from 'xstate';
 import type { ProtocolEmitted, Role } from '../machines/protocol-events.js';
 import type { Tags } from '../machines/raft-messages.js';
-import { defaultMemoryStore } from '../transports/kv/memory-store.js';
-import { kvStoreActor } from '../transports/kv/store-actor.js';
-import type { KvStore } from '../transports/kv/types.js';
-import type { DropReason, TransportLogic } from '../transports/types.js';
+import type { DropReason } from '../transports/types.js';
 import { DurableStore } from './durable-store.js';
 import { EventHub } from './event-hub.js';
 import { type ElectionMetrics, electionMetrics } from './metrics/election-metrics.js';
-import { type OtelMeter, observeElectionMetrics } from './metrics/open-telemetry.js';
-import {
-  type PromClientRegistry,
-  registerElectionMetrics,
-} from './metrics/prom-client-registry.js';
-import { RequestLatency } from './metrics/request-latency.js';
+import { observeElectionMetrics } from './metrics/open-telemetry.js';
+import { registerElectionMetrics } from './metrics/prom-client-registry.js';
 import { createNodeMachine, type NodeEmitted } from './node-machine.js';
 import { PauseGuard } from './pause-guard.js';
 import type { ProtocolView } from './protocol-view.js';
-import { type BullyOptions, bullyProtocol } from './protocols/bully.js';
-import { type EntropyOptions, entropyProtocol } from './protocols/entropy.js';
-import { type KvOptions, kvProtocol, kvTiming } from './protocols/kv.js';
-import { type LesOptions, lesProtocol } from './protocols/les.js';
+import { type BullyElectionOptions, bullyProtocol } from './protocols/bully.js';
+import { type EntropyElectionOptions, entropyProtocol } from './protocols/entropy.js';
+import { type KvElectionOptions, kvProtocol } from './protocols/kv.js';
+import { type LesElectionOptions, lesProtocol } from './protocols/les.js';
 import type { MemberSpec, ProtocolDefinition } from './protocols/protocol-definition.js';
-import { type RaftOptions, raftProtocol } from './protocols/raft.js';
+import { type RaftElectionOptions, raftProtocol } from './protocols/raft.js';
+import type { HostedElection, PeerConfig } from './runtime/election-options.js';
 import { NodeHost } from './runtime/node-host.js';
-import { CallbackRunner, type StateCallbacks } from './state-callbacks.js';
+import { CallbackRunner } from './state-callbacks.js';
 
-export interface PeerConfig {
-  id: string;
-  /** Where the transport reaches this peer (HOST:PORT for TCP and WebSocket). */
-  address: string;
-  /** The peer follows but never votes or stands. */
-  noVote?: boolean;
-  tags?: Tags;
-}
-
-interface CommonOptions {
-  id: string;
-  /** goelect's enter/leave callbacks for leader, follower and candidate. */
-  callbacks?: StateCallbacks;
-  /** How long a callback may run before it is reported as an error (default 5000 ms). */
-  callbackTimeoutMs?: number;
-  /** Passed to XState's createActor so any inspector can watch the node. */
-  inspect?: (event: InspectionEvent) => void;
-  /** Seeds the machine's timeouts (default: a random seed). */
-  seed?: number;
-  /** The election's `name` label in metrics (default: the kv key, else the protocol). */
-  name?: string;
-  /** A prom-client registry (`register` from prom-client) to add this election's metrics to. */
-  register?: PromClientRegistry;
-  /** An OpenTelemetry meter to report this election's metrics through. */
-  meter?: OtelMeter;
-}
-
-export interface RaftElectionOptions extends CommonOptions, RaftOptions {
-  protocol: 'raft';
-  /** Every member, this node included or not. */
-  peers: PeerConfig[];
-  transport: TransportLogic;
-  /** Keep term and vote here, fsynced before any vote is sent. */
-  dataDir?: string;
-}
-
-export interface EntropyElectionOptions extends CommonOptions, EntropyOptions {
-  protocol: 'entropy';
-  /** The peer list in force from round 0 (ids; no addresses: nobody talks to anyone). */
-  peers: (string | { id: string })[];
-  /** Where entropy (and later peer lists) come from: `entropySource` or `httpEntropySource`. */
-  source: TransportLogic;
-}
-
-export interface BullyElectionOptions extends CommonOptions, BullyOptions {
-  protocol: 'bully';
-  /** Members known in advance (TCP, WebSocket, memory); on UDP multicast they are discovered. */
-  peers?: PeerConfig[];
-  transport: TransportLogic;
-}
-
-export interface LesElectionOptions extends CommonOptions, LesOptions {
-  protocol: 'les';
-  /** This node's advertised `host:port`: peers reach it there and know it by it. */
-  id: string;
-  /** Addresses asked every loop whether or not they are members (this node's may be one). */
-  seeds: string[];
-  /** The HTTP transport (`httpTransport`), or any that carries LES messages. */
-  transport: TransportLogic;
-  /** Called once per address refused as a member: outside allowMembers, or the list is full. */
-  onRefused?: (refusal: LesRefusal) => void;
-}
-
-/** An address a LES node would not take as a member, and why. */
-export interface LesRefusal {
-  address: string;
-  reason: 'not-allowed' | 'max-members';
-}
-
-export interface KvElectionOptions extends CommonOptions, KvOptions {
-  protocol: 'kv';
-  /** Where the key lives (default: one embedded memory store shared by this process). */
-  store?: KvStore;
-}
+export type { LesRefusal } from './protocols/les.js';
+export type {
+  BullyElectionOptions,
+  EntropyElectionOptions,
+  KvElectionOptions,
+  LesElectionOptions,
+  PeerConfig,
+  RaftElectionOptions,
+};
 
 export type ElectionOptions =
   | KvElectionOptions
@@ -203,47 +132,24 @@ export class LeadershipLostError extends Error {
   }
 }
 
+/** Every protocol `createElection` runs, by the name its options give. */
+const PROTOCOLS = {
+  raft: raftProtocol,
+  bully: bullyProtocol,
+  entropy: entropyProtocol,
+  kv: kvProtocol,
+  les: lesProtocol,
+} as const;
+
 export function createElection(options: ElectionOptions): Election {
-  switch (options.protocol) {
-    case 'raft':
-      raftProtocol.check(options);
-      return new NodeElection(options, raftProtocol, options.peers, options.transport);
-    case 'bully':
-      bullyProtocol.check(options);
-      return new NodeElection(options, bullyProtocol, options.peers ?? [], options.transport);
-    case 'entropy':
-      entropyProtocol.check(options);
-      return new NodeElection(
-        options,
-        entropyProtocol,
-        options.peers.map((p) => ({ id: typeof p === 'string' ? p : p.id, address: '' })),
-        options.source,
-      );
-    case 'kv': {
-      kvProtocol.check(options);
-      const timing = kvTiming(options);
-      const store = options.store ?? defaultMemoryStore();
-      const latency = new RequestLatency();
-      return new NodeElection(
-        options,
-        kvProtocol,
-        [{ id: options.id, address: '' }],
-        kvStoreActor(store, {
-          timeoutMs: timing.requestTimeoutMs,
-          ttlMs: timing.ttlMs,
-          onSettled: latency.record,
-        }),
-        latency,
-      );
-    }
-    case 'les':
-      lesProtocol.check(options);
-      return new NodeElection(options, lesProtocol, [], options.transport);
-    default:
-      throw new TypeError(
-        `unknown protocol ${String((options as { protocol: unknown }).protocol)}`,
-      );
+  const name = (options as { protocol: unknown }).protocol;
+  if (typeof name !== 'string' || !Object.hasOwn(PROTOCOLS, name)) {
+    throw new TypeError(`unknown protocol ${String(name)}`);
   }
+  // biome-ignore lint/suspicious/noExplicitAny: the options' protocol picked this definition
+  const protocol = PROTOCOLS[name as keyof typeof PROTOCOLS] as ProtocolDefinition<any, any, any>;
+  protocol.check(options);
+  return new NodeElection(options, protocol, protocol.hosted!(options));
 }
 
 type Phase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -284,11 +190,10 @@ class NodeElection implements Election {
   constructor(
     private readonly options: ElectionOptions,
     // biome-ignore lint/suspicious/noExplicitAny: each protocol brings its own options and machine
-    private readonly protocol: ProtocolDefinition<any, any>,
-    private readonly peers: PeerConfig[],
-    private readonly edge: TransportLogic,
-    latency?: RequestLatency,
+    private readonly protocol: ProtocolDefinition<any, any, any>,
+    private readonly hosted: HostedElection,
   ) {
+    const { peers } = hosted;
     if (typeof options.id !== 'string' || options.id.length === 0) {
       throw new TypeError('id must be a non-empty string');
     }
@@ -305,8 +210,7 @@ class NodeElection implements Election {
       pause === undefined
         ? undefined
         : new PauseGuard(() => performance.now(), pause.afterMs, pause.holdMs);
-    const dataDir = options.protocol === 'raft' ? options.dataDir : undefined;
-    this.store = dataDir === undefined ? undefined : new DurableStore(dataDir);
+    this.store = hosted.dataDir === undefined ? undefined : new DurableStore(hosted.dataDir);
     const store = this.store;
     this.host = new NodeHost(
       { now: () => performance.now() },
@@ -324,7 +228,7 @@ class NodeElection implements Election {
           this.fail(new Error(`could not persist term and vote: ${err.message}`, { cause: err })),
         // The lease can only end here (revoked); it starts with the snapshot that follows.
         leaseChanged: () => this.armLeaseTimer(),
-        observe: (e) => this.onEffect(e as ProtocolEmitted | ({ type: 'refused' } & LesRefusal)),
+        observe: (e) => this.onEffect(e),
       },
     );
     this.callbacks = new CallbackRunner(
@@ -333,9 +237,9 @@ class NodeElection implements Election {
       (error) => this.fail(error),
     );
     this.metrics = electionMetrics(
-      options.name ?? (options.protocol === 'kv' ? options.key : options.protocol),
+      options.name ?? hosted.name,
       () => this.status(),
-      latency,
+      hosted.latency,
     );
     if (options.register !== undefined) {
       this.unexport.push(registerElectionMetrics(options.register, this.metrics));
@@ -412,13 +316,13 @@ class NodeElection implements Election {
     if (this.phase !== 'idle') throw new Error(`cannot start an election that is ${this.phase}`);
     this.phase = 'starting';
     const { options } = this;
-    const members: MemberSpec[] = this.peers.map((p) => ({
+    const members: MemberSpec[] = this.hosted.peers.map((p) => ({
       id: p.id,
       ...(p.noVote ? { voter: false } : {}),
       ...(p.tags === undefined ? {} : { tags: p.tags }),
     }));
     if (!members.some((m) => m.id === options.id)) members.push({ id: options.id });
-    const machine = createNodeMachine(this.protocol.logic, this.edge);
+    const machine = createNodeMachine(this.protocol.logic, this.hosted.edge);
     const node = createActor(machine, {
       input: {
         protocol: this.protocol.input({
@@ -430,7 +334,7 @@ class NodeElection implements Election {
         }),
         transport: {
           id: options.id,
-          peers: this.peers
+          peers: this.hosted.peers
             .filter((p) => p.id !== options.id)
             .map((p) => ({ id: p.id, address: p.address })),
           decode: this.protocol.decode,
@@ -510,9 +414,6 @@ class NodeElection implements Election {
 
   status(): ElectionStatus {
     const view = this.view();
-    const ctx = this.protocolRef?.getSnapshot().context as
-      | { peerTags?: Record<string, Tags>; elections?: number; rounds?: number }
-      | undefined;
     const leading = this.isLeader;
     return {
       id: this.options.id,
@@ -528,12 +429,12 @@ class NodeElection implements Election {
       ...(leading && view.fencingToken !== undefined ? { fencingToken: view.fencingToken } : {}),
       members:
         view.members === undefined
-          ? this.members(ctx?.peerTags ?? {})
+          ? this.members(view.peerTags ?? {})
           : this.learnedMembers(view.members),
       startedAt: this.startedAt?.toISOString() ?? null,
       dropped: { ...this.counters.dropped },
       messages: { sent: this.counters.sent, received: this.counters.received },
-      elections: ctx?.elections ?? ctx?.rounds ?? 0,
+      elections: view.elections ?? 0,
       electionsWon: this.counters.won,
       leaderChanges: this.counters.leaderChanges,
       errors: this.counters.errors,
@@ -586,18 +487,11 @@ class NodeElection implements Election {
 
   private members(peerTags: Record<string, Tags>): MemberStatus[] {
     const { options } = this;
-    const noVote = options.protocol === 'raft' && options.noVote === true;
-    const ownTags = options.protocol === 'raft' ? options.tags : undefined;
-    const list: PeerConfig[] = this.peers.some((p) => p.id === options.id)
-      ? [...this.peers]
-      : [
-          ...this.peers,
-          {
-            id: options.id,
-            address: options.protocol === 'bully' ? (options.address ?? '') : '',
-            noVote,
-          },
-        ];
+    const { peers, self } = this.hosted;
+    const noVote = self?.voter === false;
+    const list: PeerConfig[] = peers.some((p) => p.id === options.id)
+      ? [...peers]
+      : [...peers, { id: options.id, address: self?.address ?? '', noVote }];
     // Members nobody configured but who spoke up (peers discovered on a multicast group).
     const known = new Set(list.map((p) => p.id));
     for (const id of this.lastContact.keys()) {
@@ -610,7 +504,7 @@ class NodeElection implements Election {
         address: p.address,
         self,
         voter: self ? !noVote : p.noVote !== true,
-        tags: (self ? ownTags : (peerTags[p.id] ?? p.tags)) ?? {},
+        tags: (self ? this.hosted.self?.tags : (peerTags[p.id] ?? p.tags)) ?? {},
         lastContact: self ? null : (this.lastContact.get(p.id) ?? null),
       };
     });
@@ -631,24 +525,21 @@ class NodeElection implements Election {
     });
   }
 
-  /** What the runtime does beyond the host: LES refusals, and ending leadership at once. */
-  private onEffect(e: ProtocolEmitted | ({ type: 'refused' } & LesRefusal)): void {
-    switch (e.type) {
-      case 'refused':
-        this.counters.dropped.refused = (this.counters.dropped.refused ?? 0) + 1;
-        if (this.options.protocol === 'les') {
-          try {
-            this.options.onRefused?.({ address: e.address, reason: e.reason });
-          } catch (err) {
-            this.fail(err as Error);
-          }
-        }
-        return;
-      case 'lease.revoked':
-        this.refresh();
-        return;
-      default:
-        return;
+  /** What the runtime does beyond the host: the protocol's own effects, and ending leadership at once. */
+  private onEffect(e: { type: string }): void {
+    if (e.type === 'lease.revoked') {
+      this.refresh();
+      return;
+    }
+    const report = this.hosted.onEffect?.(e);
+    if (report === undefined) return;
+    if (report.dropped !== undefined) {
+      this.counters.dropped[report.dropped] = (this.counters.dropped[report.dropped] ?? 0) + 1;
+    }
+    try {
+      report.notify?.();
+    } catch (err) {
+      this.fail(err as Error);
     }
   }
 

@@ -1,5 +1,6 @@
 import type { Role } from '../machines/protocol-events.js';
 import { type RaftContext, raftRole } from '../machines/raft.js';
+import type { Tags } from '../machines/raft-messages.js';
 
 /** What the runtime, the simulator and the diag endpoint read from a protocol's snapshot. */
 export interface ProtocolView {
@@ -15,6 +16,10 @@ export interface ProtocolView {
   fencingToken?: number;
   /** The members this node has learned of, for protocols that discover them (LES). */
   members?: string[];
+  /** Candidacies (or rounds) this node started. */
+  elections?: number;
+  /** Tags members announced about themselves, by id (Raft). */
+  peerTags?: Record<string, Tags>;
 }
 
 export function viewRaft(snapshot: { value: unknown; context: RaftContext }): ProtocolView {
@@ -22,5 +27,7 @@ export function viewRaft(snapshot: { value: unknown; context: RaftContext }): Pr
     role: raftRole(snapshot.value),
     leader: snapshot.context.leader,
     term: snapshot.context.term,
+    elections: snapshot.context.elections,
+    peerTags: snapshot.context.peerTags,
   };
 }

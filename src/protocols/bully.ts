@@ -5,6 +5,8 @@ import {
   bullyRole,
 } from '../../machines/bully.js';
 import { decodeBullyMessage, isPid } from '../../machines/bully-messages.js';
+import type { TransportLogic } from '../../transports/types.js';
+import type { CommonOptions, PeerConfig } from '../runtime/election-options.js';
 import type { ProtocolDefinition } from './protocol-definition.js';
 
 export interface BullyOptions {
@@ -60,7 +62,18 @@ function checkBullyOptions(options: BullyOptions): void {
   if (options.pid !== undefined) bullyPid(options.pid);
 }
 
-export const bullyProtocol: ProtocolDefinition<BullyOptions, typeof bullyMachine> = {
+export interface BullyElectionOptions extends CommonOptions, BullyOptions {
+  protocol: 'bully';
+  /** Members known in advance (TCP, WebSocket, memory); on UDP multicast they are discovered. */
+  peers?: PeerConfig[];
+  transport: TransportLogic;
+}
+
+export const bullyProtocol: ProtocolDefinition<
+  BullyOptions,
+  typeof bullyMachine,
+  BullyElectionOptions
+> = {
   name: 'bully',
   logic: bullyMachine,
   decode: decodeBullyMessage,
@@ -88,6 +101,13 @@ export const bullyProtocol: ProtocolDefinition<BullyOptions, typeof bullyMachine
       leader: leader?.id ?? null,
       term: snapshot.context.rounds,
       ...(leader === null ? {} : { leaderAddress: leader.address, leaderPid: leader.pid }),
+      elections: snapshot.context.rounds,
     };
   },
+  hosted: (options) => ({
+    peers: options.peers ?? [],
+    edge: options.transport,
+    self: { address: options.address ?? '' },
+    name: 'bully',
+  }),
 };

@@ -1,5 +1,7 @@
 import { decodeEntropyMessage, type EntropyInput, entropyMachine } from '../../machines/entropy.js';
+import type { TransportLogic } from '../../transports/types.js';
 import { type ElectionStrategy, electLeaders } from '../entropy/elect-leaders.js';
+import type { CommonOptions } from '../runtime/election-options.js';
 import type { ProtocolDefinition } from './protocol-definition.js';
 
 export interface EntropyOptions {
@@ -20,7 +22,19 @@ export function checkEntropyOptions(options: EntropyOptions): void {
   }
 }
 
-export const entropyProtocol: ProtocolDefinition<EntropyOptions, typeof entropyMachine> = {
+export interface EntropyElectionOptions extends CommonOptions, EntropyOptions {
+  protocol: 'entropy';
+  /** The peer list in force from round 0 (ids; no addresses: nobody talks to anyone). */
+  peers: (string | { id: string })[];
+  /** Where entropy (and later peer lists) come from: `entropySource` or `httpEntropySource`. */
+  source: TransportLogic;
+}
+
+export const entropyProtocol: ProtocolDefinition<
+  EntropyOptions,
+  typeof entropyMachine,
+  EntropyElectionOptions
+> = {
   name: 'entropy',
   logic: entropyMachine,
   decode: decodeEntropyMessage,
@@ -40,5 +54,10 @@ export const entropyProtocol: ProtocolDefinition<EntropyOptions, typeof entropyM
     leader: snapshot.context.elected[0] ?? null,
     term: snapshot.context.round ?? undefined,
     leaders: snapshot.context.elected,
+  }),
+  hosted: (options) => ({
+    peers: options.peers.map((p) => ({ id: typeof p === 'string' ? p : p.id, address: '' })),
+    edge: options.source,
+    name: 'entropy',
   }),
 };

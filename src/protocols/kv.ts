@@ -5,6 +5,11 @@ import {
   kvLeaseRole,
 } from '../../machines/kv-lease.js';
 import { decodeKvReply } from '../../machines/kv-messages.js';
+import { defaultMemoryStore } from '../../transports/kv/memory-store.js';
+import { kvStoreActor } from '../../transports/kv/store-actor.js';
+import type { KvStore } from '../../transports/kv/types.js';
+import { RequestLatency } from '../metrics/request-latency.js';
+import type { CommonOptions } from '../runtime/election-options.js';
 import type { ProtocolDefinition } from './protocol-definition.js';
 
 export interface KvOptions {
@@ -79,7 +84,13 @@ export function checkKvOptions(options: KvOptions): void {
   kvTiming(options);
 }
 
-export const kvProtocol: ProtocolDefinition<KvOptions, typeof kvLeaseMachine> = {
+export interface KvElectionOptions extends CommonOptions, KvOptions {
+  protocol: 'kv';
+  /** Where the key lives (default: one embedded memory store shared by this process). */
+  store?: KvStore;
+}
+
+export const kvProtocol: ProtocolDefinition<KvOptions, typeof kvLeaseMachine, KvElectionOptions> = {
   name: 'kv',
   logic: kvLeaseMachine,
   decode: decodeKvReply,
@@ -100,6 +111,22 @@ export const kvProtocol: ProtocolDefinition<KvOptions, typeof kvLeaseMachine> = 
       leader: ctx.leader,
       term: ctx.leaderToken ?? undefined,
       ...(role === 'leader' && ctx.token !== null ? { fencingToken: ctx.token } : {}),
+      elections: ctx.elections,
+    };
+  },
+  hosted: (options) => {
+    const timing = kvTiming(options);
+    const latency = new RequestLatency();
+    return {
+      // The store is the only peer; the node is a member of a list of one.
+      peers: [{ id: options.id, address: '' }],
+      edge: kvStoreActor(options.store ?? defaultMemoryStore(), {
+        timeoutMs: timing.requestTimeoutMs,
+        ttlMs: timing.ttlMs,
+        onSettled: latency.record,
+      }),
+      latency,
+      name: options.key,
     };
   },
 };

@@ -11,6 +11,8 @@ import {
   isLesAddress,
   isMemberRule,
 } from '../../machines/les-messages.js';
+import type { TransportLogic } from '../../transports/types.js';
+import type { CommonOptions } from '../runtime/election-options.js';
 import type { ProtocolDefinition } from './protocol-definition.js';
 
 export interface LesOptions {
@@ -109,7 +111,25 @@ function checkLesOptions(options: LesOptions & { id?: string }): void {
   }
 }
 
-export const lesProtocol: ProtocolDefinition<LesOptions, typeof lesMachine> = {
+export interface LesElectionOptions extends CommonOptions, LesOptions {
+  protocol: 'les';
+  /** This node's advertised `host:port`: peers reach it there and know it by it. */
+  id: string;
+  /** Addresses asked every loop whether or not they are members (this node's may be one). */
+  seeds: string[];
+  /** The HTTP transport (`httpTransport`), or any that carries LES messages. */
+  transport: TransportLogic;
+  /** Called once per address refused as a member: outside allowMembers, or the list is full. */
+  onRefused?: (refusal: LesRefusal) => void;
+}
+
+/** An address a LES node would not take as a member, and why. */
+export interface LesRefusal {
+  address: string;
+  reason: 'not-allowed' | 'max-members';
+}
+
+export const lesProtocol: ProtocolDefinition<LesOptions, typeof lesMachine, LesElectionOptions> = {
   name: 'les',
   logic: lesMachine,
   decode: decodeLesMessage,
@@ -141,6 +161,21 @@ export const lesProtocol: ProtocolDefinition<LesOptions, typeof lesMachine> = {
       term: undefined,
       members: [...ctx.members],
       ...(ctx.leader === null ? {} : { leaderAddress: ctx.leader }),
+      elections: ctx.elections,
     };
   },
+  hosted: (options) => ({
+    peers: [],
+    edge: options.transport,
+    name: 'les',
+    onEffect: (effect) => {
+      if (effect.type !== 'refused') return undefined;
+      const { address, reason } = effect as { type: 'refused' } & LesRefusal;
+      const { onRefused } = options;
+      return {
+        dropped: 'refused',
+        ...(onRefused === undefined ? {} : { notify: () => onRefused({ address, reason }) }),
+      };
+    },
+  }),
 };

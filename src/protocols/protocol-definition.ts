@@ -1,6 +1,7 @@
 import type { AnyActorLogic, SnapshotFrom } from 'xstate';
 import type { Tags } from '../../machines/raft-messages.js';
 import type { ProtocolView } from '../protocol-view.js';
+import type { HostedElection } from '../runtime/election-options.js';
 
 /** A member as every protocol sees it. */
 export interface MemberSpec {
@@ -21,7 +22,11 @@ export interface DurableState {
  * Everything the runtime and the simulator need to run one protocol: its machine, its
  * message validator, how to build its input, and how to read its snapshot.
  */
-export interface ProtocolDefinition<TOptions, TLogic extends AnyActorLogic = AnyActorLogic> {
+export interface ProtocolDefinition<
+  TOptions,
+  TLogic extends AnyActorLogic = AnyActorLogic,
+  TElectionOptions = never,
+> {
   name: string;
   logic: TLogic;
   decode: (raw: unknown) => unknown | undefined;
@@ -52,4 +57,9 @@ export interface ProtocolDefinition<TOptions, TLogic extends AnyActorLogic = Any
     options: TOptions;
   }): unknown;
   view(snapshot: SnapshotFrom<TLogic>): ProtocolView;
+  /**
+   * How `createElection` hosts it: members, edge actor, durable state and the rest, from the
+   * election's options (checked already). The simulator and the checker bring their own.
+   */
+  hosted?(options: TElectionOptions): HostedElection;
 }

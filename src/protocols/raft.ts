@@ -1,6 +1,8 @@
 import { type RaftInput, type RaftTiming, raftMachine } from '../../machines/raft.js';
 import { decodeRaftMessage, type Tags } from '../../machines/raft-messages.js';
+import type { TransportLogic } from '../../transports/types.js';
 import { viewRaft } from '../protocol-view.js';
+import type { CommonOptions, PeerConfig } from '../runtime/election-options.js';
 import type { ProtocolDefinition } from './protocol-definition.js';
 
 export interface RaftOptions {
@@ -52,7 +54,20 @@ export function raftTiming(options: RaftOptions): RaftTiming {
   return { heartbeatMs, electionTimeoutMinMs: min, electionTimeoutMaxMs: max, leaseMs };
 }
 
-export const raftProtocol: ProtocolDefinition<RaftOptions, typeof raftMachine> = {
+export interface RaftElectionOptions extends CommonOptions, RaftOptions {
+  protocol: 'raft';
+  /** Every member, this node included or not. */
+  peers: PeerConfig[];
+  transport: TransportLogic;
+  /** Keep term and vote here, fsynced before any vote is sent. */
+  dataDir?: string;
+}
+
+export const raftProtocol: ProtocolDefinition<
+  RaftOptions,
+  typeof raftMachine,
+  RaftElectionOptions
+> = {
   name: 'raft',
   logic: raftMachine,
   decode: decodeRaftMessage,
@@ -69,4 +84,14 @@ export const raftProtocol: ProtocolDefinition<RaftOptions, typeof raftMachine> =
     preVote: options.preVote !== false,
   }),
   view: viewRaft,
+  hosted: (options) => ({
+    peers: options.peers,
+    edge: options.transport,
+    self: {
+      voter: options.noVote !== true,
+      ...(options.tags === undefined ? {} : { tags: options.tags }),
+    },
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    name: 'raft',
+  }),
 };
