@@ -27,6 +27,7 @@ import { type RaftOptions, raftProtocol } from './protocols/raft.js';
 import { NodeHost } from './runtime/node-host.js';
 import { CallbackRunner, type StateCallbacks } from './state-callbacks.js';
 
+/** A member of a Raft or Bully cluster, as `peers` lists it. */
 export interface PeerConfig {
   id: string;
   /** Where the transport reaches this peer (HOST:PORT for TCP and WebSocket). */
@@ -54,6 +55,7 @@ interface CommonOptions {
   meter?: OtelMeter;
 }
 
+/** Options of `createElection({ protocol: 'raft', ... })`. */
 export interface RaftElectionOptions extends CommonOptions, RaftOptions {
   protocol: 'raft';
   /** Every member, this node included or not. */
@@ -63,6 +65,7 @@ export interface RaftElectionOptions extends CommonOptions, RaftOptions {
   dataDir?: string;
 }
 
+/** Options of `createElection({ protocol: 'entropy', ... })`. */
 export interface EntropyElectionOptions extends CommonOptions, EntropyOptions {
   protocol: 'entropy';
   /** The peer list in force from round 0 (ids; no addresses: nobody talks to anyone). */
@@ -71,6 +74,7 @@ export interface EntropyElectionOptions extends CommonOptions, EntropyOptions {
   source: TransportLogic;
 }
 
+/** Options of `createElection({ protocol: 'bully', ... })`. */
 export interface BullyElectionOptions extends CommonOptions, BullyOptions {
   protocol: 'bully';
   /** Members known in advance (TCP, WebSocket, memory); on UDP multicast they are discovered. */
@@ -78,6 +82,7 @@ export interface BullyElectionOptions extends CommonOptions, BullyOptions {
   transport: TransportLogic;
 }
 
+/** Options of `createElection({ protocol: 'les', ... })`. */
 export interface LesElectionOptions extends CommonOptions, LesOptions {
   protocol: 'les';
   /** This node's advertised `host:port`: peers reach it there and know it by it. */
@@ -96,12 +101,14 @@ export interface LesRefusal {
   reason: 'not-allowed' | 'max-members';
 }
 
+/** Options of `createElection({ protocol: 'kv', ... })`. */
 export interface KvElectionOptions extends CommonOptions, KvOptions {
   protocol: 'kv';
   /** Where the key lives (default: one embedded memory store shared by this process). */
   store?: KvStore;
 }
 
+/** Options of `createElection`, one shape per protocol, told apart by `protocol`. */
 export type ElectionOptions =
   | KvElectionOptions
   | RaftElectionOptions
@@ -109,6 +116,7 @@ export type ElectionOptions =
   | EntropyElectionOptions
   | LesElectionOptions;
 
+/** One member as this node knows it, in `ElectionStatus.members`. */
 export interface MemberStatus {
   id: string;
   address: string;
@@ -119,6 +127,10 @@ export interface MemberStatus {
   lastContact: number | null;
 }
 
+/**
+ * What `election.status()` returns, and `/diag` serves: this node's view of the election at this
+ * moment.
+ */
 export interface ElectionStatus {
   id: string;
   protocol: string;
@@ -150,6 +162,7 @@ export interface ElectionStatus {
   errors: number;
 }
 
+/** The `change` event: this node's role, the leader it knows of, or the term changed. */
 export interface ChangeEvent {
   role: Role;
   leader: string | null;
@@ -165,6 +178,7 @@ export interface ChangeEvent {
 /** `paused`: a leader without a lease holds off after its process stood still (see PauseGuard). */
 export type DeposeReason = 'stepped-down' | 'lease-lapsed' | 'paused' | 'resigned' | 'stopped';
 
+/** The events an `Election` emits, by name, with their payloads. */
 export interface ElectionEvents {
   change: ChangeEvent;
   elected: { term: number | undefined; signal: AbortSignal; fencingToken?: number };
@@ -172,17 +186,25 @@ export interface ElectionEvents {
   error: Error;
 }
 
+/** One member of an election, as `createElection` returns it. */
 export interface Election {
+  /** Starts the node; resolves once its transport is ready, rejects if the transport fails. */
   start(): Promise<void>;
+  /**
+   * Stops the node: a leader resigns first; the last role's leave callback runs before it resolves.
+   */
   stop(): Promise<void>;
   /** Gives up leadership; a Raft leader hands over to its most up-to-date follower at once. */
   resign(): Promise<void>;
+  /** This node's view of the election now; `isLeader` reads the lease clock. */
   status(): ElectionStatus;
   readonly isLeader: boolean;
+  /** Adds a listener; returns a function that removes it. */
   on<K extends keyof ElectionEvents>(
     type: K,
     listener: (event: ElectionEvents[K]) => void,
   ): () => void;
+  /** Removes a listener added with `on`. */
   off<K extends keyof ElectionEvents>(type: K, listener: (event: ElectionEvents[K]) => void): void;
   /**
    * Waits until this node leads, then runs `work` with a signal that aborts the instant
@@ -196,6 +218,7 @@ export interface Election {
   readonly metrics: ElectionMetrics;
 }
 
+/** Rejects `whileLeader` when leadership ends before the work does, with the reason. */
 export class LeadershipLostError extends Error {
   constructor(readonly reason: DeposeReason | 'not-started') {
     super(`leadership lost (${reason})`);
@@ -203,6 +226,10 @@ export class LeadershipLostError extends Error {
   }
 }
 
+/**
+ * Builds one member of an election of the given protocol; refuses timings that cannot be safe with
+ * a `RangeError` naming the rule. Call `start()` to run it.
+ */
 export function createElection(options: ElectionOptions): Election {
   switch (options.protocol) {
     case 'raft':

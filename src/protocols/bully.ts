@@ -7,6 +7,7 @@ import {
 import { decodeBullyMessage, isPid } from '../../machines/bully-messages.js';
 import type { ProtocolDefinition } from './protocol-definition.js';
 
+/** Bully's own options (see `BullyElectionOptions` for the rest). */
 export interface BullyOptions {
   /** This node's priority: an unsigned 64-bit integer (OS pid, a timestamp, a fixed number). */
   pid?: string | number | bigint;

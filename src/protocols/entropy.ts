@@ -2,6 +2,7 @@ import { decodeEntropyMessage, type EntropyInput, entropyMachine } from '../../m
 import { type ElectionStrategy, electLeaders } from '../entropy/elect-leaders.js';
 import type { ProtocolDefinition } from './protocol-definition.js';
 
+/** The entropy election's own options (see `EntropyElectionOptions` for the rest). */
 export interface EntropyOptions {
   /** Leaders per round (default 1). */
   leaders?: number;

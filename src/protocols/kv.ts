@@ -7,6 +7,7 @@ import {
 import { decodeKvReply } from '../../machines/kv-messages.js';
 import type { ProtocolDefinition } from './protocol-definition.js';
 
+/** The KV-lease election's own options (see `KvElectionOptions` for the rest). */
 export interface KvOptions {
   /** The key candidates compete for, like `service/leader`. */
   key: string;

@@ -13,6 +13,7 @@ import {
 } from '../../machines/les-messages.js';
 import type { ProtocolDefinition } from './protocol-definition.js';
 
+/** LES's own options (see `LesElectionOptions` for the rest). */
 export interface LesOptions {
   /** This node's advertised `host:port` (default: its id, which should be that address). */
   address?: string;

@@ -3,6 +3,7 @@ import { decodeRaftMessage, type Tags } from '../../machines/raft-messages.js';
 import { viewRaft } from '../protocol-view.js';
 import type { ProtocolDefinition } from './protocol-definition.js';
 
+/** Raft's own options (see `RaftElectionOptions` for the rest). */
 export interface RaftOptions {
   /** Heartbeat interval (default 50 ms). */
   heartbeatMs?: number;
