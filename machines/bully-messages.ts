@@ -5,6 +5,7 @@
  */
 export type BullyKind = 'election' | 'ok' | 'coordinator';
 
+/** A Bully message: its kind and the sender's priority. */
 export interface BullyMessage {
   type: BullyKind;
   pid: string;
@@ -20,6 +21,10 @@ export function isPid(pid: unknown): pid is string {
   return BigInt(pid) <= MAX_UINT64;
 }
 
+/**
+ * Validates an inbound Bully message; returns it typed, or undefined when it does not fit the
+ * schema.
+ */
 export function decodeBullyMessage(raw: unknown): BullyMessage | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const m = raw as Record<string, unknown>;

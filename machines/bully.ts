@@ -28,6 +28,9 @@ export interface BullyTiming {
   coordinatorTimeoutMs: number;
 }
 
+/**
+ * What a Bully machine is started with: its id, priority (`pid`, `address`), timing and preemption.
+ */
 export interface BullyInput {
   id: string;
   pid: string;
@@ -43,6 +46,7 @@ export interface BullyLeader {
   address: string;
 }
 
+/** A Bully machine's context: its identity and timing, the leader it follows, and its counters. */
 export interface BullyContext {
   id: string;
   pid: string;
@@ -90,6 +94,10 @@ const outranksMe = (context: BullyContext, m: BullyMessage) => comparePriority(m
 
 const isKind = (event: BullyEvent, kind: BullyKind) => event.msg.type === kind;
 
+/**
+ * The Bully election as a pure statechart: peers' messages arrive as `receive` events, and it emits
+ * `send`, `role` and `leader` events.
+ */
 export const bullyMachine = setup({
   types: {
     context: {} as BullyContext,

@@ -22,6 +22,7 @@ export type EntropyMessage =
 /** A pure election function: the same arguments always give the same leaders. */
 export type ElectFunction = (peers: readonly string[], n: number, entropy: string) => string[];
 
+/** What an entropy machine is started with. */
 export interface EntropyInput {
   id: string;
   /** The peer list in force from round 0. */
@@ -37,6 +38,7 @@ interface PeerList {
   key: string;
 }
 
+/** An entropy machine's context: the peer lists, the current round's value and its leaders. */
 export interface EntropyContext {
   id: string;
   leaders: number;
@@ -102,6 +104,10 @@ function prune(lists: PeerList[], round: number): PeerList[] {
   return lists.filter((l) => l.fromRound > round || l === current);
 }
 
+/**
+ * Election from shared entropy as a pure statechart: entropy and peer lists arrive as `receive`
+ * events; every node that received the same ones elects the same leaders.
+ */
 export const entropyMachine = setup({
   types: {
     context: {} as EntropyContext,

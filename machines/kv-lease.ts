@@ -42,6 +42,7 @@ export interface KvTiming {
   backoffMaxMs: number;
 }
 
+/** What a KV-lease machine is started with. */
 export interface KvLeaseInput {
   /** This node's id: the value a leader writes to the key. */
   id: string;
@@ -52,6 +53,10 @@ export interface KvLeaseInput {
   seed: number;
 }
 
+/**
+ * A KV-lease machine's context: its requests in flight, its handle and fencing token at the store,
+ * the leader it knows of, and its backoff.
+ */
 export interface KvLeaseContext {
   id: string;
   key: string;
@@ -86,6 +91,10 @@ export interface KvLeaseContext {
   lastError: string | null;
 }
 
+/**
+ * Events a KV-lease machine takes: the store's replies, `resign`, and `lapse` (its own timer: the
+ * lease it may count on has run out).
+ */
 export type KvLeaseEvent = ReceiveEvent<KvReply> | { type: 'resign' } | { type: 'lapse' };
 
 export type KvLeaseEmitted = ProtocolEmitted;
@@ -135,6 +144,10 @@ const strayOwnerOf = (event: KvLeaseEvent): string | null => {
 /** The lease a leader may count on: the TTL less the safety margin. */
 const leaseMs = (t: KvTiming) => t.ttlMs - t.marginMs;
 
+/**
+ * The KV-lease election as a pure statechart: it talks only to its store (peer `STORE`) through
+ * `send` and `receive` events.
+ */
 export const kvLeaseMachine = setup({
   types: {
     context: {} as KvLeaseContext,

@@ -11,13 +11,16 @@
 
 import { isWireCounter } from './wire-bounds.js';
 
+/** The peer id of the store, the KV-lease machine's only peer. */
 export const STORE = 'store';
 
+/** Who holds the key: the holder's value (its id) and its fencing token. */
 export interface KvHolderInfo {
   value: string;
   token: number;
 }
 
+/** A request the KV-lease machine sends its store. */
 export type KvRequest =
   | {
       type: 'acquire';
@@ -43,6 +46,7 @@ export type KvRequest =
 
 export type KvOperation = KvRequest['type'];
 
+/** An answer or watch event the store sends back to the KV-lease machine. */
 export type KvReply =
   /** The store is reachable: the machine waits for this before its first request. */
   | { type: 'connected'; round: number }

@@ -16,6 +16,10 @@ export interface LesState {
   start_time: number;
 }
 
+/**
+ * What an LES machine hears from its transport: state requests and answers, pings, pushes and
+ * failures.
+ */
 export type LesMessage =
   /** Asks for the receiver's state; with `join`, the sender also asks to become a member. */
   | { type: 'state-request'; rid: number; join: boolean; diag?: boolean }
@@ -99,6 +103,9 @@ function decodeMemberStates(raw: unknown): Record<string, LesState> | undefined 
   return out;
 }
 
+/**
+ * Validates an inbound LES message; returns it typed, or undefined when it does not fit the schema.
+ */
 export function decodeLesMessage(raw: unknown): LesMessage | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const m = raw as Record<string, unknown>;

@@ -28,6 +28,7 @@ export interface LesTiming {
   confirmMs: number;
 }
 
+/** What an LES machine is started with. */
 export interface LesInput {
   /** This node's advertised address, which is also its id. */
   address: string;
@@ -46,6 +47,9 @@ export interface LesInput {
   push?: boolean;
 }
 
+/**
+ * Why an address was not taken as a member: outside the allowed rules, or the member list is full.
+ */
 export type LesRefusal = 'not-allowed' | 'max-members';
 
 /** An address this node would not take as a member, and why. */
@@ -55,6 +59,7 @@ export interface LesRefusedEvent {
   reason: LesRefusal;
 }
 
+/** What an LES machine emits: the events of every protocol, and refusals. */
 export type LesEmitted = ProtocolEmitted | LesRefusedEvent;
 
 interface Pending {
@@ -72,6 +77,7 @@ interface Deferred {
   pingRid: number;
 }
 
+/** An LES machine's context: its members, their states, the leader, and the requests in flight. */
 export interface LesContext {
   address: string;
   seeds: string[];
@@ -104,14 +110,17 @@ export interface LesContext {
   refused: Record<LesRefusal, number>;
 }
 
+/** Events an LES machine takes from its transport. */
 export type LesEvent = ReceiveEvent<LesMessage>;
 
+/** The most members a node keeps, itself included, unless told otherwise. */
 export const DEFAULT_MAX_MEMBERS = 64;
 /** Quick rounds per wait for confirmation; after that the node polls at the loop rate. */
 const MAX_FAST_ROUNDS = 20;
 /** Answers held back until a requester's ping settles; beyond this they go at once. */
 const MAX_DEFERRED = 256;
 
+/** This node's own state, as the reference implementation serves it at `GET /state`. */
 export function ownState(ctx: LesContext): LesState {
   return { members: [...ctx.members], leader: ctx.leader ?? false, start_time: ctx.startTime };
 }
@@ -322,6 +331,10 @@ function stateKey(ctx: LesContext): string {
   return `${ctx.leader ?? ''}\u0000${ctx.members.join('\u0000')}`;
 }
 
+/**
+ * The role an LES context stands for: leader, candidate while it awaits confirmation, else
+ * follower.
+ */
 export function lesRole(ctx: Pick<LesContext, 'leader' | 'address' | 'awaiting'>): Role {
   if (ctx.leader === ctx.address) return 'leader';
   return ctx.awaiting ? 'candidate' : 'follower';
@@ -414,6 +427,10 @@ function apply(context: LesContext, event: LesEvent, op: Op): Step {
   return step;
 }
 
+/**
+ * Leader Election by Seniority as a pure statechart: the most senior member leads once every other
+ * member names it.
+ */
 export const lesMachine = setup({
   types: {
     context: {} as LesContext,

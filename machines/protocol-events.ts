@@ -4,6 +4,7 @@
  */
 export type Role = 'follower' | 'candidate' | 'leader';
 
+/** Events every protocol machine emits for the runtime or the simulator to act on. */
 export type ProtocolEmitted =
   /** Deliver `msg` to peer `to` (a peer id, or '*' for every peer). */
   | { type: 'send'; to: string; msg: unknown }

@@ -8,6 +8,7 @@ import { isWireCounter, MAX_WIRE_COUNTER } from './wire-bounds.js';
 /** The highest term a node accepts or reaches; see MAX_WIRE_COUNTER. */
 export const MAX_TERM = MAX_WIRE_COUNTER;
 
+/** Labels a member carries and other members see (a zone, say). */
 export type Tags = Record<string, string>;
 
 interface Base {
@@ -15,6 +16,7 @@ interface Base {
   tags?: Tags;
 }
 
+/** A Raft message between members; every one carries the sender's term. */
 export type RaftMessage =
   | (Base & { type: 'preVote' })
   | (Base & { type: 'preVoteResponse'; granted: boolean })

@@ -17,6 +17,7 @@ export interface RaftMember {
   tags?: Tags;
 }
 
+/** A Raft node's timing, in milliseconds. */
 export interface RaftTiming {
   heartbeatMs: number;
   electionTimeoutMinMs: number;
@@ -25,6 +26,7 @@ export interface RaftTiming {
   leaseMs: number;
 }
 
+/** What a Raft machine is started with. */
 export interface RaftInput {
   id: string;
   /** Every member of the cluster; this node's own entry is optional and ignored. */
@@ -41,6 +43,7 @@ export interface RaftInput {
   preVote?: boolean;
 }
 
+/** Events a Raft machine takes: peers' messages, `resign`, and its own timer events. */
 export type RaftEvent =
   | ReceiveEvent<RaftMessage>
   | { type: 'resign' }
@@ -91,6 +94,10 @@ export interface LeaderState {
 /*
  * The context keeps few top-level keys on purpose: XState copies it on every assign, and
  * V8 turns copies of objects with many keys into slow dictionaries.
+ */
+/**
+ * A Raft machine's context: its configuration, term, vote, leader, votes, and (while it leads) its
+ * heartbeat rounds and lease.
  */
 export interface RaftContext {
   config: RaftConfig;
@@ -212,6 +219,10 @@ function learnTags(context: RaftContext, e: Receive): Record<string, Tags> {
   return { ...context.peerTags, [e.from]: tags };
 }
 
+/**
+ * The Raft-style election as a pure statechart: peers' messages arrive as `receive` events, and it
+ * emits `send`, `role`, `leader`, lease and persistence events.
+ */
 export const raftMachine = setup({
   types: {
     context: {} as RaftContext,

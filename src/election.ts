@@ -31,6 +31,7 @@ export type {
   RaftElectionOptions,
 };
 
+/** Options of `createElection`, one shape per protocol, told apart by `protocol`. */
 export type ElectionOptions =
   | KvElectionOptions
   | RaftElectionOptions
@@ -38,6 +39,7 @@ export type ElectionOptions =
   | EntropyElectionOptions
   | LesElectionOptions;
 
+/** One member as this node knows it, in `ElectionStatus.members`. */
 export interface MemberStatus {
   id: string;
   address: string;
@@ -48,6 +50,10 @@ export interface MemberStatus {
   lastContact: number | null;
 }
 
+/**
+ * What `election.status()` returns, and `/diag` serves: this node's view of the election at this
+ * moment.
+ */
 export interface ElectionStatus {
   id: string;
   protocol: string;
@@ -79,6 +85,7 @@ export interface ElectionStatus {
   errors: number;
 }
 
+/** The `change` event: this node's role, the leader it knows of, or the term changed. */
 export interface ChangeEvent {
   role: Role;
   leader: string | null;
@@ -94,6 +101,7 @@ export interface ChangeEvent {
 /** `paused`: a leader without a lease holds off after its process stood still (see PauseGuard). */
 export type DeposeReason = 'stepped-down' | 'lease-lapsed' | 'paused' | 'resigned' | 'stopped';
 
+/** The events an `Election` emits, by name, with their payloads. */
 export interface ElectionEvents {
   change: ChangeEvent;
   elected: { term: number | undefined; signal: AbortSignal; fencingToken?: number };
@@ -101,17 +109,25 @@ export interface ElectionEvents {
   error: Error;
 }
 
+/** One member of an election, as `createElection` returns it. */
 export interface Election {
+  /** Starts the node; resolves once its transport is ready, rejects if the transport fails. */
   start(): Promise<void>;
+  /**
+   * Stops the node: a leader resigns first; the last role's leave callback runs before it resolves.
+   */
   stop(): Promise<void>;
   /** Gives up leadership; a Raft leader hands over to its most up-to-date follower at once. */
   resign(): Promise<void>;
+  /** This node's view of the election now; `isLeader` reads the lease clock. */
   status(): ElectionStatus;
   readonly isLeader: boolean;
+  /** Adds a listener; returns a function that removes it. */
   on<K extends keyof ElectionEvents>(
     type: K,
     listener: (event: ElectionEvents[K]) => void,
   ): () => void;
+  /** Removes a listener added with `on`. */
   off<K extends keyof ElectionEvents>(type: K, listener: (event: ElectionEvents[K]) => void): void;
   /**
    * Waits until this node leads, then runs `work` with a signal that aborts the instant
@@ -125,6 +141,7 @@ export interface Election {
   readonly metrics: ElectionMetrics;
 }
 
+/** Rejects `whileLeader` when leadership ends before the work does, with the reason. */
 export class LeadershipLostError extends Error {
   constructor(readonly reason: DeposeReason | 'not-started') {
     super(`leadership lost (${reason})`);
@@ -141,6 +158,10 @@ const PROTOCOLS = {
   les: lesProtocol,
 } as const;
 
+/**
+ * Builds one member of an election of the given protocol; refuses timings that cannot be safe with
+ * a `RangeError` naming the rule. Call `start()` to run it.
+ */
 export function createElection(options: ElectionOptions): Election {
   const name = (options as { protocol: unknown }).protocol;
   if (typeof name !== 'string' || !Object.hasOwn(PROTOCOLS, name)) {

@@ -2,11 +2,17 @@ import type { Role } from '../machines/protocol-events.js';
 
 /** goelect's six state callbacks. Each may be async; none can stop or stall the node. */
 export interface StateCallbacks {
+  /** Called when this node becomes leader. */
   enterLeader?: () => unknown;
+  /** Called when this node stops being leader. */
   leaveLeader?: () => unknown;
+  /** Called when this node becomes a follower. */
   enterFollower?: () => unknown;
+  /** Called when this node stops being a follower. */
   leaveFollower?: () => unknown;
+  /** Called when this node becomes a candidate. */
   enterCandidate?: () => unknown;
+  /** Called when this node stops being a candidate. */
   leaveCandidate?: () => unknown;
 }
 
@@ -16,6 +22,7 @@ const NAMES: Record<Role, { enter: keyof StateCallbacks; leave: keyof StateCallb
   candidate: { enter: 'enterCandidate', leave: 'leaveCandidate' },
 };
 
+/** Reported as an `error` event when a state callback throws, rejects or runs past its timeout. */
 export class CallbackError extends Error {
   constructor(
     readonly callback: keyof StateCallbacks,

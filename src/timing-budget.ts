@@ -36,6 +36,7 @@ export interface TimingBudget {
   messagesPerSecond: number;
 }
 
+/** What `timingBudget` takes: a protocol and its timing options. */
 export type BudgetInput =
   | { protocol: 'raft'; options?: RaftOptions }
   | { protocol: 'kv'; options?: Omit<KvOptions, 'key'> }

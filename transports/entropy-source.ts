@@ -6,6 +6,7 @@ export type EntropyReading =
   | { round: number; value: string }
   | { fromRound: number; peers: string[] };
 
+/** Options of `entropySource`. */
 export interface EntropyPollOptions {
   /** How often to ask for a new reading (default 1000 ms). */
   intervalMs?: number;
@@ -78,6 +79,7 @@ export function entropySource(read: Read, options: EntropyPollOptions = {}): Tra
   });
 }
 
+/** Options of `httpEntropySource`. */
 export interface HttpEntropyOptions extends EntropyPollOptions {
   /** An http(s) URL answering JSON `{ "round": n, "randomness": "…" }` (a drand beacon) or `{ "round", "value" }`. */
   url: string;

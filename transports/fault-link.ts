@@ -16,12 +16,14 @@ export interface FaultPolicy {
   onReceive(from: string, to: string): LinkVerdict;
 }
 
+/** Loss and delay on one directed link. */
 export interface LinkRule {
   /** Share of messages lost, 0 to 1. */
   loss: number;
   delayMs: number;
 }
 
+/** Messages a directed link dropped and delayed so far. */
 export interface LinkFaultCounts {
   dropped: number;
   delayed: number;
@@ -58,6 +60,7 @@ export class LinkFaults implements FaultPolicy {
     this.isolated.add(id);
   }
 
+  /** Ends `isolate(id)`. */
   rejoin(id: string): void {
     this.isolated.delete(id);
   }
@@ -79,6 +82,7 @@ export class LinkFaults implements FaultPolicy {
     else this.rules.set(key, { ...rule });
   }
 
+  /** Drops every link rule set with `setLink`. */
   clearLinks(): void {
     this.rules.clear();
   }
@@ -90,6 +94,7 @@ export class LinkFaults implements FaultPolicy {
     return [...groups.keys()].sort((a, b) => a - b).map((g) => groups.get(g)!);
   }
 
+  /** The link rules in force, per directed link. */
   links(): { from: string; to: string; loss: number; delayMs: number }[] {
     return [...this.rules].map(([key, rule]) => {
       const [from, to] = splitKey(key);
@@ -105,6 +110,7 @@ export class LinkFaults implements FaultPolicy {
     });
   }
 
+  /** Whether the partition or an isolation separates `from` from `to` now. */
   cut(from: string, to: string): boolean {
     if (this.isolated.has(from) || this.isolated.has(to)) return true;
     const a = this.groupOf.get(from);

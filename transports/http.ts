@@ -13,6 +13,7 @@ import type {
   TransportLogic,
 } from './types.js';
 
+/** Options of `httpTransport`. */
 export interface HttpTransportOptions {
   /**
    * `HOST:PORT` to serve on, or several (the same node on each, e.g. `127.0.0.1:4000` and

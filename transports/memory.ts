@@ -1,6 +1,7 @@
 import { fromCallback } from 'xstate';
 import type { TransportCommand, TransportEvent, TransportInput, TransportLogic } from './types.js';
 
+/** Options of `MemoryNetwork`. */
 export interface MemoryNetworkOptions {
   /** Delivery delay in ms (default 0: the next macrotask). */
   delayMs?: number;
@@ -27,11 +28,15 @@ export class MemoryNetwork {
     this.blocked.add(id);
   }
 
+  /** Ends `isolate(id)`, or every isolation when called without an id. */
   heal(id?: string): void {
     if (id === undefined) this.blocked.clear();
     else this.blocked.delete(id);
   }
 
+  /**
+   * Connects node `id`: `deliver` receives what is sent to it. Returns a function that detaches it.
+   */
   attach(id: string, deliver: Deliver): () => void {
     this.nodes.set(id, deliver);
     return () => {
@@ -39,6 +44,10 @@ export class MemoryNetwork {
     };
   }
 
+  /**
+   * Sends a copy of `msg` (through JSON) from `from` to `to` after the network's delay, unless
+   * either is isolated.
+   */
   send(from: string, to: string, msg: unknown): void {
     if (this.blocked.has(from) || this.blocked.has(to)) return;
     const text = JSON.stringify(msg);
@@ -50,6 +59,9 @@ export class MemoryNetwork {
   }
 }
 
+/**
+ * A transport over a `MemoryNetwork`: every member of one in-process cluster shares the network.
+ */
 export function memoryTransport(network: MemoryNetwork): TransportLogic {
   return fromCallback<TransportCommand, TransportInput>(({ input, sendBack, receive }) => {
     const peers = new Set(input.peers.map((p) => p.id));

@@ -2,6 +2,7 @@ import { type HostPort, parseHostPort } from './address.js';
 import { DEFAULT_MAX_PENDING_CONNECTIONS } from './pending-connections.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './types.js';
 
+/** Reconnect backoff of the stream transports: capped exponential, with jitter. */
 export interface BackoffOptions {
   /** First reconnect delay ceiling; default 50 ms. */
   baseMs?: number;
@@ -9,6 +10,7 @@ export interface BackoffOptions {
   capMs?: number;
 }
 
+/** TLS for the stream transports (PEM strings or buffers). */
 export interface TlsOptions {
   /** Trusted CA(s) for verifying the other side; Node's default roots when omitted. */
   ca?: string | Buffer;

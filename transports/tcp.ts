@@ -14,6 +14,7 @@ import { watchTlsHandshakes } from './tls-handshakes.js';
 import type { TransportLogic } from './types.js';
 import type { ListenHooks, StreamDriver, Wire, WireHandlers } from './wire.js';
 
+/** Options of `tcpTransport`. */
 export type TcpTransportOptions = StreamTransportOptions;
 
 /**

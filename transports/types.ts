@@ -14,6 +14,7 @@ export interface PeerAddress {
 export interface TransportInput {
   id: string;
   peers: PeerAddress[];
+  /** The protocol's message validator: the typed message, or undefined to drop it as invalid. */
   decode: (msg: unknown) => unknown | undefined;
 }
 
@@ -53,6 +54,10 @@ export type TransportEvent =
   | { type: 'transport.error'; error: Error }
   | { type: 'transport.dropped'; reason: DropReason; from?: string };
 
+/**
+ * A transport: an XState callback actor that takes `send` commands and sends back `receive`,
+ * `transport.ready`, `transport.error` and `transport.dropped` events.
+ */
 export type TransportLogic = CallbackActorLogic<TransportCommand, TransportInput, EventObject>;
 
 /** The default largest frame a transport accepts: 1 MiB. */

@@ -20,6 +20,7 @@ export const DEFAULT_MULTICAST_GROUP = '239.255.77.77:9999';
 /** The largest payload a UDP datagram over IPv4 can carry. */
 export const MAX_UDP_PAYLOAD_BYTES = 65_507;
 
+/** Options of `udpMulticastTransport`. */
 export interface UdpMulticastTransportOptions {
   /** The multicast group, `ADDR:PORT`; default `DEFAULT_MULTICAST_GROUP`. */
   group?: string;

@@ -17,6 +17,7 @@ import type { DropReason, TransportLogic } from './types.js';
 import type { ListenHooks, StreamDriver, Wire, WireHandlers } from './wire.js';
 import { watchFrames } from './ws-frame-clock.js';
 
+/** Options of `wsTransport`. */
 export type WsTransportOptions = StreamTransportOptions;
 
 /** The only path the WebSocket transport serves and dials. */

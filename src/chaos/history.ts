@@ -7,6 +7,7 @@
  */
 export type ChaosProtocol = 'raft' | 'bully' | 'les' | 'kv';
 
+/** The kinds of fault a run can inject. */
 export type NemesisKind =
   | 'partition'
   | 'one-way'
@@ -19,6 +20,7 @@ export type NemesisKind =
   | 'disk'
   | 'store';
 
+/** Every nemesis kind (`--nemesis` names some of them). */
 export const NEMESES: readonly NemesisKind[] = [
   'partition',
   'one-way',
@@ -49,6 +51,7 @@ export interface ClaimEvent extends NodeEvent {
   token: number | null;
 }
 
+/** A node reported itself elected, with its term and fencing token. */
 export interface ElectedEvent extends NodeEvent {
   kind: 'elected';
   at: number;
@@ -56,6 +59,7 @@ export interface ElectedEvent extends NodeEvent {
   token: number | null;
 }
 
+/** A node reported that its leadership ended, and why. */
 export interface DeposedEvent extends NodeEvent {
   kind: 'deposed';
   at: number;
@@ -93,12 +97,14 @@ export interface DiagEvent {
   isLeader?: boolean;
 }
 
+/** An `error` event a node reported. */
 export interface ErrorEvent extends NodeEvent {
   kind: 'error';
   at: number;
   message: string;
 }
 
+/** One injected fault: its kind, variant, targets and window. */
 export interface FaultEvent {
   kind: 'fault';
   id: number;
@@ -114,6 +120,10 @@ export interface FaultEvent {
   networkLevel: boolean;
 }
 
+/**
+ * Something that happened to a node's worker process: started, ready, stopped, continued, killed,
+ * exited.
+ */
 export interface ProcessEvent extends NodeEvent {
   kind: 'process';
   at: number;
@@ -122,6 +132,7 @@ export interface ProcessEvent extends NodeEvent {
   data?: 'fresh' | 'kept' | 'wiped';
 }
 
+/** A memory sample of a node's worker process. */
 export interface RssEvent extends NodeEvent {
   kind: 'rss';
   at: number;
@@ -133,6 +144,7 @@ export interface RssEvent extends NodeEvent {
   heapBytes?: number;
 }
 
+/** Any event of a fault run's history. */
 export type ChaosEvent =
   | ClaimEvent
   | ElectedEvent
@@ -145,6 +157,7 @@ export type ChaosEvent =
   | ProcessEvent
   | RssEvent;
 
+/** Everything a fault run recorded: the run's settings and its events, in monotonic time. */
 export interface ChaosHistory {
   protocol: ChaosProtocol;
   /** The store for kv runs ('etcd', 'etcd-cluster', 'zookeeper', 'zookeeper-ensemble', 'redis', 'postgres'). */

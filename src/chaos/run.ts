@@ -12,6 +12,7 @@ import type { ChaosStoreKind } from './stores.js';
 import { formatSummary } from './summary.js';
 import type { ChaosVerdict } from './verdict.js';
 
+/** Options of `runChaos` and `recordChaos`, as `electorate chaos` takes them. */
 export interface ChaosOptions {
   protocol: ChaosProtocol;
   /** kv: which store to run. */
@@ -169,6 +170,7 @@ export async function recordChaos(options: ChaosOptions): Promise<ChaosHistory> 
   }
 }
 
+/** What `runChaos` returns: the history, the checker's verdict and the summary printed. */
 export interface ChaosResult {
   history: ChaosHistory;
   verdict: ChaosVerdict;

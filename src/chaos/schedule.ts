@@ -70,6 +70,7 @@ function variants(kind: NemesisKind, options: ScheduleOptions): string[] {
   }
 }
 
+/** Draws a run's fault schedule from its seed: the same seed gives the same faults. */
 export function planFaults(options: ScheduleOptions): FaultPlan[] {
   if (options.nemeses.length === 0) return [];
   let state = options.seed | 0;

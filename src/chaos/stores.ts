@@ -29,6 +29,7 @@ export type ChaosStoreKind =
   | 'redis'
   | 'postgres';
 
+/** Every store a kv fault run can use (`electorate chaos --store`). */
 export const CHAOS_STORES: readonly ChaosStoreKind[] = [
   'etcd',
   'etcd-cluster',

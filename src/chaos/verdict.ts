@@ -1,5 +1,6 @@
 import type { ChaosEvent, NemesisKind } from './history.js';
 
+/** The rules the checker judges a history by; each names a kind of violation. */
 export type ViolationRule =
   | 'overlap'
   | 'stale-leader-after-pause'
@@ -37,6 +38,10 @@ export interface NotPromised {
   reason: string;
 }
 
+/**
+ * One fault as the checker saw it: who led, whether the fault took the leader, and how long
+ * recovery took.
+ */
 export interface FaultStats {
   id: number;
   nemesis: NemesisKind;
@@ -58,6 +63,7 @@ export interface FaultStats {
   unavailableMs: number;
 }
 
+/** Memory growth of one worker process after warm-up. */
 export interface MemoryStats {
   node: string;
   incarnation: number;
@@ -71,6 +77,10 @@ export interface MemoryStats {
   endHeapBytes?: number;
 }
 
+/**
+ * A node restarted without its data directory, and the votes it cast again in terms it had voted
+ * in.
+ */
 export interface WipedRestart {
   node: string;
   incarnation: number;
@@ -79,6 +89,7 @@ export interface WipedRestart {
   revotes: string[];
 }
 
+/** Figures of a whole run: claims, tenures, writes, availability, faults and memory. */
 export interface ChaosStats {
   durationMs: number;
   claims: number;
@@ -98,6 +109,7 @@ export interface ChaosStats {
   wipedRestarts: WipedRestart[];
 }
 
+/** What `checkHistory` concludes: ok when no violation was found. */
 export interface ChaosVerdict {
   ok: boolean;
   violations: Violation[];

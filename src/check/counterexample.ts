@@ -18,6 +18,7 @@ export interface Counterexample {
 
 export const COUNTEREXAMPLE_FORMAT = 'electorate-counterexample/1';
 
+/** A counterexample as the JSON `electorate check --out` writes and `--replay` reads. */
 export function counterexampleJson(c: Counterexample): string {
   return `${JSON.stringify({ format: COUNTEREXAMPLE_FORMAT, ...c }, null, 2)}\n`;
 }

@@ -27,6 +27,7 @@ export interface Progress {
   statesPerSecond: number;
 }
 
+/** Options of `explore`. */
 export interface ExploreOptions {
   bounds?: Partial<CheckBounds>;
   /** Called now and then during the search (every `progressEvery` states). */
@@ -42,6 +43,10 @@ export interface Violation {
   steps: CheckStep[];
 }
 
+/**
+ * What a search found: whether every invariant held, its size and cost, and the first violation's
+ * shortest path.
+ */
 export interface ExploreResult {
   ok: boolean;
   protocol: string;
@@ -66,6 +71,10 @@ export interface ExploreResult {
   violation?: Violation;
 }
 
+/**
+ * The invariant name under which every search reports a deadlock: live nodes, no leader, and
+ * nothing left that could happen.
+ */
 export const DEADLOCK = 'no deadlock';
 
 interface State {
@@ -91,6 +100,10 @@ const MESSAGE_KINDS = ['deliver', 'drop', 'duplicate'] as const;
 
 const ALL_FAULTS: FaultKinds = { drop: true, duplicate: true, crash: true };
 
+/**
+ * Searches every state of `model` within the bounds, breadth first, checking its invariants in
+ * each.
+ */
 export function explore(model: ProtocolModel, options: ExploreOptions = {}): ExploreResult {
   const bounds: CheckBounds = { ...DEFAULT_BOUNDS, ...model.defaults, ...options.bounds };
   checkBounds(bounds);

@@ -40,7 +40,9 @@ export { type RaftModelOptions, raftModel } from './models/raft.js';
 export { type ReplayResult, replay } from './replay.js';
 export { type CheckStep, describeMessage, describeStep } from './steps.js';
 
+/** Options of `modelCheck`: bounds, progress reports and symmetry reduction. */
 export interface ModelCheckOptions extends Partial<CheckBounds> {
+  /** Called now and then during the search with its progress. */
   onProgress?: ExploreOptions['onProgress'];
   /** States between progress calls (default 50,000). */
   progressEvery?: number;
@@ -48,6 +50,7 @@ export interface ModelCheckOptions extends Partial<CheckBounds> {
   symmetry?: boolean;
 }
 
+/** What `modelCheck` returns. */
 export interface ModelCheckResult extends ExploreResult {
   /** The shortest path to the violation, ready to print, save or replay. */
   counterexample?: Counterexample;

@@ -52,6 +52,7 @@ export interface NodeView {
   ghost: unknown;
 }
 
+/** A message in flight, as an invariant sees it. */
 export interface InFlightView {
   from: string;
   to: string;
@@ -66,6 +67,7 @@ export interface ClusterView {
   timed: boolean;
 }
 
+/** A property that must hold in every state the search reaches. */
 export interface Invariant {
   name: string;
   /** Only meaningful with a clock (a lease): skipped in untimed mode. */
@@ -82,6 +84,7 @@ export interface Invariant {
 /** Maps node ids for a canonical key; identity unless nodes are reduced by symmetry. */
 export type Rename = (id: string) => string;
 
+/** What a model's `input` is given to start (or restart) one node. */
 export interface NodeInputArgs {
   id: string;
   ids: readonly string[];
@@ -90,13 +93,19 @@ export interface NodeInputArgs {
   timed: boolean;
 }
 
+/**
+ * A protocol as the model checker sees it: its machine, how to start a node, what of a snapshot
+ * matters, how far to explore, and what must always hold.
+ */
 export interface ProtocolModel {
   name: string;
   /** The nodes' ids for a cluster of `count` (default n1…nN). */
   ids?(count: number): string[];
   // biome-ignore lint/suspicious/noExplicitAny: any machine fits; the model knows its own
   logic: AnyStateMachine | any;
+  /** The machine input of one node. */
   input(args: NodeInputArgs): unknown;
+  /** A node's role, leader and term, read from its snapshot. */
   view(snapshot: never): { role: Role; leader: string | null; term?: number | undefined };
   /**
    * What of a snapshot decides the node's future, with every node id passed through
@@ -111,6 +120,7 @@ export interface ProtocolModel {
     initial: unknown;
     /** After every step of the node: its new snapshot and the message it just received. */
     update(ghost: never, snapshot: never, received: unknown | undefined): unknown;
+    /** The ghost with every node id passed through `rename` (for symmetry reduction). */
     rename?(ghost: never, rename: Rename): unknown;
   };
   /**
@@ -138,6 +148,7 @@ export interface ProtocolModel {
   describe?(msg: unknown): string;
 }
 
+/** Bounds used where neither the model nor the caller sets one. */
 export const DEFAULT_BOUNDS: CheckBounds = {
   nodes: 3,
   maxTerm: 3,

@@ -55,6 +55,10 @@ export function simulatedProtocol(
   };
 }
 
+/**
+ * Runs a counterexample's steps again in a manual simulation and reports whether the same invariant
+ * breaks at its last step.
+ */
 export function replay(model: ProtocolModel, c: Counterexample): ReplayResult {
   const { bounds } = c;
   const timed = bounds.timed;

@@ -16,6 +16,7 @@ export function describeMessage(msg: unknown): string {
   return [String(m.type ?? '?'), ...fields].join(' ');
 }
 
+/** One step in words, as counterexamples list them. */
 export function describeStep(step: CheckStep, describe = describeMessage): string {
   switch (step.kind) {
     case 'deliver':

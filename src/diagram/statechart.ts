@@ -24,6 +24,9 @@ export interface ChartEdge {
   guard: string | null;
 }
 
+/**
+ * A machine's statechart as `statechartOf` reads it: its states and the transitions between them.
+ */
 export interface Statechart {
   id: string;
   root: ChartState;

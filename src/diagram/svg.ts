@@ -1,6 +1,7 @@
 import type { ChartEdge, Statechart } from './statechart.js';
 import { type ChartLayout, layoutChart, type PlacedState } from './svg-layout.js';
 
+/** Options of `toSvg`. */
 export interface SvgOptions {
   /** Write each arrow's event and guard beside it (default true); always in its tooltip. */
   labels?: boolean;

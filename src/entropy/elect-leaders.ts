@@ -13,6 +13,7 @@ import { varint } from './go-varint.js';
  */
 export type ElectionStrategy = 'rendezvous' | 'chainpoint';
 
+/** Options of `electLeaders`. */
 export interface ElectLeadersOptions {
   /** Defaults to `'rendezvous'`. */
   strategy?: ElectionStrategy;

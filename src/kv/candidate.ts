@@ -6,6 +6,7 @@ import type { KvOptions } from '../protocols/kv.js';
 import { durationMs } from './duration.js';
 import { EventStream } from './event-stream.js';
 
+/** Options of `createCandidate`: the KV-lease timing, with the TTL as `ttl`. */
 export interface CandidateOptions extends Omit<KvOptions, 'key' | 'ttlMs' | 'follow'> {
   /** The key's lease: milliseconds, or text like '5s' (default 5s). */
   ttl?: number | string;
@@ -117,6 +118,7 @@ export class Candidate {
     return this.election.resign();
   }
 
+  /** The candidate's view of the election now, as `Election.status()` gives it. */
   status(): ElectionStatus {
     return this.election.status();
   }

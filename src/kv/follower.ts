@@ -6,6 +6,7 @@ import type { KvOptions } from '../protocols/kv.js';
 import { durationMs } from './duration.js';
 import { EventStream } from './event-stream.js';
 
+/** Options of `createFollower`. */
 export interface FollowerOptions extends Omit<KvOptions, 'key' | 'ttlMs' | 'follow'> {
   /** How often to re-check when the store cannot be watched (default 5s). */
   ttl?: number | string;
@@ -91,6 +92,7 @@ export class Follower {
     return stream;
   }
 
+  /** Adds a listener for `leader` or `error` events; returns a function that removes it. */
   on<K extends keyof FollowerEvents>(
     type: K,
     listener: (event: FollowerEvents[K]) => void,
@@ -98,6 +100,7 @@ export class Follower {
     return this.hub.on(type, listener);
   }
 
+  /** Stops watching and ends every `leaders()` stream. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;

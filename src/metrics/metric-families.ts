@@ -2,6 +2,7 @@ import { DROP_REASONS } from '../../transports/types.js';
 import type { ElectionStatus } from '../election.js';
 import type { RequestLatency } from './request-latency.js';
 
+/** A metric family's type, as Prometheus names it. */
 export type MetricType = 'gauge' | 'counter' | 'histogram';
 
 /** One line of a family: its labels and value (`suffix` is `_bucket`, `_sum` or `_count`). */

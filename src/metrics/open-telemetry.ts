@@ -13,14 +13,17 @@ export type OtelObservable = object;
  * application already has (`metrics.getMeter('my-service')`).
  */
 export interface OtelMeter {
+  /** Creates an observable gauge. */
   createObservableGauge(
     name: string,
     options?: { description?: string; unit?: string },
   ): OtelObservable;
+  /** Creates an observable counter. */
   createObservableCounter(
     name: string,
     options?: { description?: string; unit?: string },
   ): OtelObservable;
+  /** Creates a histogram. */
   createHistogram(
     name: string,
     options?: {
@@ -28,13 +31,18 @@ export interface OtelMeter {
       unit?: string;
       advice?: { explicitBucketBoundaries?: number[] };
     },
-  ): { record(value: number, attributes?: Attributes): void };
+  ): {
+    /** Records one value. */
+    record(value: number, attributes?: Attributes): void;
+  };
+  /** Registers a callback that observes the given instruments at each collection. */
   addBatchObservableCallback(
     callback: (result: {
       observe(observable: OtelObservable, value: number, attributes?: Attributes): void;
     }) => void,
     observables: OtelObservable[],
   ): void;
+  /** Removes a callback added with `addBatchObservableCallback`. */
   removeBatchObservableCallback(
     callback: (result: {
       observe(observable: OtelObservable, value: number, attributes?: Attributes): void;

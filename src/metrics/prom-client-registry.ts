@@ -7,8 +7,11 @@ import { type MetricFamily, metricFamilies } from './metric-families.js';
  * prom-client your application already uses.
  */
 export interface PromClientRegistry {
+  /** Adds a metric to the registry. */
   registerMetric(metric: never): void;
+  /** The registered metric of that name, if any. */
   getSingleMetric(name: string): unknown;
+  /** Removes the metric of that name. */
   removeSingleMetric(name: string): void;
 }
 

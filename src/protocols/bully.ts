@@ -9,6 +9,7 @@ import type { TransportLogic } from '../../transports/types.js';
 import type { CommonOptions, PeerConfig } from '../runtime/election-options.js';
 import type { ProtocolDefinition } from './protocol-definition.js';
 
+/** Bully's own options (see `BullyElectionOptions` for the rest). */
 export interface BullyOptions {
   /** This node's priority: an unsigned 64-bit integer (OS pid, a timestamp, a fixed number). */
   pid?: string | number | bigint;
@@ -62,6 +63,7 @@ function checkBullyOptions(options: BullyOptions): void {
   if (options.pid !== undefined) bullyPid(options.pid);
 }
 
+/** Options of `createElection({ protocol: 'bully', ... })`. */
 export interface BullyElectionOptions extends CommonOptions, BullyOptions {
   protocol: 'bully';
   /** Members known in advance (TCP, WebSocket, memory); on UDP multicast they are discovered. */

@@ -4,6 +4,7 @@ import { type ElectionStrategy, electLeaders } from '../entropy/elect-leaders.js
 import type { CommonOptions } from '../runtime/election-options.js';
 import type { ProtocolDefinition } from './protocol-definition.js';
 
+/** The entropy election's own options (see `EntropyElectionOptions` for the rest). */
 export interface EntropyOptions {
   /** Leaders per round (default 1). */
   leaders?: number;
@@ -22,6 +23,7 @@ export function checkEntropyOptions(options: EntropyOptions): void {
   }
 }
 
+/** Options of `createElection({ protocol: 'entropy', ... })`. */
 export interface EntropyElectionOptions extends CommonOptions, EntropyOptions {
   protocol: 'entropy';
   /** The peer list in force from round 0 (ids; no addresses: nobody talks to anyone). */

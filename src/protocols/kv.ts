@@ -12,6 +12,7 @@ import { RequestLatency } from '../metrics/request-latency.js';
 import type { CommonOptions } from '../runtime/election-options.js';
 import type { ProtocolDefinition } from './protocol-definition.js';
 
+/** The KV-lease election's own options (see `KvElectionOptions` for the rest). */
 export interface KvOptions {
   /** The key candidates compete for, like `service/leader`. */
   key: string;
@@ -84,6 +85,7 @@ export function checkKvOptions(options: KvOptions): void {
   kvTiming(options);
 }
 
+/** Options of `createElection({ protocol: 'kv', ... })`. */
 export interface KvElectionOptions extends CommonOptions, KvOptions {
   protocol: 'kv';
   /** Where the key lives (default: one embedded memory store shared by this process). */

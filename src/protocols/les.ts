@@ -15,6 +15,7 @@ import type { TransportLogic } from '../../transports/types.js';
 import type { CommonOptions } from '../runtime/election-options.js';
 import type { ProtocolDefinition } from './protocol-definition.js';
 
+/** LES's own options (see `LesElectionOptions` for the rest). */
 export interface LesOptions {
   /** This node's advertised `host:port` (default: its id, which should be that address). */
   address?: string;
@@ -111,6 +112,7 @@ function checkLesOptions(options: LesOptions & { id?: string }): void {
   }
 }
 
+/** Options of `createElection({ protocol: 'les', ... })`. */
 export interface LesElectionOptions extends CommonOptions, LesOptions {
   protocol: 'les';
   /** This node's advertised `host:port`: peers reach it there and know it by it. */

@@ -5,6 +5,7 @@ import { viewRaft } from '../protocol-view.js';
 import type { CommonOptions, PeerConfig } from '../runtime/election-options.js';
 import type { ProtocolDefinition } from './protocol-definition.js';
 
+/** Raft's own options (see `RaftElectionOptions` for the rest). */
 export interface RaftOptions {
   /** Heartbeat interval (default 50 ms). */
   heartbeatMs?: number;
@@ -54,6 +55,7 @@ export function raftTiming(options: RaftOptions): RaftTiming {
   return { heartbeatMs, electionTimeoutMinMs: min, electionTimeoutMaxMs: max, leaseMs };
 }
 
+/** Options of `createElection({ protocol: 'raft', ... })`. */
 export interface RaftElectionOptions extends CommonOptions, RaftOptions {
   protocol: 'raft';
   /** Every member, this node included or not. */

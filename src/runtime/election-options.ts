@@ -6,7 +6,7 @@ import type { PromClientRegistry } from '../metrics/prom-client-registry.js';
 import type { RequestLatency } from '../metrics/request-latency.js';
 import type { StateCallbacks } from '../state-callbacks.js';
 
-/** A member as configured: its id and where the transport reaches it. */
+/** A member of a Raft or Bully cluster, as `peers` lists it. */
 export interface PeerConfig {
   id: string;
   /** Where the transport reaches this peer (HOST:PORT for TCP and WebSocket). */

@@ -9,6 +9,10 @@ export interface QueuedEvent {
   cancelled: boolean;
 }
 
+/**
+ * The simulator's event queue: callbacks ordered by virtual time, ties in the order they were
+ * scheduled.
+ */
 export class EventQueue {
   private heap: QueuedEvent[] = [];
   private seq = 0;
@@ -17,6 +21,7 @@ export class EventQueue {
     return this.heap.length;
   }
 
+  /** Schedules `run` at virtual time `at`. */
   push(at: number, run: () => void): QueuedEvent {
     const ev: QueuedEvent = { at, seq: this.seq++, run, cancelled: false };
     const h = this.heap;
@@ -32,10 +37,12 @@ export class EventQueue {
     return ev;
   }
 
+  /** The next event, left in the queue. */
   peek(): QueuedEvent | undefined {
     return this.heap[0];
   }
 
+  /** Takes the next event out of the queue. */
   pop(): QueuedEvent | undefined {
     const h = this.heap;
     const top = h[0];

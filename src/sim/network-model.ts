@@ -7,6 +7,7 @@ export type DelayDistribution =
   /** Mostly fast with a long tail, as real networks are: min + exponential(mean). */
   | { kind: 'exponential'; minMs: number; meanMs: number };
 
+/** The simulated network's random faults. */
 export interface NetworkFaults {
   delay: DelayDistribution;
   /** Probability that a message is lost. */
@@ -35,6 +36,7 @@ export class NetworkModel {
     this.faults = { ...DEFAULT_FAULTS, ...faults };
   }
 
+  /** Splits the nodes into groups that cannot reach each other; nodes in no group form one more. */
   partition(groups: string[][]): void {
     this.group.clear();
     groups.forEach((ids, i) => {
@@ -42,15 +44,18 @@ export class NetworkModel {
     });
   }
 
+  /** Drops everything `from` sends `to`, one way only. */
   cut(from: string, to: string): void {
     this.cuts.add(`${from}\u0000${to}`);
   }
 
+  /** Ends every partition and cut. */
   heal(): void {
     this.group.clear();
     this.cuts.clear();
   }
 
+  /** Whether a message from `from` can reach `to` now. */
   connected(from: string, to: string): boolean {
     if ((this.group.get(from) ?? 0) !== (this.group.get(to) ?? 0)) return false;
     return this.cuts.size === 0 || !this.cuts.has(`${from}\u0000${to}`);

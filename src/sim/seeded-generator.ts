@@ -20,6 +20,7 @@ export class SeededGenerator {
     return min + Math.floor(this.next() * (max - min + 1));
   }
 
+  /** True with probability `p`. */
   chance(p: number): boolean {
     return p > 0 && this.next() < p;
   }

@@ -14,6 +14,7 @@ import { SeededGenerator } from './seeded-generator.js';
 import { Trace } from './trace.js';
 import { VirtualClock } from './virtual-clock.js';
 
+/** Options of `new Simulation(...)`. */
 export interface SimulationOptions<TOptions = RaftOptions> {
   /** A node count (ids n1…nN) or the members themselves. */
   nodes: number | MemberSpec[];
@@ -40,6 +41,7 @@ export interface HeldMessage {
   msg: unknown;
 }
 
+/** One node of a simulation as `node(id)` and `states()` report it. */
 export interface SimNodeState extends ProtocolView {
   id: string;
   up: boolean;
@@ -48,6 +50,7 @@ export interface SimNodeState extends ProtocolView {
   isLeader: boolean;
 }
 
+/** Thrown when an invariant fails; carries the seed that replays the run and the trace. */
 export class SafetyViolation extends Error {
   constructor(
     message: string,
@@ -154,6 +157,7 @@ export class Simulation<TOptions = RaftOptions> {
     return this.check(electionSafety).check(leaseSafety);
   }
 
+  /** One node's role, leader, term and state at this virtual instant. */
   node(id: string): SimNodeState {
     const n = this.get(id);
     const view: ProtocolView =
@@ -169,6 +173,7 @@ export class Simulation<TOptions = RaftOptions> {
     };
   }
 
+  /** Every node's state, in the order of `ids`. */
   states(): SimNodeState[] {
     return this.ids.map((id) => this.node(id));
   }
@@ -189,6 +194,7 @@ export class Simulation<TOptions = RaftOptions> {
     return this.node(leader).isLeader ? leader : undefined;
   }
 
+  /** The node's XState snapshot (undefined while it is down). */
   snapshot(id: string): unknown {
     return this.get(id).actor?.getSnapshot();
   }
@@ -213,21 +219,25 @@ export class Simulation<TOptions = RaftOptions> {
     }
   }
 
+  /** Splits the nodes into groups that cannot reach each other. */
   partition(...groups: string[][]): void {
     this.trace.add(this.time, '*', 'partition', groups);
     this.network.partition(groups);
   }
 
+  /** Drops everything `from` sends `to`, one way only. */
   cut(from: string, to: string): void {
     this.trace.add(this.time, '*', 'cut', [from, to]);
     this.network.cut(from, to);
   }
 
+  /** Ends every partition and cut. */
   heal(): void {
     this.trace.add(this.time, '*', 'heal');
     this.network.heal();
   }
 
+  /** Changes the network's loss, duplication or delay from now on. */
   setFaults(faults: Partial<NetworkFaults>): void {
     this.trace.add(this.time, '*', 'faults', faults);
     this.network.faults = { ...this.network.faults, ...faults };

@@ -9,6 +9,7 @@ export interface TraceEntry {
   detail?: unknown;
 }
 
+/** What happened in a simulation, as a bounded ring of entries. */
 export class Trace {
   private entries: TraceEntry[] = [];
   private start = 0;
@@ -16,6 +17,7 @@ export class Trace {
 
   constructor(private readonly limit: number) {}
 
+  /** Records an entry (nothing when the limit is 0). */
   add(at: number, node: string, what: string, detail?: unknown): void {
     if (this.limit <= 0) return;
     const e: TraceEntry = detail === undefined ? { at, node, what } : { at, node, what, detail };
@@ -28,10 +30,12 @@ export class Trace {
     }
   }
 
+  /** The entries kept, oldest first. */
   list(): TraceEntry[] {
     return [...this.entries.slice(this.start), ...this.entries.slice(0, this.start)];
   }
 
+  /** The entries kept, one line each, with a note of how many earlier ones were dropped. */
   format(): string {
     const head = this.dropped > 0 ? [`… ${this.dropped} earlier entries not kept`] : [];
     const lines = this.list().map((e) => {

@@ -11,6 +11,7 @@ import type {
 import { loadClient, withTimeout } from './types.js';
 import { WatchFeed } from './watch-feed.js';
 
+/** Options of `etcdStore`. */
 export interface EtcdStoreOptions {
   /** `host:port` or `http://host:port`, one or several members. */
   hosts: string | string[];

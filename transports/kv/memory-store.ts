@@ -9,11 +9,15 @@ import type {
 
 /** The clock a memory store keeps TTLs on: the real one, or a simulator's virtual one. */
 export interface StoreClock {
+  /** The current time in milliseconds. */
   now(): number;
+  /** Runs `fn` after `ms` milliseconds; returns a handle for `clearTimeout`. */
   setTimeout(fn: () => void, ms: number): unknown;
+  /** Cancels a timeout set with `setTimeout`. */
   clearTimeout(handle: unknown): void;
 }
 
+/** Options of `memoryStore`: the clock its TTLs run on (default: the real one). */
 export interface MemoryStoreOptions {
   clock?: StoreClock;
 }
@@ -85,6 +89,7 @@ export class MemoryStore implements KvStore {
     return this.renewNow(request);
   }
 
+  /** The same as `renew`, answered at once. */
   renewNow({ key, owner, ttlMs }: { key: string; owner: string; ttlMs: number }): boolean {
     checkTtl(ttlMs);
     const entry = this.live(key);
@@ -97,6 +102,7 @@ export class MemoryStore implements KvStore {
     this.releaseNow(request);
   }
 
+  /** The same as `release`, done at once. */
   releaseNow({ key, owner }: { key: string; owner: string }): void {
     const entry = this.live(key);
     if (entry === undefined || entry.owner !== owner) return;
@@ -107,6 +113,7 @@ export class MemoryStore implements KvStore {
     return this.readNow(key);
   }
 
+  /** The same as `read`, answered at once. */
   readNow(key: string): KvHolder | null {
     const entry = this.live(key);
     return entry === undefined ? null : { value: entry.value, token: entry.token };
@@ -116,6 +123,7 @@ export class MemoryStore implements KvStore {
     return this.inspectNow(key);
   }
 
+  /** The same as `inspect`, answered at once. */
   inspectNow(key: string): KvHeld | null {
     const entry = this.live(key);
     return entry === undefined

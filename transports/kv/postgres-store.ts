@@ -12,6 +12,7 @@ import type {
 import { loadClient, withTimeout } from './types.js';
 import { WatchFeed } from './watch-feed.js';
 
+/** Options of `postgresStore`. */
 export interface PostgresStoreOptions {
   /** `postgres://USER[:PASSWORD]@HOST:PORT/DB` (anything node-postgres takes; `PG*` variables apply). */
   url: string;

@@ -12,6 +12,7 @@ import type {
 import { loadClient, withTimeout } from './types.js';
 import { WatchFeed } from './watch-feed.js';
 
+/** Options of `redisStore`. */
 export interface RedisStoreOptions {
   /** `redis://[user:pass@]host:port[/db]` (or `rediss://`). */
   url: string;

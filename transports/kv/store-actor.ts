@@ -5,6 +5,7 @@ import type { TransportCommand, TransportEvent, TransportInput, TransportLogic }
 import type { KvHolder, KvStore } from './types.js';
 import { withTimeout } from './types.js';
 
+/** Options of `kvStoreActor`. */
 export interface KvStoreActorOptions {
   /** How long one request may take before it counts as failed (default 2000 ms). */
   timeoutMs?: number;

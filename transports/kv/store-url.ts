@@ -7,6 +7,7 @@ import { zookeeperStore } from './zookeeper-store.js';
 
 const SCHEMES = 'etcd://, zk://, redis://, postgres:// or memory';
 
+/** Options of `storeFromUrl`. */
 export interface StoreUrlOptions {
   /** Deadline of each store call (default 2000 ms). */
   timeoutMs?: number;

@@ -22,6 +22,7 @@ export interface KvHeld {
   owner: string;
 }
 
+/** What `KvStore.acquire` is asked: create `key` with `value` under a lease of `ttlMs`. */
 export interface AcquireRequest {
   key: string;
   value: string;
@@ -34,17 +35,23 @@ export interface AcquireRequest {
   owner?: string;
 }
 
+/**
+ * What `KvStore.acquire` answers: the key is ours, with its owner handle and fencing token, or
+ * someone else's.
+ */
 export type AcquireResult =
   | { acquired: true; owner: string; token: number }
   /** Someone else holds the key (or, `holder` null, nobody does yet but this candidate is queued). */
   | { acquired: false; holder: KvHolder | null; owner?: string };
 
+/** What a `KvStore.watch` listener hears. */
 export type KvWatchEvent =
   /** The key's holder now (null: the key is free). The first event reports the state when the watch began. */
   | { type: 'holder'; holder: KvHolder | null }
   /** The watch broke (the store went away); it delivers nothing more. Watch again to resume. */
   | { type: 'error'; error: Error };
 
+/** Options of `KvStore.watch`. */
 export interface WatchOptions {
   /** A queueing store (ZooKeeper) then watches only the candidate just ahead of this one. */
   owner?: string;
@@ -55,6 +62,10 @@ export interface WatchOptions {
   checkMs?: number;
 }
 
+/**
+ * A key-value store that can arbitrate an election: one key, held under a TTL lease by at most one
+ * owner at a time, watched by everyone else.
+ */
 export interface KvStore {
   /** 'memory', 'etcd', 'zookeeper' or 'redis': for messages and status. */
   readonly kind: string;
@@ -69,6 +80,7 @@ export interface KvStore {
   renew(request: { key: string; owner: string; ttlMs: number }): Promise<boolean>;
   /** Deletes the key if `owner` still holds it, and drops the owner's lease. */
   release(request: { key: string; owner: string }): Promise<void>;
+  /** The key's holder now, or null when it is free. */
   read(key: string): Promise<KvHolder | null>;
   /**
    * The key's holder with its owner handle (null when free): what an election reads back

@@ -12,6 +12,7 @@ import type {
 import { loadClient, withTimeout } from './types.js';
 import { WatchFeed } from './watch-feed.js';
 
+/** Options of `zookeeperStore`. */
 export interface ZookeeperStoreOptions {
   /** `host:port[,host:port…]`. */
   connect: string;

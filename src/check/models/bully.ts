@@ -67,11 +67,13 @@ export const highestLeadsWhenQuiet: Invariant = {
   },
 };
 
+/** Options of `bullyModel`: a variant machine, and a name for it. */
 export interface BullyModelOptions {
   logic?: AnyStateMachine;
   name?: string;
 }
 
+/** The Bully protocol's model; pass `logic` to check a variant of its machine. */
 export function bullyModel(options: BullyModelOptions = {}): ProtocolModel {
   return {
     name: options.name ?? 'bully',

@@ -58,11 +58,13 @@ export const sameSetSameLeaders: Invariant = {
   },
 };
 
+/** Options of `entropyModel`: a variant machine, and a name for it. */
 export interface EntropyModelOptions {
   logic?: AnyStateMachine;
   name?: string;
 }
 
+/** The entropy election's model; pass `logic` to check a variant of its machine. */
 export function entropyModel(options: EntropyModelOptions = {}): ProtocolModel {
   return {
     name: options.name ?? 'entropy',

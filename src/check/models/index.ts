@@ -14,6 +14,7 @@ export const PROTOCOL_MODELS: Record<string, () => ProtocolModel> = {
   kv: () => kvModel(),
 };
 
+/** A shipped protocol's model by the name `electorate check` takes, or undefined. */
 export function protocolModel(name: string): ProtocolModel | undefined {
   return Object.hasOwn(PROTOCOL_MODELS, name) ? PROTOCOL_MODELS[name]!() : undefined;
 }

@@ -36,6 +36,7 @@ const reply = (to: string, msg: KvReply) => ({ type: 'send' as const, to, msg })
 const info = (h: Holder | null): KvHolderInfo | null =>
   h === null ? null : { value: h.value, token: h.token };
 
+/** The store of the KV-lease model, as a statechart: one key, TTL leases and fencing tokens. */
 export const kvStoreMachine = setup({
   types: {
     context: {} as KvStoreContext,

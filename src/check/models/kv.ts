@@ -103,6 +103,7 @@ export const tokensIncrease: Invariant = {
   },
 };
 
+/** Options of `kvModel`. */
 export interface KvModelOptions {
   /** A variant of the candidates' machine. */
   logic?: AnyStateMachine;
@@ -110,6 +111,10 @@ export interface KvModelOptions {
   name?: string;
 }
 
+/**
+ * The KV-lease model: candidates beside a statechart of the store; pass `logic` to check a variant
+ * of the candidates' machine.
+ */
 export function kvModel(options: KvModelOptions = {}): ProtocolModel {
   const timedTiming = options.timedTiming ?? TIMED_KV_TIMING;
   return {

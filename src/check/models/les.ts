@@ -68,11 +68,13 @@ function abstractLes(s: LesSnapshot, rename: Rename): unknown {
   ];
 }
 
+/** Options of `lesModel`: a variant machine, and a name for it. */
 export interface LesModelOptions {
   logic?: AnyStateMachine;
   name?: string;
 }
 
+/** The LES model; pass `logic` to check a variant of its machine. */
 export function lesModel(options: LesModelOptions = {}): ProtocolModel {
   return {
     name: options.name ?? 'les',

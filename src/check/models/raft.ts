@@ -136,6 +136,7 @@ export const oneLeaseHolder: Invariant = {
   },
 };
 
+/** Options of `raftModel`. */
 export interface RaftModelOptions {
   /** A variant of the machine (made with `raftMachine.provide(...)`, say). */
   logic?: AnyStateMachine;
@@ -147,6 +148,7 @@ export interface RaftModelOptions {
   maxRounds?: number;
 }
 
+/** The Raft model; pass `logic` to check a variant of its machine. */
 export function raftModel(options: RaftModelOptions = {}): ProtocolModel {
   const timedTiming = options.timedTiming ?? TIMED_RAFT_TIMING;
   return {
