@@ -40,7 +40,14 @@ export async function kvPart(runs, log) {
     );
     const note = (r) => (r.timeouts > 0 ? ` (${r.timeouts} timed out)` : '');
     const failTarget = TTL_MS + FAILOVER_SLACK_MS;
-    const budget = timingBudget({ protocol: 'kv', options: { ttlMs: TTL_MS } });
+    const budget = timingBudget({ protocol: 'kv', options: { ttlMs: TTL_MS }, store: 'etcd' });
+    // The same, with the lag etcd showed here instead of the documented default.
+    const measured = timingBudget({
+      protocol: 'kv',
+      options: { ttlMs: TTL_MS },
+      store: 'etcd',
+      expiryLagMs: floor.expiryLagWorstMs,
+    });
     return {
       settings: { ttlMs: TTL_MS, handoverRuns: runs, failoverRuns: failRuns },
       rows: [
@@ -53,7 +60,7 @@ export async function kvPart(runs, log) {
         ),
         row('KV resign handover on etcd, worst', worst(ours), ms(worst(ours))),
         budgetRow(
-          'KV resign handover, worst, within `electorate budget`',
+          'KV resign handover, worst, within `electorate budget --store etcd`',
           ours,
           budget.resignHandover,
         ),
@@ -72,17 +79,16 @@ export async function kvPart(runs, log) {
           worst(oursCrash.times) <= failTarget && oursCrash.timeouts === 0,
         ),
         budgetRow(
-          'KV crash failover, worst, within `electorate budget`',
+          'KV crash failover, worst, within `electorate budget --store etcd`',
           oursCrash.times,
           budget.crashFailover,
         ),
-        // The budget leaves the store's expiry lag out; here it is measured and added.
         budgetRow(
-          "KV crash failover, worst, within the budget plus etcd's expiry lag",
+          "KV crash failover, worst, within the budget with etcd's measured expiry lag",
           oursCrash.times,
           {
-            ms: budget.crashFailover.ms + floor.expiryLagWorstMs,
-            formula: `${budget.crashFailover.formula}: ${ms(floor.expiryLagWorstMs)} measured`,
+            ms: measured.crashFailover.ms,
+            formula: `${measured.crashFailover.formula}, lag ${ms(floor.expiryLagWorstMs)}`,
           },
         ),
         row(

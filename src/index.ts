@@ -76,6 +76,7 @@ export type { KvOptions } from './protocols/kv.js';
 export type { LesOptions } from './protocols/les.js';
 export type { RaftOptions } from './protocols/raft.js';
 export { CallbackError, type StateCallbacks } from './state-callbacks.js';
+export type { KvStoreKind } from './store-expiry-lag.js';
 export {
   type BudgetFigure,
   type BudgetInput,

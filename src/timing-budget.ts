@@ -2,6 +2,13 @@ import { type BullyOptions, bullyTiming } from './protocols/bully.js';
 import { type KvOptions, kvTiming } from './protocols/kv.js';
 import { type LesOptions, lesTiming } from './protocols/les.js';
 import { type RaftOptions, raftTiming } from './protocols/raft.js';
+import {
+  KV_STORE_KINDS,
+  type KvStoreKind,
+  type StoreTrips,
+  storeExpiryLag,
+  storeTrips,
+} from './store-expiry-lag.js';
 
 /** One figure: a bound in milliseconds (null: the protocol has no such thing) and how it is made. */
 export interface BudgetFigure {
@@ -19,8 +26,16 @@ export interface TimingBudget {
   delayMs: number;
   /** The timing in force, defaults filled in. */
   timing: Record<string, number>;
+  /** kv only: the store the budget is for, if it was named. */
+  store?: KvStoreKind;
   /** From the leader's crash until the survivors agree on a new one holding its lease. */
   crashFailover: BudgetFigure;
+  /**
+   * kv only: what the store adds to a crash failover past the ttl (its expiry granularity
+   * and any round trips beyond the budget's one), counted in `crashFailover`; `ms` is null
+   * when no store was named and no lag given, and then it is left out.
+   */
+  expiryLag?: BudgetFigure;
   /** What each further round adds when a vote splits (Raft) or a round restarts. */
   perRetry: BudgetFigure;
   /** From `resign()` until another member leads. */
@@ -39,7 +54,14 @@ export interface TimingBudget {
 /** What `timingBudget` takes: a protocol and its timing options. */
 export type BudgetInput =
   | { protocol: 'raft'; options?: RaftOptions }
-  | { protocol: 'kv'; options?: Omit<KvOptions, 'key'> }
+  | {
+      protocol: 'kv';
+      options?: Omit<KvOptions, 'key'>;
+      /** The store, for its default expiry lag (see docs/timing.md). */
+      store?: KvStoreKind;
+      /** The store's expiry lag, measured or known, instead of the store's default. */
+      expiryLagMs?: number;
+    }
   | { protocol: 'bully'; options?: BullyOptions }
   | { protocol: 'les'; options?: LesOptions };
 
@@ -93,19 +115,36 @@ export function timingBudget(
     }
     case 'kv': {
       const t = kvTiming({ key: 'k', ...input.options });
+      const lag = expiryLag(input.store, input.expiryLagMs, t.ttlMs);
+      const trips = input.store === undefined ? {} : storeTrips(input.store);
+      const source = input.expiryLagMs !== undefined ? 'given' : input.store;
+      const crash = delays(4, d, trips.crash);
+      const handover = delays(4, d, trips.handover);
       return {
         protocol: 'kv',
         ...base,
+        ...(input.store === undefined ? {} : { store: input.store }),
         timing: { ...t },
-        // The last renewal, still in flight at the crash, reaches the store up to d later; once
-        // the key expires, the watch tells a follower (one way) and its acquire is a round trip.
-        crashFailover: {
-          ms: t.ttlMs + 4 * d,
-          formula: 'ttl + 4 × delay, plus the store’s own expiry lag',
-        },
+        // The last renewal, still in flight at the crash, reaches the store up to d later; the
+        // key outlives the ttl by the store's lag; the watch tells a follower (one way) and its
+        // acquire is a round trip, plus whatever more the store's watch and acquire take.
+        crashFailover:
+          lag.ms === null
+            ? {
+                ms: t.ttlMs + crash.ms,
+                formula: `ttl + ${crash.text}, plus the store’s own expiry lag${crash.why}`,
+              }
+            : {
+                ms: t.ttlMs + lag.ms + crash.ms,
+                formula: `ttl + expiry lag (${source}) + ${crash.text}${crash.why}`,
+              },
+        expiryLag: lag,
         perRetry: { ms: t.backoffMaxMs + 2 * d, formula: 'backoff max + 2 × delay' },
         // Release (one way), the watch event (one way), the acquire (a round trip).
-        resignHandover: { ms: 4 * d, formula: '4 × delay (release, watch, acquire)' },
+        resignHandover: {
+          ms: handover.ms,
+          formula: `${handover.text} (release, watch, acquire${trips.handover === undefined ? '' : `; ${trips.handover.why}`})`,
+        },
         pauseTolerance: { ms: t.marginMs, formula: 'margin, after the last lease check' },
         driftTolerance: drift(t.ttlMs - t.marginMs, t.ttlMs),
         // The leader renews (request and answer); every other candidate re-reads once per TTL.
@@ -158,6 +197,37 @@ export function timingBudget(
   }
 }
 
+function expiryLag(
+  store: KvStoreKind | undefined,
+  givenMs: number | undefined,
+  ttlMs: number,
+): BudgetFigure {
+  if (store !== undefined && !(KV_STORE_KINDS as readonly string[]).includes(store)) {
+    throw new RangeError(`store must be one of ${KV_STORE_KINDS.join(', ')}, got ${store}`);
+  }
+  const fallback = store === undefined ? undefined : storeExpiryLag(store, ttlMs);
+  if (givenMs !== undefined) {
+    if (!Number.isFinite(givenMs) || givenMs < 0) {
+      throw new RangeError(`expiryLagMs must be zero or more, got ${givenMs}`);
+    }
+    const instead =
+      fallback === undefined ? '' : ` (instead of ${store}’s default, ${fallback.ms} ms)`;
+    return { ms: givenMs, formula: `given${instead}` };
+  }
+  return fallback ?? { ms: null, formula: 'not counted: name the store, or give its lag' };
+}
+
+/** `base` one-way delays and a store's extra trips: the milliseconds, and how they read. */
+function delays(base: number, d: number, more: StoreTrips | undefined) {
+  const n = base + (more?.delays ?? 0);
+  const extra = more?.ms ?? 0;
+  return {
+    ms: n * d + extra,
+    text: `${n} × delay${extra > 0 ? ` + ${extra} ms` : ''}`,
+    why: more === undefined ? '' : ` (${more.why})`,
+  };
+}
+
 const ms = (f: BudgetFigure) => (f.ms === null ? '-' : `${Math.round(f.ms * 10) / 10} ms`);
 
 /** The budget as the lines `electorate budget` prints. */
@@ -165,9 +235,13 @@ export function budgetLines(b: TimingBudget): string[] {
   const timing = Object.entries(b.timing)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
+  const on = b.store === undefined ? '' : ` on ${b.store}`;
   return [
-    `${b.protocol}, ${b.nodes} nodes, one-way delay up to ${b.delayMs} ms: ${timing}`,
+    `${b.protocol}${on}, ${b.nodes} nodes, one-way delay up to ${b.delayMs} ms: ${timing}`,
     `crash failover     ${ms(b.crashFailover)}  (${b.crashFailover.formula})`,
+    ...(b.expiryLag === undefined
+      ? []
+      : [`  expiry lag       ${ms(b.expiryLag)}  (${b.expiryLag.formula})`]),
     `  per retry        ${ms(b.perRetry)}  (${b.perRetry.formula})`,
     `resign handover    ${ms(b.resignHandover)}  (${b.resignHandover.formula})`,
     `pause tolerance    ${ms(b.pauseTolerance)}  (${b.pauseTolerance.formula}${b.driftTolerance === null ? '' : '; longer, and only fencing protects'})`,

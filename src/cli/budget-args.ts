@@ -1,8 +1,11 @@
+import { checkStoreUrl } from '../../transports/kv/store-url.js';
+import { KV_STORE_KINDS, type KvStoreKind } from '../store-expiry-lag.js';
 import type { BudgetInput } from '../timing-budget.js';
 import { timing as bullyTimingFlags } from './bully-args.js';
 import {
   type FlagKind,
   type Flags,
+  MAX_TIMER_MS,
   oneOf,
   refuseFlags,
   required,
@@ -11,7 +14,9 @@ import {
 } from './flags.js';
 import { ttl } from './kv-args.js';
 import { loopRate } from './les-args.js';
+import { quote } from './quote.js';
 import { raftTimingFlags } from './raft-args.js';
+import { UsageError } from './usage-error.js';
 
 export interface BudgetConfig {
   input: BudgetInput;
@@ -22,7 +27,7 @@ export interface BudgetConfig {
 
 const RAFT = ['heartbeat', 'election-timeout', 'lease'];
 const BULLY = ['announce', 'leader-timeout', 'answer-timeout', 'coordinator-timeout'];
-const KV = ['ttl'];
+const KV = ['ttl', 'store', 'expiry-lag'];
 const LES = ['loop-rate'];
 
 /** The timing flags `electorate node` takes, with the same names, plus the assumptions. */
@@ -62,9 +67,19 @@ export function budgetConfig(flags: Flags): BudgetConfig {
     case 'bully':
       input = { protocol, options: bullyTimingFlags(flags) };
       break;
-    case 'kv':
-      input = { protocol, options: { ttlMs: ttl(single(flags, 'ttl')) } };
+    case 'kv': {
+      const store = single(flags, 'store');
+      const lag = single(flags, 'expiry-lag');
+      input = {
+        protocol,
+        options: { ttlMs: ttl(single(flags, 'ttl')) },
+        ...(store === undefined ? {} : { store: storeKind(store) }),
+        ...(lag === undefined
+          ? {}
+          : { expiryLagMs: wholeNumber('expiry-lag', lag, MAX_TIMER_MS, ' of milliseconds', 0) }),
+      };
       break;
+    }
     case 'les': {
       const rate = single(flags, 'loop-rate');
       input = { protocol, options: rate === undefined ? {} : { loopMs: loopRate(rate) } };
@@ -72,6 +87,23 @@ export function budgetConfig(flags: Flags): BudgetConfig {
     }
   }
   return { input, nodes, delayMs, json: flags.has('json') };
+}
+
+/** A store's name, or the URL `electorate node --store` takes (only its kind matters here). */
+function storeKind(text: string): KvStoreKind {
+  if ((KV_STORE_KINDS as readonly string[]).includes(text)) return text as KvStoreKind;
+  if (!text.includes('://')) {
+    throw new UsageError(
+      `--store must be ${KV_STORE_KINDS.join(', ')} or a store URL like etcd://HOST:PORT, got ${quote(text)}`,
+    );
+  }
+  let scheme: ReturnType<typeof checkStoreUrl>['scheme'];
+  try {
+    scheme = checkStoreUrl(text).scheme;
+  } catch (err) {
+    throw new UsageError(`--store: ${(err as Error).message}`);
+  }
+  return scheme === 'zk' ? 'zookeeper' : scheme;
 }
 
 function compact<T extends object>(value: T): T {

@@ -25,7 +25,8 @@ Usage:
                    [--seconds S | --faults K] [--seed N] [--nemesis LIST]
                    [--out DIR]
   electorate budget --protocol raft|bully|les|kv [timing flags of node]
-                    [--nodes N] [--delay MS] [--json]
+                    [--store KIND|URL] [--expiry-lag MS] [--nodes N]
+                    [--delay MS] [--json]
   electorate --help | --version
 
 electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
@@ -188,6 +189,12 @@ electorate budget: print what a timing configuration means before running it:
   Takes node's timing flags (raft: --heartbeat --election-timeout --lease; bully:
   --announce --leader-timeout --answer-timeout --coordinator-timeout; kv: --ttl;
   les: --loop-rate) and refuses the same bad ones.
+  --store KIND|URL              kv: etcd, zookeeper, redis, postgres or memory
+                                (or node's store URL): count how late that
+                                store drops an expired key, and the round
+                                trips its watch and acquire take
+  --expiry-lag MS               kv: how late the store drops an expired key,
+                                instead of the store's default
   --nodes N                     cluster size (default 3)
   --delay MS                    worst one-way network delay assumed (default 5)
   --json                        the figures as one JSON object

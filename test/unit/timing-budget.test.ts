@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
 import { bullyProtocol } from '../../src/protocols/bully.js';
 import { Simulation } from '../../src/sim/index.js';
+import type { KvStoreKind } from '../../src/store-expiry-lag.js';
 import { timingBudget } from '../../src/timing-budget.js';
 import { TIMING as KV_TIMING, KvSimulation } from '../property/kv-store-sim.js';
 
@@ -115,6 +116,79 @@ describe('kv timing budget against the simulated store', () => {
   });
 });
 
+describe('kv timing budget on a named store', () => {
+  const kv = (ttlMs: number, store: KvStoreKind, delayMs = 10) =>
+    timingBudget({ protocol: 'kv', options: { ttlMs }, store }, { delayMs });
+
+  // Each store's lag, worked out from how that server expires keys (docs/timing.md), and the
+  // one-way delays its watch and acquire take in all.
+  it.each([
+    ['etcd', 2000, 500 + 50, 6],
+    // A 1 s ttl is a 2 s lease, etcd's least; 2.5 s rounds up to 3 s.
+    ['etcd', 1000, 1000 + 500 + 50, 6],
+    ['etcd', 2500, 500 + 500 + 50, 6],
+    // tickTime 2000: sessions under 4 s are raised to 4 s.
+    ['zookeeper', 5000, 2000 + 50, 14],
+    ['zookeeper', 1000, 3000 + 2000 + 50, 14],
+    ['redis', 1000, 100 + 50, 6],
+    ['postgres', 1000, 1, 6],
+    ['memory', 1000, 1, 4],
+  ] as const)('%s with a %i ms ttl: lag %i ms, %i delays', (store, ttlMs, lagMs, delays) => {
+    const budget = kv(ttlMs, store);
+    expect(budget.store).toBe(store);
+    expect(budget.expiryLag?.ms).toBe(lagMs);
+    expect(budget.crashFailover.ms).toBe(ttlMs + lagMs + delays * 10);
+    expect(budget.crashFailover.formula).toMatch(
+      new RegExp(`^ttl \\+ expiry lag \\(${store}\\) \\+ ${delays} × delay`),
+    );
+  });
+
+  it('adds the round trips a store’s watch and acquire take to the resign handover', () => {
+    expect(kv(2000, 'etcd').resignHandover.ms).toBe(60);
+    expect(kv(2000, 'zookeeper').resignHandover.ms).toBe(140);
+    // Without keyspace events a Redis watch polls every 100 ms.
+    expect(kv(2000, 'redis').resignHandover.ms).toBe(60 + 100);
+    // A release's notification carries the new holder.
+    expect(kv(2000, 'postgres').resignHandover.ms).toBe(40);
+    expect(kv(2000, 'memory').resignHandover.ms).toBe(40);
+  });
+
+  it('without a store leaves the lag out and says so; a given lag needs no store', () => {
+    const bare = timingBudget({ protocol: 'kv', options: { ttlMs: 2000 } });
+    expect(bare.crashFailover.ms).toBe(2020);
+    expect(bare.expiryLag).toEqual({
+      ms: null,
+      formula: 'not counted: name the store, or give its lag',
+    });
+    const given = timingBudget({ protocol: 'kv', options: { ttlMs: 2000 }, expiryLagMs: 309 });
+    expect(given.crashFailover).toEqual({
+      ms: 2329,
+      formula: 'ttl + expiry lag (given) + 4 × delay',
+    });
+    expect(given.expiryLag).toEqual({ ms: 309, formula: 'given' });
+    expect(given.resignHandover.ms).toBe(20);
+    // A given lag stands in for the server's; the store's own round trips still count.
+    const etcd = timingBudget({
+      protocol: 'kv',
+      options: { ttlMs: 2000 },
+      store: 'etcd',
+      expiryLagMs: 309,
+    });
+    expect(etcd.crashFailover.ms).toBe(2000 + 309 + 6 * 5);
+    expect(etcd.expiryLag?.formula).toBe('given (instead of etcd’s default, 550 ms)');
+  });
+
+  it('refuses an unknown store or a negative lag', () => {
+    expect(() => timingBudget({ protocol: 'kv', store: 'consul' as KvStoreKind })).toThrow(
+      /store must be one of etcd, zookeeper, redis, postgres, memory, got consul/,
+    );
+    expect(() => timingBudget({ protocol: 'kv', expiryLagMs: -1 })).toThrow(
+      /expiryLagMs must be zero or more, got -1/,
+    );
+    expect(() => timingBudget({ protocol: 'kv', expiryLagMs: Number.NaN })).toThrow(RangeError);
+  });
+});
+
 async function cli(args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
@@ -156,7 +230,74 @@ describe('electorate budget', () => {
     expect(out.find((l) => l.startsWith('pause tolerance'))).toMatch(/ 200 ms /);
   });
 
+  it('counts a named store’s expiry lag, by name or by the URL node takes', async () => {
+    const byName = await cli(['budget', '--protocol', 'kv', '--ttl', '1s', '--store', 'etcd']);
+    const byUrl = await cli([
+      'budget',
+      '--protocol',
+      'kv',
+      '--ttl',
+      '1s',
+      '--store',
+      'etcd://127.0.0.1:2379,127.0.0.1:22379',
+    ]);
+    expect(byName.code).toBe(0);
+    expect(byUrl.out).toEqual(byName.out);
+    expect(byName.out[0]).toMatch(/^kv on etcd, 3 nodes, /);
+    // 1000 + (1000 + 500 + 50) + 6 × 5
+    expect(byName.out[1]).toBe(
+      'crash failover     2580 ms  (ttl + expiry lag (etcd) + 6 × delay (etcd: the acquire first grants a lease))',
+    );
+    expect(byName.out[2]).toMatch(
+      /^ {2}expiry lag {7}1550 ms {2}\(etcd grants 2 s \(whole seconds/,
+    );
+    const zk = await cli(['budget', '--protocol', 'kv', '--store', 'zk://[::1]:2181', '--json']);
+    expect(JSON.parse(zk.out[0]!)).toMatchObject({ store: 'zookeeper', expiryLag: { ms: 2050 } });
+  });
+
+  it('takes --expiry-lag instead of the store’s default, and says so', async () => {
+    const { code, out } = await cli([
+      'budget',
+      '--protocol',
+      'kv',
+      '--ttl',
+      '2s',
+      '--store',
+      'redis',
+      '--expiry-lag',
+      '0',
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    const printed = JSON.parse(out[0]!);
+    expect(printed.crashFailover).toEqual({
+      ms: 2030,
+      formula:
+        'ttl + expiry lag (given) + 6 × delay (Redis: the watch reads the key after the event)',
+    });
+    expect(printed.expiryLag).toEqual({
+      ms: 0,
+      formula: 'given (instead of redis’s default, 150 ms)',
+    });
+  });
+
   it.each([
+    [
+      ['--protocol', 'kv', '--store', 'consul'],
+      "--store must be etcd, zookeeper, redis, postgres, memory or a store URL like etcd://HOST:PORT, got 'consul'",
+    ],
+    [
+      ['--protocol', 'kv', '--store', 'etcd://nohost'],
+      "--store: store etcd://nohost: 'nohost' is not HOST:PORT",
+    ],
+    [['--protocol', 'kv', '--store', 'consul://h:1'], '--store: store must be etcd://'],
+    [
+      ['--protocol', 'kv', '--expiry-lag', 'soon'],
+      "--expiry-lag must be a whole number of milliseconds, got 'soon'",
+    ],
+    [['--protocol', 'kv', '--expiry-lag', '-5'], '--expiry-lag must be a whole number'],
+    [['--protocol', 'raft', '--store', 'etcd'], '--store applies only to --protocol kv'],
+    [['--protocol', 'bully', '--expiry-lag', '10'], '--expiry-lag applies only to --protocol kv'],
     [
       ['--protocol', 'raft', '--heartbeat', '80'],
       'must be at most a third of the minimum election timeout',
