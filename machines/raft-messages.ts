@@ -11,20 +11,21 @@ export const MAX_TERM = MAX_WIRE_COUNTER;
 /** Labels a member carries and other members see (a zone, say). */
 export type Tags = Record<string, string>;
 
-interface Base {
+/** What every Raft message carries. */
+export interface RaftMessageBase {
   term: number;
   tags?: Tags;
 }
 
 /** A Raft message between members; every one carries the sender's term. */
 export type RaftMessage =
-  | (Base & { type: 'preVote' })
-  | (Base & { type: 'preVoteResponse'; granted: boolean })
-  | (Base & { type: 'vote'; transfer: boolean })
-  | (Base & { type: 'voteResponse'; granted: boolean })
-  | (Base & { type: 'heartbeat'; round: number })
-  | (Base & { type: 'heartbeatResponse'; round: number })
-  | (Base & { type: 'timeoutNow' });
+  | (RaftMessageBase & { type: 'preVote' })
+  | (RaftMessageBase & { type: 'preVoteResponse'; granted: boolean })
+  | (RaftMessageBase & { type: 'vote'; transfer: boolean })
+  | (RaftMessageBase & { type: 'voteResponse'; granted: boolean })
+  | (RaftMessageBase & { type: 'heartbeat'; round: number })
+  | (RaftMessageBase & { type: 'heartbeatResponse'; round: number })
+  | (RaftMessageBase & { type: 'timeoutNow' });
 
 export type RaftMessageType = RaftMessage['type'];
 
@@ -52,7 +53,8 @@ export function decodeRaftMessage(raw: unknown): RaftMessage | undefined {
   const m = raw as Record<string, unknown>;
   if (!isCount(m.term)) return undefined;
   if (m.tags !== undefined && !isTags(m.tags)) return undefined;
-  const base: Base = m.tags === undefined ? { term: m.term } : { term: m.term, tags: m.tags };
+  const base: RaftMessageBase =
+    m.tags === undefined ? { term: m.term } : { term: m.term, tags: m.tags };
   switch (m.type) {
     case 'preVote':
     case 'timeoutNow':

@@ -565,6 +565,8 @@ class NodeElection implements Election {
   }
 
   private onProtocolSnapshot(snapshot: unknown): void {
+    // The machine finished a step: what it must keep is on disk before anything else runs.
+    this.host.endStep();
     // A steady-state heartbeat leaves the snapshot as it was: nothing to look at again.
     if (snapshot === this.lastSnapshot) return;
     this.lastSnapshot = snapshot;

@@ -53,8 +53,12 @@ export interface NodeHostOptions {
  * simulator and the model checker all run a machine through this, so the checker verifies
  * the effects the shipped runtime performs. As with etcd-io/raft's Ready, the machine only
  * says what must happen; here is the one place that says how: a broadcast is fanned out,
- * durable state is written before any later send leaves (and sends are held while it
- * cannot be), and the lease deadline is kept on the host's clock.
+ * durable state is written once per step, before the step's first send leaves (and sends
+ * are held while it cannot be), and the lease deadline is kept on the host's clock.
+ *
+ * A step may change its durable state twice (a later term adopted, then a vote cast in it);
+ * only the last counts, so it is written once, when a send needs it or the step ends
+ * (`endStep`): one fsync per step, as etcd writes one HardState per Ready.
  */
 export class NodeHost {
   readonly lease: LeaseClock;
@@ -63,6 +67,8 @@ export class NodeHost {
   /** True while the last durable write failed: no vote may leave that might not survive. */
   holdingSends = false;
   private readonly others: readonly string[] | undefined;
+  /** Durable state emitted in this step and not yet written. */
+  private unwritten: DurableState | undefined;
 
   constructor(
     options: NodeHostOptions,
@@ -77,6 +83,7 @@ export class NodeHost {
   apply(effect: ProtocolEmitted): void {
     switch (effect.type) {
       case 'send':
+        this.flush();
         if (this.holdingSends) return;
         if (effect.to === '*' && this.others !== undefined) {
           for (const to of this.others) this.caps.send(to, effect.msg);
@@ -85,7 +92,7 @@ export class NodeHost {
         }
         return;
       case 'persist':
-        this.persist({ term: effect.term, votedFor: effect.votedFor });
+        this.unwritten = { term: effect.term, votedFor: effect.votedFor };
         break;
       case 'lease.start':
       case 'lease.granted':
@@ -123,6 +130,12 @@ export class NodeHost {
           break;
       }
     }
+    this.endStep();
+  }
+
+  /** The machine finished a step: what it must keep is written now, if not already. */
+  endStep(): void {
+    this.flush();
   }
 
   /** Whether a node in the leader role may act as one now: its lease, if it keeps one, holds. */
@@ -130,7 +143,10 @@ export class NodeHost {
     return !leased || this.lease.holds();
   }
 
-  private persist(state: DurableState): void {
+  private flush(): void {
+    const state = this.unwritten;
+    if (state === undefined) return;
+    this.unwritten = undefined;
     try {
       this.caps.persist?.(state);
     } catch (err) {

@@ -407,6 +407,7 @@ export class Simulation<TOptions = RaftOptions> {
     n.actor = actor;
     n.host = host;
     actor.on('*', (e) => host.apply(e as ProtocolEmitted));
+    actor.subscribe(() => host.endStep());
     actor.start();
   }
 

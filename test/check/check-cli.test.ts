@@ -2,13 +2,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { raftMachine } from '../../machines/raft.js';
 import { raftModel } from '../../src/check/index.js';
 import { parseArgs } from '../../src/cli/args.js';
 import { checkConfig } from '../../src/cli/check-args.js';
 import { type CheckIo, runCheck } from '../../src/cli/check-command.js';
 import { run } from '../../src/cli/main.js';
 import { UsageError } from '../../src/cli/usage-error.js';
+import { votesTwice } from './raft-mutants.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'electorate-check-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,14 +23,6 @@ function capture() {
 }
 
 /** Grants every vote of a current or newer term, even after voting in it. */
-const votesTwice = raftMachine.provide({
-  guards: {
-    grantableVote: ({ context, event }) => {
-      const m = event.type === 'receive' ? event.msg : undefined;
-      return m?.type === 'vote' && m.term >= context.term && context.leader !== context.config.id;
-    },
-  },
-});
 const models = {
   raft: () => raftModel(),
   'raft-votes-twice': () => raftModel({ logic: votesTwice, name: 'raft-votes-twice' }),

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { raftMachine } from '../../machines/raft.js';
 import {
   formatSteps,
   mermaidDiagram,
@@ -7,16 +6,9 @@ import {
   raftModel,
   replay,
 } from '../../src/check/index.js';
+import { votesTwice } from './raft-mutants.js';
 
 /** A Raft node that grants any vote of a current or newer term, even after voting. */
-const votesTwice = raftMachine.provide({
-  guards: {
-    grantableVote: ({ context, event }) => {
-      const m = event.type === 'receive' ? event.msg : undefined;
-      return m?.type === 'vote' && m.term >= context.term && context.leader !== context.config.id;
-    },
-  },
-});
 
 /** Timed models in ticks: heartbeats rarely enough that two lost ones let contact lapse. */
 const slowBeats = (leaseMs: number) =>
