@@ -1,5 +1,6 @@
 /** The stores a kv election runs on, as `electorate budget --store` names them. */
 export const KV_STORE_KINDS = ['etcd', 'zookeeper', 'redis', 'postgres', 'memory'] as const;
+/** A kind of KV store the budget knows the expiry lag and round trips of. */
 export type KvStoreKind = (typeof KV_STORE_KINDS)[number];
 
 /** Milliseconds a store adds, and how they come about. */
