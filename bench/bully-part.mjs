@@ -1,4 +1,4 @@
-import { timingBudget } from '../dist/src/timing-budget.js';
+import { timingBudget } from '../dist/src/budget/timing-budget.js';
 import { BULLY_TIMING, measureBullyFailover, startBullyCluster } from './bully-failover.mjs';
 import { simulateBullyFailover } from './bully-sim-failover.mjs';
 import { budgetRow, ms, row } from './report.mjs';

@@ -1,4 +1,4 @@
-import { timingBudget } from '../dist/src/timing-budget.js';
+import { timingBudget } from '../dist/src/budget/timing-budget.js';
 import { etcdFloor } from './etcd-floor.mjs';
 import { startEtcd } from './kv-etcd-server.mjs';
 import { crashFailover } from './kv-failover.mjs';

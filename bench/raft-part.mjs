@@ -1,4 +1,4 @@
-import { timingBudget } from '../dist/src/timing-budget.js';
+import { timingBudget } from '../dist/src/budget/timing-budget.js';
 import { measureCrashFailover } from './crash-failover.mjs';
 import { measureIdleCpu } from './idle-cpu.mjs';
 import { NodeCluster } from './node-processes.mjs';

@@ -12,6 +12,14 @@ export {
   storeFromUrl,
   zookeeperStore,
 } from '../transports/kv/index.js';
+export type { KvStoreKind } from './budget/store-expiry-lag.js';
+export {
+  type BudgetFigure,
+  type BudgetInput,
+  budgetLines,
+  type TimingBudget,
+  timingBudget,
+} from './budget/timing-budget.js';
 export {
   type ChartEdge,
   type ChartState,
@@ -21,24 +29,6 @@ export {
   toMermaid,
   toSvg,
 } from './diagram/index.js';
-export {
-  type BullyElectionOptions,
-  type ChangeEvent,
-  createElection,
-  type DeposeReason,
-  type Election,
-  type ElectionEvents,
-  type ElectionOptions,
-  type ElectionStatus,
-  type EntropyElectionOptions,
-  type KvElectionOptions,
-  LeadershipLostError,
-  type LesElectionOptions,
-  type LesRefusal,
-  type MemberStatus,
-  type PeerConfig,
-  type RaftElectionOptions,
-} from './election.js';
 export {
   ElectionInputError,
   type ElectionStrategy,
@@ -75,12 +65,22 @@ export type { EntropyOptions } from './protocols/entropy.js';
 export type { KvOptions } from './protocols/kv.js';
 export type { LesOptions } from './protocols/les.js';
 export type { RaftOptions } from './protocols/raft.js';
-export { CallbackError, type StateCallbacks } from './state-callbacks.js';
-export type { KvStoreKind } from './store-expiry-lag.js';
 export {
-  type BudgetFigure,
-  type BudgetInput,
-  budgetLines,
-  type TimingBudget,
-  timingBudget,
-} from './timing-budget.js';
+  type BullyElectionOptions,
+  type ChangeEvent,
+  createElection,
+  type DeposeReason,
+  type Election,
+  type ElectionEvents,
+  type ElectionOptions,
+  type ElectionStatus,
+  type EntropyElectionOptions,
+  type KvElectionOptions,
+  LeadershipLostError,
+  type LesElectionOptions,
+  type LesRefusal,
+  type MemberStatus,
+  type PeerConfig,
+  type RaftElectionOptions,
+} from './runtime/election.js';
+export { CallbackError, type StateCallbacks } from './runtime/state-callbacks.js';

@@ -1,6 +1,6 @@
 import { checkStoreUrl } from '../../transports/kv/store-url.js';
-import { KV_STORE_KINDS, type KvStoreKind } from '../store-expiry-lag.js';
-import type { BudgetInput } from '../timing-budget.js';
+import { KV_STORE_KINDS, type KvStoreKind } from '../budget/store-expiry-lag.js';
+import type { BudgetInput } from '../budget/timing-budget.js';
 import { timing as bullyTimingFlags } from './bully-args.js';
 import {
   type FlagKind,

@@ -1,4 +1,4 @@
-import { budgetLines, timingBudget } from '../timing-budget.js';
+import { budgetLines, timingBudget } from '../budget/timing-budget.js';
 import type { BudgetConfig } from './budget-args.js';
 import type { LogSink } from './change-log.js';
 import { UsageError } from './usage-error.js';

@@ -1,5 +1,5 @@
 import type { TransportLogic } from '../../transports/index.js';
-import type { RaftElectionOptions } from '../election.js';
+import type { RaftElectionOptions } from '../runtime/election.js';
 
 /** What a host of the election (the fault runs' workers) may add to what the flags say. */
 export interface BuildHooks {

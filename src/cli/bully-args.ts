@@ -1,8 +1,8 @@
 import { isIPv4 } from 'node:net';
 import type { BullyTiming } from '../../machines/bully.js';
 import { DEFAULT_MULTICAST_GROUP } from '../../transports/udp-multicast.js';
-import type { PeerConfig } from '../election.js';
 import { bullyTiming, DEFAULT_BULLY_TIMING } from '../protocols/bully.js';
+import type { PeerConfig } from '../runtime/election.js';
 import {
   type Flags,
   hostPort,

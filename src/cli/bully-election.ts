@@ -1,5 +1,5 @@
 import { type TransportLogic, udpMulticastTransport } from '../../transports/index.js';
-import { createElection, type Election } from '../election.js';
+import { createElection, type Election } from '../runtime/election.js';
 import { type BuildHooks, wrapped } from './build-hooks.js';
 import type { BullyNodeConfig, UdpLink } from './bully-args.js';
 import { errorMessage } from './error-message.js';

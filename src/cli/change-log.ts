@@ -1,4 +1,4 @@
-import type { ChangeEvent, Election } from '../election.js';
+import type { ChangeEvent, Election } from '../runtime/election.js';
 import type { LogFormat } from './args.js';
 import { errorMessage } from './error-message.js';
 

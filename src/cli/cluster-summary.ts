@@ -1,4 +1,4 @@
-import type { ElectionStatus } from '../election.js';
+import type { ElectionStatus } from '../status/election-status.js';
 
 /**
  * One line on the whole cluster: who leads and in which term when every node agrees and

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { type DashboardServer, startDashboardServer } from '../dashboard/dashboard-server.js';
 import { DemoCluster } from '../dashboard/demo-cluster.js';
-import { type DiagServer, startDiagServer } from '../diag-server.js';
+import { type DiagServer, startDiagServer } from '../diag/diag-server.js';
 import { toSvg } from '../diagram/index.js';
 import { protocolChart } from '../diagram/protocol-charts.js';
-import type { Election } from '../election.js';
+import type { Election } from '../runtime/election.js';
 import { type LogSink, logElection } from './change-log.js';
 import { clusterSummary } from './cluster-summary.js';
 import type { DemoConfig } from './demo-args.js';

@@ -7,7 +7,7 @@ import {
   tcpTransport,
 } from '../../transports/index.js';
 import type { ClusterRecipe } from '../dashboard/demo-cluster.js';
-import { createElection } from '../election.js';
+import { createElection } from '../runtime/election.js';
 import type { DemoProtocol } from './demo-args.js';
 import { freePorts } from './free-ports.js';
 

@@ -1,5 +1,5 @@
 import { httpTransport } from '../../transports/index.js';
-import { createElection, type Election, type LesRefusal } from '../election.js';
+import { createElection, type Election, type LesRefusal } from '../runtime/election.js';
 import { type BuildHooks, wrapped } from './build-hooks.js';
 import type { LogSink } from './change-log.js';
 import { errorMessage } from './error-message.js';

@@ -1,8 +1,8 @@
 import { accessSync, constants } from 'node:fs';
-import { type DiagServer, startDiagServer } from '../diag-server.js';
-import { createElection, type Election } from '../election.js';
+import { type DiagServer, startDiagServer } from '../diag/diag-server.js';
 import { createStoreElection } from '../kv/store-election.js';
-import { makeDirectory } from '../make-directory.js';
+import { createElection, type Election } from '../runtime/election.js';
+import { makeDirectory } from '../runtime/make-directory.js';
 import type { KvNodeConfig, NodeConfig, RaftNodeConfig } from './args.js';
 import { type BuildHooks, wrapped } from './build-hooks.js';
 import { bullyElection } from './bully-election.js';

@@ -1,4 +1,4 @@
-import type { PeerConfig } from '../election.js';
+import type { PeerConfig } from '../runtime/election.js';
 import {
   type FlagKind,
   type Flags,

@@ -1,5 +1,5 @@
-import type { PeerConfig } from '../election.js';
 import { DEFAULT_RAFT_TIMING, raftTiming } from '../protocols/raft.js';
+import type { PeerConfig } from '../runtime/election.js';
 import {
   type Flags,
   hostPort,

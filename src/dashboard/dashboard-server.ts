@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { type HostPort, parseHostPort } from '../../transports/address.js';
-import { boundedHttpServer } from '../http-bounds.js';
-import { countRefusal, type HttpRefusal, type HttpRefusals } from '../http-refusal.js';
+import { boundedHttpServer } from '../http/http-bounds.js';
+import { countRefusal, type HttpRefusal, type HttpRefusals } from '../http/http-refusal.js';
 import { dashboardAsset } from './dashboard-assets.js';
 import { dashboardSocket } from './dashboard-socket.js';
 import type { DashboardSource } from './dashboard-source.js';

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { HttpRefusal } from '../http-refusal.js';
+import type { HttpRefusal } from '../http/http-refusal.js';
 import { carriesToken } from './access-token.js';
 import { CommandAllowance } from './command-allowance.js';
 import {

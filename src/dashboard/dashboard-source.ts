@@ -1,5 +1,5 @@
 import { activeStateIds } from '../diagram/statechart.js';
-import type { Election } from '../election.js';
+import type { Election } from '../runtime/election.js';
 import type { ControlCommand, ControlType } from './control-messages.js';
 import type { TimelineEntry } from './timeline.js';
 import type { SampledMessage } from './traffic.js';

@@ -1,6 +1,6 @@
 import type { InspectionEvent } from 'xstate';
 import { LinkFaults } from '../../transports/fault-link.js';
-import type { Election, ElectionStatus } from '../election.js';
+import type { Election, ElectionStatus } from '../runtime/election.js';
 import type { ControlCommand, ControlType } from './control-messages.js';
 import { ControlError } from './control-messages.js';
 import {

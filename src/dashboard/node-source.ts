@@ -1,6 +1,6 @@
 import { toSvg } from '../diagram/index.js';
 import { protocolChart } from '../diagram/protocol-charts.js';
-import type { Election } from '../election.js';
+import type { Election } from '../runtime/election.js';
 import { type ControlCommand, ControlError } from './control-messages.js';
 import {
   type DashboardFrame,

@@ -1,8 +1,8 @@
 import { storeSettled } from '../../transports/kv/store-actor.js';
 import type { KvStore } from '../../transports/kv/types.js';
-import { createElection, type Election, type ElectionStatus } from '../election.js';
-import { EventHub } from '../event-hub.js';
 import type { KvOptions } from '../protocols/kv.js';
+import { createElection, type Election, type ElectionStatus } from '../runtime/election.js';
+import { EventHub } from '../runtime/event-hub.js';
 import { durationMs } from './duration.js';
 import { EventStream } from './event-stream.js';
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { KvStore } from '../../transports/kv/types.js';
-import { createElection, type Election } from '../election.js';
-import { EventHub } from '../event-hub.js';
 import type { KvOptions } from '../protocols/kv.js';
+import { createElection, type Election } from '../runtime/election.js';
+import { EventHub } from '../runtime/event-hub.js';
 import { durationMs } from './duration.js';
 import { EventStream } from './event-stream.js';
 

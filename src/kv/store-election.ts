@@ -1,7 +1,7 @@
 import { storeSettled } from '../../transports/kv/store-actor.js';
 import { storeFromUrl } from '../../transports/kv/store-url.js';
 import type { KvStore } from '../../transports/kv/types.js';
-import { createElection, type Election, type KvElectionOptions } from '../election.js';
+import { createElection, type Election, type KvElectionOptions } from '../runtime/election.js';
 
 /**
  * A KV election on a store it opens from a URL and owns: stopping it releases the key,

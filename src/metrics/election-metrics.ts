@@ -1,4 +1,4 @@
-import type { ElectionStatus } from '../election.js';
+import type { ElectionStatus } from '../status/election-status.js';
 import { type MetricFamily, metricFamilies } from './metric-families.js';
 import { prometheusText } from './prometheus-text.js';
 import type { RequestLatency, StoreRequestTiming } from './request-latency.js';

@@ -1,4 +1,4 @@
-import { HTTP_REFUSALS, type HttpRefusals } from '../http-refusal.js';
+import { HTTP_REFUSALS, type HttpRefusals } from '../http/http-refusal.js';
 import type { MetricFamily } from './metric-families.js';
 
 /**

@@ -1,5 +1,5 @@
 import { DROP_REASONS } from '../../transports/types.js';
-import type { ElectionStatus } from '../election.js';
+import type { ElectionStatus } from '../status/election-status.js';
 import type { RequestLatency } from './request-latency.js';
 
 /** A metric family's type, as Prometheus names it. */

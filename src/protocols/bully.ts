@@ -6,7 +6,7 @@ import {
 } from '../../machines/bully.js';
 import { decodeBullyMessage, isPid } from '../../machines/bully-messages.js';
 import type { TransportLogic } from '../../transports/types.js';
-import type { CommonOptions, PeerConfig } from '../runtime/election-options.js';
+import type { CommonOptions, PeerConfig } from './hosted-election.js';
 import type { ProtocolDefinition } from './protocol-definition.js';
 
 /** Bully's own options (see `BullyElectionOptions` for the rest). */

@@ -1,7 +1,7 @@
 import { decodeEntropyMessage, type EntropyInput, entropyMachine } from '../../machines/entropy.js';
 import type { TransportLogic } from '../../transports/types.js';
 import { type ElectionStrategy, electLeaders } from '../entropy/elect-leaders.js';
-import type { CommonOptions } from '../runtime/election-options.js';
+import type { CommonOptions } from './hosted-election.js';
 import type { ProtocolDefinition } from './protocol-definition.js';
 
 /** The entropy election's own options (see `EntropyElectionOptions` for the rest). */

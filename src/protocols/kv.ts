@@ -9,7 +9,7 @@ import { defaultMemoryStore } from '../../transports/kv/memory-store.js';
 import { kvStoreActor } from '../../transports/kv/store-actor.js';
 import type { KvStore } from '../../transports/kv/types.js';
 import { RequestLatency } from '../metrics/request-latency.js';
-import type { CommonOptions } from '../runtime/election-options.js';
+import type { CommonOptions } from './hosted-election.js';
 import type { ProtocolDefinition } from './protocol-definition.js';
 
 /** The KV-lease election's own options (see `KvElectionOptions` for the rest). */

@@ -12,7 +12,7 @@ import {
   isMemberRule,
 } from '../../machines/les-messages.js';
 import type { TransportLogic } from '../../transports/types.js';
-import type { CommonOptions } from '../runtime/election-options.js';
+import type { CommonOptions } from './hosted-election.js';
 import type { ProtocolDefinition } from './protocol-definition.js';
 
 /** LES's own options (see `LesElectionOptions` for the rest). */

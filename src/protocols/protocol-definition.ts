@@ -1,7 +1,7 @@
 import type { AnyActorLogic, SnapshotFrom } from 'xstate';
 import type { Tags } from '../../machines/raft-messages.js';
-import type { ProtocolView } from '../protocol-view.js';
-import type { HostedElection } from '../runtime/election-options.js';
+import type { HostedElection } from './hosted-election.js';
+import type { ProtocolView } from './protocol-view.js';
 
 /** A member as every protocol sees it. */
 export interface MemberSpec {

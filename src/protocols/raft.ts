@@ -1,9 +1,9 @@
 import { type RaftInput, type RaftTiming, raftMachine } from '../../machines/raft.js';
 import { decodeRaftMessage, type Tags } from '../../machines/raft-messages.js';
 import type { TransportLogic } from '../../transports/types.js';
-import { viewRaft } from '../protocol-view.js';
-import type { CommonOptions, PeerConfig } from '../runtime/election-options.js';
+import type { CommonOptions, PeerConfig } from './hosted-election.js';
 import type { ProtocolDefinition } from './protocol-definition.js';
+import { viewRaft } from './protocol-view.js';
 
 /** Raft's own options (see `RaftElectionOptions` for the rest). */
 export interface RaftOptions {

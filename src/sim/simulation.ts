@@ -1,11 +1,11 @@
 import { type AnyActorRef, createActor } from 'xstate';
 import type { ProtocolEmitted, Role } from '../../machines/protocol-events.js';
-import type { ProtocolView } from '../protocol-view.js';
 import type {
   DurableState,
   MemberSpec,
   ProtocolDefinition,
 } from '../protocols/protocol-definition.js';
+import type { ProtocolView } from '../protocols/protocol-view.js';
 import { type RaftOptions, raftProtocol } from '../protocols/raft.js';
 import { NodeHost } from '../runtime/node-host.js';
 import { EventQueue } from './event-queue.js';

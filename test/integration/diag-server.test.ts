@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type DiagServer, startDiagServer } from '../../src/diag-server.js';
+import { type DiagServer, startDiagServer } from '../../src/diag/diag-server.js';
 import { createElection, type Election, type ElectionStatus } from '../../src/index.js';
 import { MemoryNetwork, memoryTransport } from '../../transports/memory.js';
 import { waitFor } from './wait-for.js';

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type DiagServer, startDiagServer } from '../../src/diag-server.js';
-import { HTTP_BOUNDS } from '../../src/http-bounds.js';
+import { type DiagServer, startDiagServer } from '../../src/diag/diag-server.js';
+import { HTTP_BOUNDS } from '../../src/http/http-bounds.js';
 import { createElection, type Election } from '../../src/index.js';
 import { MemoryNetwork, memoryTransport } from '../../transports/memory.js';
 import { waitFor } from './wait-for.js';

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { diagDocument } from '../../src/diag-server.js';
-import { createElection, type Election } from '../../src/election.js';
+import { diagDocument } from '../../src/diag/diag-server.js';
 import {
   type Candidate,
   createCandidate,
   createFollower,
   type Follower,
 } from '../../src/kv/index.js';
+import { createElection, type Election } from '../../src/runtime/election.js';
 import { MemoryStore, memoryStore } from '../../transports/kv/memory-store.js';
 import { type KvStore, loadClient, MissingStoreClientError } from '../../transports/kv/types.js';
 import { waitFor } from '../integration/wait-for.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { KvStoreKind } from '../../src/budget/store-expiry-lag.js';
+import { timingBudget } from '../../src/budget/timing-budget.js';
 import { run } from '../../src/cli/main.js';
 import { bullyProtocol } from '../../src/protocols/bully.js';
 import { Simulation } from '../../src/sim/index.js';
-import type { KvStoreKind } from '../../src/store-expiry-lag.js';
-import { timingBudget } from '../../src/timing-budget.js';
 import { TIMING as KV_TIMING, KvSimulation } from '../property/kv-store-sim.js';
 
 const DELAY = { kind: 'uniform', minMs: 1, maxMs: 5 } as const;

@@ -7,7 +7,7 @@ import { decodeKvReply } from '../../machines/kv-messages.js';
 import { decodeLesState } from '../../machines/les-messages.js';
 import { decodeRaftMessage, MAX_TERM } from '../../machines/raft-messages.js';
 import { MAX_WIRE_COUNTER } from '../../machines/wire-bounds.js';
-import { DurableStore } from '../../src/durable-store.js';
+import { DurableStore } from '../../src/runtime/durable-store.js';
 
 const PAST = [MAX_WIRE_COUNTER + 1, Number.MAX_SAFE_INTEGER, 2 ** 53, 2 ** 64];
 const dirs: string[] = [];

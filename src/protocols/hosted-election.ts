@@ -4,7 +4,6 @@ import type { DropReason, TransportLogic } from '../../transports/types.js';
 import type { OtelMeter } from '../metrics/open-telemetry.js';
 import type { PromClientRegistry } from '../metrics/prom-client-registry.js';
 import type { RequestLatency } from '../metrics/request-latency.js';
-import type { StateCallbacks } from '../state-callbacks.js';
 
 /** A member of a Raft or Bully cluster, as `peers` lists it. */
 export interface PeerConfig {
@@ -63,4 +62,20 @@ export interface HostedElection {
   name: string;
   /** Protocol-specific effects the runtime must act on (an LES refusal). */
   onEffect?(effect: { type: string }): EffectReport | undefined;
+}
+
+/** goelect's six state callbacks. Each may be async; none can stop or stall the node. */
+export interface StateCallbacks {
+  /** Called when this node becomes leader. */
+  enterLeader?: () => unknown;
+  /** Called when this node stops being leader. */
+  leaveLeader?: () => unknown;
+  /** Called when this node becomes a follower. */
+  enterFollower?: () => unknown;
+  /** Called when this node stops being a follower. */
+  leaveFollower?: () => unknown;
+  /** Called when this node becomes a candidate. */
+  enterCandidate?: () => unknown;
+  /** Called when this node stops being a candidate. */
+  leaveCandidate?: () => unknown;
 }

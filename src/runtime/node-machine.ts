@@ -1,5 +1,5 @@
 import { type AnyActorLogic, emit, sendTo, setup } from 'xstate';
-import type { DropReason, TransportInput, TransportLogic } from '../transports/types.js';
+import type { DropReason, TransportInput, TransportLogic } from '../../transports/types.js';
 
 export interface NodeInput {
   protocol: unknown;

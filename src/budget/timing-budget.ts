@@ -1,7 +1,7 @@
-import { type BullyOptions, bullyTiming } from './protocols/bully.js';
-import { type KvOptions, kvTiming } from './protocols/kv.js';
-import { type LesOptions, lesTiming } from './protocols/les.js';
-import { type RaftOptions, raftTiming } from './protocols/raft.js';
+import { type BullyOptions, bullyTiming } from '../protocols/bully.js';
+import { type KvOptions, kvTiming } from '../protocols/kv.js';
+import { type LesOptions, lesTiming } from '../protocols/les.js';
+import { type RaftOptions, raftTiming } from '../protocols/raft.js';
 import {
   KV_STORE_KINDS,
   type KvStoreKind,

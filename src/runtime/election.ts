@@ -1,27 +1,29 @@
 import { randomInt } from 'node:crypto';
 import { type Actor, type AnyActorRef, createActor } from 'xstate';
-import type { ProtocolEmitted, Role } from '../machines/protocol-events.js';
-import type { Tags } from '../machines/raft-messages.js';
-import type { DropReason } from '../transports/types.js';
+import type { ProtocolEmitted, Role } from '../../machines/protocol-events.js';
+import type { Tags } from '../../machines/raft-messages.js';
+import type { DropReason } from '../../transports/types.js';
+import { type ElectionMetrics, electionMetrics } from '../metrics/election-metrics.js';
+import { observeElectionMetrics } from '../metrics/open-telemetry.js';
+import { registerElectionMetrics } from '../metrics/prom-client-registry.js';
+import { type BullyElectionOptions, bullyProtocol } from '../protocols/bully.js';
+import { type EntropyElectionOptions, entropyProtocol } from '../protocols/entropy.js';
+import type { HostedElection, PeerConfig } from '../protocols/hosted-election.js';
+import { type KvElectionOptions, kvProtocol } from '../protocols/kv.js';
+import { type LesElectionOptions, lesProtocol } from '../protocols/les.js';
+import type { MemberSpec, ProtocolDefinition } from '../protocols/protocol-definition.js';
+import type { ProtocolView } from '../protocols/protocol-view.js';
+import { type RaftElectionOptions, raftProtocol } from '../protocols/raft.js';
+import type { ElectionStatus, MemberStatus } from '../status/election-status.js';
 import { DurableStore } from './durable-store.js';
 import { EventHub } from './event-hub.js';
-import { type ElectionMetrics, electionMetrics } from './metrics/election-metrics.js';
-import { observeElectionMetrics } from './metrics/open-telemetry.js';
-import { registerElectionMetrics } from './metrics/prom-client-registry.js';
+import { NodeHost } from './node-host.js';
 import { createNodeMachine, type NodeEmitted } from './node-machine.js';
 import { PauseGuard } from './pause-guard.js';
-import type { ProtocolView } from './protocol-view.js';
-import { type BullyElectionOptions, bullyProtocol } from './protocols/bully.js';
-import { type EntropyElectionOptions, entropyProtocol } from './protocols/entropy.js';
-import { type KvElectionOptions, kvProtocol } from './protocols/kv.js';
-import { type LesElectionOptions, lesProtocol } from './protocols/les.js';
-import type { MemberSpec, ProtocolDefinition } from './protocols/protocol-definition.js';
-import { type RaftElectionOptions, raftProtocol } from './protocols/raft.js';
-import type { HostedElection, PeerConfig } from './runtime/election-options.js';
-import { NodeHost } from './runtime/node-host.js';
 import { CallbackRunner } from './state-callbacks.js';
 
-export type { LesRefusal } from './protocols/les.js';
+export type { LesRefusal } from '../protocols/les.js';
+export type { ElectionStatus, MemberStatus } from '../status/election-status.js';
 export type {
   BullyElectionOptions,
   EntropyElectionOptions,
@@ -38,52 +40,6 @@ export type ElectionOptions =
   | BullyElectionOptions
   | EntropyElectionOptions
   | LesElectionOptions;
-
-/** One member as this node knows it, in `ElectionStatus.members`. */
-export interface MemberStatus {
-  id: string;
-  address: string;
-  self: boolean;
-  voter: boolean;
-  tags: Tags;
-  /** When this node last heard from the member (ms since the epoch), null if never. */
-  lastContact: number | null;
-}
-
-/**
- * What `election.status()` returns, and `/diag` serves: this node's view of the election at this
- * moment.
- */
-export interface ElectionStatus {
-  id: string;
-  protocol: string;
-  role: Role;
-  leader: string | null;
-  /** Where to reach the leader and its pid (Bully). */
-  leaderAddress?: string;
-  leaderPid?: string;
-  /** Every leader of the current round (entropy), in rank order. */
-  leaders?: string[];
-  term: number | undefined;
-  /** True only while this node may act as leader (it holds a valid lease). */
-  isLeader: boolean;
-  /** Milliseconds left on the lease, when this node holds one. */
-  leaseRemainingMs: number | null;
-  /** The leader's fencing token while this node leads (kv): higher for every new holder. */
-  fencingToken?: number;
-  members: MemberStatus[];
-  startedAt: string | null;
-  /** Inbound frames thrown away, by reason. */
-  dropped: Partial<Record<DropReason, number>>;
-  messages: { sent: number; received: number };
-  /** Candidacies this node started. */
-  elections: number;
-  /** Times this node became leader. */
-  electionsWon?: number;
-  /** Times the leader this node knows of became a different member. */
-  leaderChanges?: number;
-  errors: number;
-}
 
 /** The `change` event: this node's role, the leader it knows of, or the term changed. */
 export interface ChangeEvent {

@@ -1,21 +1,21 @@
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type HostPort, parseHostPort } from '../transports/address.js';
-import { carriesToken } from './dashboard/access-token.js';
-import { dashboardAsset } from './dashboard/dashboard-assets.js';
-import { isLoopback } from './dashboard/dashboard-server.js';
+import { type HostPort, parseHostPort } from '../../transports/address.js';
+import { carriesToken } from '../dashboard/access-token.js';
+import { dashboardAsset } from '../dashboard/dashboard-assets.js';
+import { isLoopback } from '../dashboard/dashboard-server.js';
 import {
   type DashboardSocket,
   dashboardSocket,
   originMatches,
-} from './dashboard/dashboard-socket.js';
-import { NodeSource } from './dashboard/node-source.js';
-import type { Election, ElectionStatus } from './election.js';
-import { boundedHttpServer } from './http-bounds.js';
-import { countRefusal, type HttpRefusal, type HttpRefusals } from './http-refusal.js';
-import { electionMetrics } from './metrics/election-metrics.js';
-import { httpRefusalFamily } from './metrics/http-refusal-family.js';
-import { PROMETHEUS_CONTENT_TYPE, prometheusText } from './metrics/prometheus-text.js';
+} from '../dashboard/dashboard-socket.js';
+import { NodeSource } from '../dashboard/node-source.js';
+import { boundedHttpServer } from '../http/http-bounds.js';
+import { countRefusal, type HttpRefusal, type HttpRefusals } from '../http/http-refusal.js';
+import { electionMetrics } from '../metrics/election-metrics.js';
+import { httpRefusalFamily } from '../metrics/http-refusal-family.js';
+import { PROMETHEUS_CONTENT_TYPE, prometheusText } from '../metrics/prometheus-text.js';
+import type { Election, ElectionStatus } from '../runtime/election.js';
 
 export interface DiagServerOptions {
   /** `HOST:PORT` to serve on; port 0 picks a free one (read it from `address`). */
@@ -29,7 +29,7 @@ export interface DiagServerOptions {
   token?: string;
 }
 
-export type { HttpRefusal } from './http-refusal.js';
+export type { HttpRefusal } from '../http/http-refusal.js';
 
 export interface DiagServer {
   /** Where the server actually listens. */

@@ -1,20 +1,8 @@
-import type { Role } from '../machines/protocol-events.js';
+import type { Role } from '../../machines/protocol-events.js';
 
-/** goelect's six state callbacks. Each may be async; none can stop or stall the node. */
-export interface StateCallbacks {
-  /** Called when this node becomes leader. */
-  enterLeader?: () => unknown;
-  /** Called when this node stops being leader. */
-  leaveLeader?: () => unknown;
-  /** Called when this node becomes a follower. */
-  enterFollower?: () => unknown;
-  /** Called when this node stops being a follower. */
-  leaveFollower?: () => unknown;
-  /** Called when this node becomes a candidate. */
-  enterCandidate?: () => unknown;
-  /** Called when this node stops being a candidate. */
-  leaveCandidate?: () => unknown;
-}
+import type { StateCallbacks } from '../protocols/hosted-election.js';
+
+export type { StateCallbacks };
 
 const NAMES: Record<Role, { enter: keyof StateCallbacks; leave: keyof StateCallbacks }> = {
   leader: { enter: 'enterLeader', leave: 'leaveLeader' },
