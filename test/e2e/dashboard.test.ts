@@ -1,6 +1,12 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliProcess, ensureBuilt, killSpawned, startCli } from '../integration/cli-process.js';
+import {
+  type CliProcess,
+  ensureBuilt,
+  killSpawned,
+  raftMemberArgs,
+  startCli,
+} from '../integration/cli-process.js';
 import { freePorts } from '../integration/free-port.js';
 import { waitFor } from '../integration/wait-for.js';
 import {
@@ -191,22 +197,7 @@ describe.skipIf(skipBrowser)('dashboard in Chromium', () => {
   it("serves one member's dashboard from electorate node --http, with resign", async () => {
     const ports = await freePorts(6);
     const ids = ['n1', 'n2', 'n3'];
-    const peers = ids.map((id, i) => `${id}=127.0.0.1:${ports[i]}`).join(',');
-    const nodes = ids.map((id, i) =>
-      startCli([
-        'node',
-        '--protocol',
-        'raft',
-        '--id',
-        id,
-        '--listen',
-        `127.0.0.1:${ports[i]}`,
-        '--peers',
-        peers,
-        '--http',
-        `127.0.0.1:${ports[i + 3]}`,
-      ]),
-    );
+    const nodes = ids.map((_, i) => startCli(raftMemberArgs(ids, i, ports, ports[i + 3])));
     const pages = await Promise.all(ids.map(() => browser.context.newPage()));
     try {
       await Promise.all(

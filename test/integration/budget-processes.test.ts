@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BudgetInput, type TimingBudget, timingBudget } from '../../src/index.js';
-import { type CliProcess, ensureBuilt, killSpawned, runCli, startCli } from './cli-process.js';
+import {
+  type CliProcess,
+  ensureBuilt,
+  killSpawned,
+  kvMemberArgs,
+  raftMemberArgs,
+  runCli,
+  startCli,
+} from './cli-process.js';
 import { freePorts } from './free-port.js';
 import { describeWithServer, StoreServer } from './store-servers.js';
 import { waitFor } from './wait-for.js';
@@ -185,27 +193,11 @@ describe('the raft budget against three processes over TCP', () => {
     });
     const ports = await freePorts(6);
     const ids = ['n1', 'n2', 'n3'];
-    const peers = ids.map((id, i) => `${id}=127.0.0.1:${ports[i]}`).join(',');
     cluster = members(
       ids.map((id, i) => ({
         id,
         httpPort: ports[3 + i]!,
-        args: [
-          'node',
-          '--protocol',
-          'raft',
-          '--id',
-          id,
-          '--listen',
-          `127.0.0.1:${ports[i]}`,
-          '--peers',
-          peers,
-          '--http',
-          `127.0.0.1:${ports[3 + i]}`,
-          ...timingFlags,
-          '--log',
-          'none',
-        ],
+        args: [...raftMemberArgs(ids, i, ports, ports[3 + i]), ...timingFlags, '--log', 'none'],
       })),
     );
   });
@@ -257,15 +249,7 @@ describeWithServer('etcd', 'the kv budget against three processes on a real etcd
         id,
         httpPort: ports[i]!,
         args: [
-          'node',
-          '--protocol',
-          'kv',
-          '--id',
-          id,
-          '--store',
-          server.url,
-          '--key',
-          'budget/leader',
+          ...kvMemberArgs(id, server.url, 'budget/leader'),
           '--ttl',
           '1s',
           '--http',

@@ -102,3 +102,33 @@ export async function killSpawned(): Promise<void> {
   }
   await Promise.all(left.map((p) => p.done));
 }
+
+/**
+ * `electorate node` arguments for member `index` of a Raft cluster on loopback: every member
+ * listens on its port in `peerPorts`, and serves `--http` on `httpPort` when given.
+ */
+export function raftMemberArgs(
+  ids: readonly string[],
+  index: number,
+  peerPorts: readonly number[],
+  httpPort?: number,
+): string[] {
+  const peers = ids.map((id, i) => `${id}=127.0.0.1:${peerPorts[i]}`).join(',');
+  return [
+    'node',
+    '--protocol',
+    'raft',
+    '--id',
+    ids[index]!,
+    '--listen',
+    `127.0.0.1:${peerPorts[index]}`,
+    '--peers',
+    peers,
+    ...(httpPort === undefined ? [] : ['--http', `127.0.0.1:${httpPort}`]),
+  ];
+}
+
+/** `electorate node` arguments for a KV candidate `id` contending for `key` at `storeUrl`. */
+export function kvMemberArgs(id: string, storeUrl: string, key: string): string[] {
+  return ['node', '--protocol', 'kv', '--id', id, '--store', storeUrl, '--key', key];
+}

@@ -1,5 +1,11 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { type CliProcess, ensureBuilt, killSpawned, startCli } from './cli-process.js';
+import {
+  type CliProcess,
+  ensureBuilt,
+  killSpawned,
+  kvMemberArgs,
+  startCli,
+} from './cli-process.js';
 import { describeWithServer, type StoreKind, StoreServer } from './store-servers.js';
 import { waitFor } from './wait-for.js';
 
@@ -88,21 +94,7 @@ for (const { kind, ttlMs } of CASES) {
 
     const spawnAll = (key: string) =>
       ['a', 'b', 'c'].map((id) =>
-        startCli([
-          'node',
-          '--protocol',
-          'kv',
-          '--id',
-          id,
-          '--store',
-          server.url,
-          '--key',
-          key,
-          '--ttl',
-          `${ttlMs}ms`,
-          '--log',
-          'json',
-        ]),
+        startCli([...kvMemberArgs(id, server.url, key), '--ttl', `${ttlMs}ms`, '--log', 'json']),
       );
 
     it('a killed leader is replaced within its TTL and a margin, and never two lead at once', async () => {

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DROP_REASONS } from '../../transports/types.js';
-import { type CliProcess, ensureBuilt, killSpawned, startCli } from './cli-process.js';
+import {
+  type CliProcess,
+  ensureBuilt,
+  killSpawned,
+  raftMemberArgs,
+  startCli,
+} from './cli-process.js';
 import { freePorts } from './free-port.js';
 import { type Scrape, scrape } from './prometheus-scrape.js';
 import { rawTcpClient, tcpFrame } from './raw-tcp-client.js';
@@ -15,26 +21,11 @@ interface MetricsNode {
 }
 
 function startRaftCluster(ids: string[], ports: number[]): MetricsNode[] {
-  const peers = ids.map((id, i) => `${id}=127.0.0.1:${ports[i]}`).join(',');
   return ids.map((id, i) => ({
     id,
     listenPort: ports[i]!,
     url: `http://127.0.0.1:${ports[ids.length + i]}/metrics`,
-    proc: startCli([
-      'node',
-      '--protocol',
-      'raft',
-      '--id',
-      id,
-      '--listen',
-      `127.0.0.1:${ports[i]}`,
-      '--peers',
-      peers,
-      '--http',
-      `127.0.0.1:${ports[ids.length + i]}`,
-      '--log',
-      'none',
-    ]),
+    proc: startCli([...raftMemberArgs(ids, i, ports, ports[ids.length + i]), '--log', 'none']),
   }));
 }
 
