@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createActor } from 'xstate';
+import { createActor, initialTransition, transition } from 'xstate';
 import { type LesEmitted, type LesInput, lesMachine } from '../../machines/les.js';
 import type { LesMessage, LesState } from '../../machines/les-messages.js';
 
@@ -93,9 +93,51 @@ describe('les machine', () => {
     n.receive(B, { type: 'state', rid: rb, state: state([B, SELF, A], A, 300) });
     n.receive(A, { type: 'state', rid: ra, state: state([A, SELF, B], SELF, 200) });
     expect(n.context().leader).toBeNull();
-    expect(n.actor.getSnapshot().value).toBe('confirming');
+    expect(n.actor.getSnapshot().matches({ candidate: 'confirming' })).toBe(true);
     n.receive(B, { type: 'push', state: state([B, SELF, A], SELF, 300) });
     expect(n.context().leader).toBe(SELF);
+  });
+
+  it('a candidate asks again every confirmation period for 20 rounds, then once a loop', () => {
+    type Recorded = { type: string; params?: Record<string, unknown> }[];
+    type Event = Parameters<typeof lesMachine.transition>[1];
+    const timing = { loopMs: 1000, stateTimeoutMs: 1e9, pingTimeoutMs: 1000, confirmMs: 100 };
+    let [snapshot, actions] = initialTransition(lesMachine, {
+      address: SELF,
+      seeds: [A],
+      startTime: 100,
+      timing,
+    });
+    const params = (type: string, match: (p: Record<string, unknown>) => boolean) =>
+      (actions as unknown as Recorded).find((a) => a.type === type && match(a.params ?? {}))
+        ?.params;
+    const timer = (delay: number) =>
+      params('xstate.raise', (p) => p.delay === delay)?.event as Event | undefined;
+    const asked = params('xstate.emit', () => true)?.event as { msg: { rid: number } };
+    // A is junior and names nobody: this node names itself and waits for A to confirm.
+    [snapshot, actions] = transition(lesMachine, snapshot, {
+      type: 'receive',
+      from: A,
+      msg: { type: 'state', rid: asked.msg.rid, state: state([A, SELF], false, 200) },
+    });
+    expect(snapshot.matches({ candidate: 'confirming' })).toBe(true);
+    for (let round = 1; round < 20; round++) {
+      expect(snapshot.context.fastRounds).toBe(round);
+      const due = timer(timing.confirmMs);
+      expect(due).toBeDefined();
+      [snapshot, actions] = transition(lesMachine, snapshot, due!);
+    }
+    expect(snapshot.matches({ candidate: 'waiting' })).toBe(true);
+    expect(snapshot.context.fastRounds).toBe(20);
+    expect(timer(timing.loopMs)).toEqual({ type: 'loop.due' });
+    // A confirms at last, and this node leads.
+    [snapshot, actions] = transition(lesMachine, snapshot, {
+      type: 'receive',
+      from: A,
+      msg: { type: 'push', state: state([A, SELF], SELF, 200) },
+    });
+    expect(snapshot.value).toBe('leader');
+    expect(snapshot.context.leader).toBe(SELF);
   });
 
   it('takes pushes only from members', () => {

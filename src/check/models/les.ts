@@ -45,6 +45,12 @@ export const leaderIsMember: Invariant = {
   },
 };
 
+/**
+ * What tells two LES states apart. The state value (the role, and for a candidate whether it
+ * still asks quickly) follows from the leader, `awaiting` and `fastRounds`, so keeping it
+ * splits no state; `announced` is left out, since between steps it repeats the role, the
+ * leader and the members.
+ */
 function abstractLes(s: LesSnapshot, rename: Rename): unknown {
   const c = s.context;
   const name = (id: string | null | false) => (id === null || id === false ? id : rename(id));
