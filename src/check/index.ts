@@ -48,6 +48,8 @@ export interface ModelCheckOptions extends Partial<CheckBounds> {
   progressEvery?: number;
   /** Set false to turn symmetry reduction off. */
   symmetry?: boolean;
+  /** Set false to turn the dead-letter reduction off (see `ExploreOptions.reduce`). */
+  reduce?: boolean;
 }
 
 /** What `modelCheck` returns. */
@@ -66,12 +68,13 @@ export function modelCheck(
 ): ModelCheckResult {
   const model = typeof protocol === 'string' ? protocolModel(protocol) : protocol;
   if (model === undefined) throw new RangeError(`no model of protocol ${JSON.stringify(protocol)}`);
-  const { onProgress, progressEvery, symmetry, ...bounds } = options;
+  const { onProgress, progressEvery, symmetry, reduce, ...bounds } = options;
   const result = explore(model, {
     bounds,
     ...(progressEvery === undefined ? {} : { progressEvery }),
     ...(onProgress === undefined ? {} : { onProgress }),
     ...(symmetry === undefined ? {} : { symmetry }),
+    ...(reduce === undefined ? {} : { reduce }),
   });
   if (result.violation === undefined) return result;
   return {

@@ -34,6 +34,8 @@ const TTY_EVERY_MS = 250;
 const LOG_EVERY_MS = 5000;
 
 const count = (n: number) => n.toLocaleString('en-US');
+/** A small probability as `2.1e-9`. */
+const odds = (p: number) => (p === 0 ? '0' : p.toExponential(1));
 
 /** Models by protocol name: the shipped ones, or others a caller (a test) supplies. */
 export type ModelRegistry = Record<string, () => ProtocolModel>;
@@ -69,7 +71,9 @@ function runExplore(
     const now = performance.now();
     if (now - last < (io.tty ? TTY_EVERY_MS : LOG_EVERY_MS)) return;
     last = now;
-    const line = `${model.name}: ${count(p.states)} states, queue ${count(p.queue)}, depth ${p.depth}, ${count(Math.round(p.statesPerSecond))} states/s`;
+    const line =
+      `${model.name}: ${count(p.states)} states, ${count(Math.round(p.statesPerSecond))} states/s, ` +
+      `queue ${count(p.queue)}, depth ${p.depth}, collision odds ${odds(p.collisionProbability)}`;
     if (io.tty) {
       io.writeErr(`\r\u001b[2K${line}`);
       drawn = true;
@@ -92,7 +96,8 @@ function runExplore(
   );
   sink.out(
     `states ${count(result.states)}, transitions ${count(result.transitions)}, depth ${result.depth}, ` +
-      `time ${(result.elapsedMs / 1000).toFixed(1)} s (${count(Math.round(result.statesPerSecond))} states/s)`,
+      `time ${(result.elapsedMs / 1000).toFixed(1)} s (${count(Math.round(result.statesPerSecond))} states/s), ` +
+      `fingerprint collision odds ${odds(result.collisionProbability)}`,
   );
   const cex = result.counterexample;
   if (cex === undefined) {
