@@ -1,4 +1,4 @@
-import { collisionProbability, FingerprintSet } from './fingerprints.js';
+import { collisionProbability, FingerprintSet, IntQueue } from './fingerprints.js';
 import {
   type CheckBounds,
   clusterIds,
@@ -98,7 +98,8 @@ export interface ExploreResult {
  * nothing left that could happen.
  */
 export const DEADLOCK = 'no deadlock';
-const DEADLOCK_MESSAGE = 'live nodes, no leader, and nothing left that could happen';
+/** What a deadlock report says. */
+export const DEADLOCK_MESSAGE = 'live nodes, no leader, and nothing left that could happen';
 
 /** The settings a search runs with, from the model's defaults, the caller's and the options. */
 export function searchSettings(
@@ -112,7 +113,7 @@ export function searchSettings(
     bounds,
     ids: clusterIds(model, bounds.nodes),
     symmetric,
-    reduce: options.reduce === true,
+    reduce: options.reduce !== false,
   };
 }
 
@@ -268,11 +269,11 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
   // The frontier, one state after another: its number, faults spent, message count, the
   // nodes, then the messages.
   const n = ids.length;
-  let queue: number[] = [0, 0, init.msgs.length, ...init.nodes, ...init.msgs];
-  let next: number[] = [];
+  let queue = new IntQueue();
+  for (const x of [0, 0, init.msgs.length, ...init.nodes, ...init.msgs]) queue.push(x);
+  let next = new IntQueue();
   let queued = 1;
   let nextQueued = 0;
-  let head = 0;
   let depth = 0;
   const every = options.progressEvery ?? 50_000;
   let nextReport = every;
@@ -303,7 +304,9 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
     paths.kindNode[index] = (kind << 4) | node;
     paths.op[index] = op;
     maxDepth = depth + 1;
-    next.push(index, spent, count);
+    next.push(index);
+    next.push(spent);
+    next.push(count);
     for (let i = 0; i < n; i++) next.push(ns[i]!);
     for (let i = 0; i < count; i++) next.push(ms[i]!);
     nextQueued++;
@@ -314,13 +317,12 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
   };
 
   for (;;) {
-    if (head >= queue.length) {
+    if (queue.length === 0) {
       if (nextQueued === 0) break;
       queue = next;
       queued = nextQueued;
-      next = [];
+      next = new IntQueue();
       nextQueued = 0;
-      head = 0;
       depth++;
     }
     if (states >= bounds.maxStates) return result(undefined, false);
@@ -337,12 +339,12 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
         collisionProbability: collisionProbability(states),
       });
     }
-    from = queue[head++]!;
-    const faults = queue[head++]!;
-    const count = queue[head++]!;
-    for (let i = 0; i < n; i++) nodes[i] = queue[head++]!;
-    msgs = queue.slice(head, head + count);
-    head += count;
+    from = queue.shift();
+    const faults = queue.shift();
+    const count = queue.shift();
+    for (let i = 0; i < n; i++) nodes[i] = queue.shift();
+    msgs = new Array(count);
+    for (let i = 0; i < count; i++) msgs[i] = queue.shift();
     queued--;
     const progress = succ.expand(nodes, msgs, faults, visit);
     if (violation !== undefined) return result(violation, false);

@@ -154,10 +154,12 @@ export class SharedFingerprintSet {
   }
 
   /**
-   * Adds the fingerprint (`hi` and `lo` both non-zero); false when it was there already.
+   * Adds the fingerprint (`lo` non-zero; a `high` of 0 is taken as 1); false when it was
+   * there already.
    * Throws when the table is full.
    */
-  add(hi: number, lo: number): boolean {
+  add(high: number, lo: number): boolean {
+    const hi = high === 0 ? 1 : high;
     const s = this.slots;
     const mask = this.mask;
     let at = (hi ^ Math.imul(lo, 0x27d4eb2d)) & mask;
@@ -181,3 +183,43 @@ export class SharedFingerprintSet {
     throw new RangeError('the fingerprint table is full');
   }
 }
+
+/** Int32s in one chunk of a queue (4 MiB). */
+const CHUNK = 1 << 20;
+
+/**
+ * A first-in first-out run of 32-bit integers in fixed chunks of typed arrays: a frontier of
+ * millions of states costs no garbage-collector scanning and no copying as it grows.
+ */
+export class IntQueue {
+  private chunks: Int32Array[] = [];
+  private writeChunk: Int32Array = new Int32Array(0);
+  private writeAt = CHUNK;
+  private readChunk = 0;
+  private readAt = 0;
+  /** Integers pushed and not yet read. */
+  length = 0;
+
+  push(x: number): void {
+    if (this.writeAt === CHUNK) {
+      this.writeChunk = new Int32Array(CHUNK);
+      this.chunks.push(this.writeChunk);
+      this.writeAt = 0;
+    }
+    this.writeChunk[this.writeAt++] = x;
+    this.length++;
+  }
+
+  /** The next integer (the queue must not be empty). */
+  shift(): number {
+    if (this.readAt === CHUNK) {
+      this.chunks[this.readChunk] = EMPTY;
+      this.readChunk++;
+      this.readAt = 0;
+    }
+    this.length--;
+    return this.chunks[this.readChunk]![this.readAt++]!;
+  }
+}
+
+const EMPTY = new Int32Array(0);
