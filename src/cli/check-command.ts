@@ -1,7 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import {
   counterexampleJson,
   formatSteps,
+  MAX_THREADS,
   type ModelCheckResult,
   mermaidDiagram,
   modelCheck,
@@ -50,7 +52,7 @@ export function runCheck(
   const lookup = (name: string) => (Object.hasOwn(models, name) ? models[name]!() : undefined);
   return config.mode === 'replay'
     ? runReplay(config.file, sink, lookup)
-    : runExplore(config, sink, io, lookup);
+    : runExplore(config, sink, io, lookup, models);
 }
 
 function runExplore(
@@ -58,6 +60,7 @@ function runExplore(
   sink: LogSink,
   io: CheckIo,
   lookup: (name: string) => ProtocolModel | undefined,
+  models: ModelRegistry,
 ): number {
   const model = lookup(config.protocol);
   if (model === undefined) throw new UsageError(`no model of protocol ${config.protocol}`);
@@ -81,7 +84,16 @@ function runExplore(
   };
   let result: ModelCheckResult;
   try {
-    result = modelCheck(model, { ...config.bounds, onProgress, progressEvery: 10_000 });
+    // Threads need a shipped model, which each builds by name.
+    const shipped = models === PROTOCOL_MODELS;
+    const workers = shipped ? (config.workers ?? availableParallelism()) : 1;
+    result = modelCheck(shipped && workers > 1 ? config.protocol : model, {
+      ...config.bounds,
+      onProgress,
+      progressEvery: 10_000,
+      workers: Math.min(workers, MAX_THREADS),
+      ...(config.exact === true ? { reduce: false } : {}),
+    });
   } catch (err) {
     if (err instanceof RangeError) throw new UsageError(err.message);
     throw err;
@@ -92,7 +104,8 @@ function runExplore(
   sink.out(
     `${model.name}: ${b.nodes} nodes, max term ${b.maxTerm}, max faults ${b.maxFaults}, ` +
       `max in flight ${b.maxInFlight}, ${b.timed ? `timed (drift ${b.drift})` : 'untimed'}` +
-      `${result.symmetry ? ', symmetry reduced' : ''}`,
+      `${result.symmetry ? ', symmetry reduced' : ''}${result.reduced ? ', dead letters dropped' : ''}` +
+      `${result.workers > 1 ? `, ${result.workers} threads` : ''}`,
   );
   sink.out(
     `states ${count(result.states)}, transitions ${count(result.transitions)}, depth ${result.depth}, ` +
