@@ -124,7 +124,7 @@ export function searchSettings(
 export class InvariantChecks {
   private readonly perNodes: Invariant[];
   private readonly perState: Invariant[];
-  private readonly goodNodes = new Set<string>();
+  private readonly goodNodes = new Set<number | string>();
 
   constructor(
     private readonly succ: Successors,
@@ -136,33 +136,48 @@ export class InvariantChecks {
     this.perState = invariants.filter((inv) => inv.nodesOnly !== true);
   }
 
-  /** The first invariant the state breaks and what went wrong, or undefined. */
+  /**
+   * The first invariant the state (its nodes, the first `count` of `msgs`, the faults spent)
+   * breaks and what went wrong, or undefined.
+   */
   check(
     nodes: readonly number[],
     msgs: readonly number[],
+    count: number,
     faults: number,
   ): { invariant: string; message: string } | undefined {
-    let view: ReturnType<Successors['view']> | undefined;
-    const broken = (inv: Invariant) => {
-      view ??= this.succ.view(nodes, msgs, faults);
-      const message = inv.check(view);
-      return message === undefined ? undefined : { invariant: inv.name, message };
-    };
     if (this.perNodes.length > 0) {
-      const key = nodes.join(',');
+      const key = this.nodesKey(nodes);
       if (!this.goodNodes.has(key)) {
+        const view = this.succ.view(nodes, msgs.slice(0, count), faults);
         for (const inv of this.perNodes) {
-          const v = broken(inv);
-          if (v !== undefined) return v;
+          const message = inv.check(view);
+          if (message !== undefined) return { invariant: inv.name, message };
         }
         this.goodNodes.add(key);
       }
     }
+    if (this.perState.length === 0) return undefined;
+    const view = this.succ.view(nodes, msgs.slice(0, count), faults);
     for (const inv of this.perState) {
-      const v = broken(inv);
-      if (v !== undefined) return v;
+      const message = inv.check(view);
+      if (message !== undefined) return { invariant: inv.name, message };
     }
     return undefined;
+  }
+
+  /**
+   * The node states as one key: a number while each id fits its share of 53 bits (17 bits,
+   * 131,072 node states, for three nodes), else their ids joined.
+   */
+  private nodesKey(nodes: readonly number[]): number | string {
+    const base = 2 ** Math.floor(53 / nodes.length);
+    let key = 0;
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      if (nodes[i]! >= base) return nodes.join(',');
+      key = key * base + nodes[i]!;
+    }
+    return key;
   }
 
   /** Whether a state with no step but faults left is a deadlock (live nodes, no leader). */
@@ -263,7 +278,7 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
   seen.add(prints.hi, prints.lo);
   paths.parent[0] = -1;
   states = 1;
-  const first = checks.check(init.nodes, init.msgs, 0);
+  const first = checks.check(init.nodes, init.msgs, init.msgs.length, 0);
   if (first !== undefined) return result(violationAt(0, first.invariant, first.message), true);
 
   // The frontier, one state after another: its number, faults spent, message count, the
@@ -310,7 +325,7 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
     for (let i = 0; i < n; i++) next.push(ns[i]!);
     for (let i = 0; i < count; i++) next.push(ms[i]!);
     nextQueued++;
-    const broken = checks.check(ns, ms.slice(0, count), spent);
+    const broken = checks.check(ns, ms, count, spent);
     if (broken === undefined) return false;
     violation = violationAt(index, broken.invariant, broken.message);
     return true;

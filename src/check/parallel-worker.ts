@@ -83,7 +83,7 @@ function search(input: WorkerInput): void {
   const local = new FingerprintSet();
   prints.of(init.nodes, init.msgs, init.msgs.length, 0);
   local.add(prints.hi, prints.lo);
-  const first = checks.check(init.nodes, init.msgs, 0);
+  const first = checks.check(init.nodes, init.msgs, init.msgs.length, 0);
   if (worker === 0) {
     shared.add(prints.hi, prints.lo);
     paths.parent[0] = -1;
@@ -114,7 +114,7 @@ function search(input: WorkerInput): void {
       Atomics.store(control, CONTROL.depth, depth + 1);
     }
     keep(index, ns, ms, count, spent);
-    if (checks.check(ns, ms.slice(0, count), spent) === undefined) return false;
+    if (checks.check(ns, ms, count, spent) === undefined) return false;
     if (worker === 0) end(END.violation, index);
     return true;
   };
@@ -197,7 +197,7 @@ function search(input: WorkerInput): void {
     paths.kindNode[index] = (kind << 4) | node;
     paths.op[index] = op;
     keep(index, ns, ms, count, spent);
-    if (checks.check(ns, ms.slice(0, count), spent) === undefined) return false;
+    if (checks.check(ns, ms, count, spent) === undefined) return false;
     end(END.violation, index);
     violationFound = true;
     return true;

@@ -237,6 +237,7 @@ export function exploreParallel(
         : new InvariantChecks(succ, model as ProtocolModel, bounds.timed).check(
             found.nodes,
             found.msgs,
+            found.msgs.length,
             found.faults,
           );
     if (broken === undefined) throw new Error(`state ${at} was reported broken but is not`);
