@@ -42,6 +42,7 @@ export type Visit = (
   spent: number,
 ) => boolean;
 
+/** The successors of cluster states, and the steps of recorded paths, for one search thread. */
 export class Successors {
   readonly table: NodeTable;
   readonly faults: FaultKinds;
