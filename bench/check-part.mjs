@@ -1,5 +1,6 @@
 // Part `check`: the model checker's speed, and the whole Raft election space for three
 // nodes (max term 3, at most one fault) explored to the end.
+import { availableParallelism } from 'node:os';
 import { modelCheck } from '../dist/src/check/index.js';
 import { row } from './report.mjs';
 
@@ -14,6 +15,7 @@ function run(log, label, protocol, bounds) {
   log(
     `check ${label}: ${count(r.states)} states, ${count(r.transitions)} transitions, depth ${r.depth}, ` +
       `${seconds.toFixed(1)} s, ${count(r.statesPerSecond)} states/s, ${r.complete ? 'complete' : 'cut short'}, ` +
+      `${r.workers} thread(s), collision odds ${r.collisionProbability.toExponential(1)}, ` +
       `${r.ok ? 'ok' : `VIOLATED ${r.violation.invariant}`}`,
   );
   return {
@@ -26,12 +28,18 @@ function run(log, label, protocol, bounds) {
     seconds,
     statesPerSecond: r.statesPerSecond,
     machineSteps: r.machineSteps,
+    workers: r.workers,
+    reduced: r.reduced,
+    collisionProbability: r.collisionProbability,
     bounds: r.bounds,
   };
 }
 
 export async function checkPart(log) {
   const raft = run(log, 'raft, 3 nodes, max term 3, 1 fault', 'raft', {});
+  const exact = run(log, 'raft exact (no dead-letter reduction)', 'raft', { reduce: false });
+  const cores = availableParallelism();
+  const threads = run(log, `raft on ${cores} threads`, 'raft', { workers: cores });
   const timed = run(log, 'raft timed, 3 nodes, max term 2, 1 fault', 'raft', {
     timed: true,
     maxTerm: 2,
@@ -40,7 +48,7 @@ export async function checkPart(log) {
   const entropy = run(log, 'entropy, 3 nodes, 2 rounds, 1 duplicate', 'entropy', {});
   const les = run(log, 'les, 2 nodes, 1 polling round, 1 fault', 'les', {});
   const kv = run(log, 'kv timed, 2 candidates and the store, 2 tokens', 'kv', {});
-  const all = [raft, timed, bully, entropy, les, kv];
+  const all = [raft, exact, threads, timed, bully, entropy, les, kv];
   return {
     rows: [
       row(
@@ -57,7 +65,7 @@ export async function checkPart(log) {
         `≥ ${count(STATES_PER_SECOND_TARGET)}/s`,
         raft.statesPerSecond >= STATES_PER_SECOND_TARGET,
       ),
-      ...[timed, bully, entropy, les, kv].map((r) =>
+      ...[exact, threads, timed, bully, entropy, les, kv].map((r) =>
         row(
           `check ${r.label}`,
           r.seconds,

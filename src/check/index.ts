@@ -2,6 +2,7 @@ import type { Counterexample } from './counterexample.js';
 import { type ExploreOptions, type ExploreResult, explore } from './explorer.js';
 import type { CheckBounds, ProtocolModel } from './model.js';
 import { protocolModel } from './models/index.js';
+import { exploreParallel } from './parallel.js';
 
 export {
   type Counterexample,
@@ -37,6 +38,7 @@ export { type KvModelOptions, kvModel, TIMED_KV_TIMING } from './models/kv.js';
 export { kvStoreMachine } from './models/kv-store.js';
 export { type LesModelOptions, lesModel } from './models/les.js';
 export { type RaftModelOptions, raftModel } from './models/raft.js';
+export { exploreParallel, MAX_THREADS } from './parallel.js';
 export { type ReplayResult, replay } from './replay.js';
 export { type CheckStep, describeMessage, describeStep } from './steps.js';
 
@@ -48,6 +50,13 @@ export interface ModelCheckOptions extends Partial<CheckBounds> {
   progressEvery?: number;
   /** Set false to turn symmetry reduction off. */
   symmetry?: boolean;
+  /** Set false to turn the dead-letter reduction off (see `ExploreOptions.reduce`). */
+  reduce?: boolean;
+  /**
+   * Threads to search on (default 1, deterministic). More than one needs a shipped
+   * protocol given by name, which each thread builds for itself.
+   */
+  workers?: number;
 }
 
 /** What `modelCheck` returns. */
@@ -66,13 +75,21 @@ export function modelCheck(
 ): ModelCheckResult {
   const model = typeof protocol === 'string' ? protocolModel(protocol) : protocol;
   if (model === undefined) throw new RangeError(`no model of protocol ${JSON.stringify(protocol)}`);
-  const { onProgress, progressEvery, symmetry, ...bounds } = options;
-  const result = explore(model, {
+  const { onProgress, progressEvery, symmetry, reduce, workers = 1, ...bounds } = options;
+  const settings = {
     bounds,
     ...(progressEvery === undefined ? {} : { progressEvery }),
     ...(onProgress === undefined ? {} : { onProgress }),
     ...(symmetry === undefined ? {} : { symmetry }),
-  });
+    ...(reduce === undefined ? {} : { reduce }),
+  };
+  if (workers !== 1 && typeof protocol !== 'string') {
+    throw new RangeError('a search on several threads needs a shipped protocol, by name');
+  }
+  const result =
+    workers === 1
+      ? explore(model, settings)
+      : exploreParallel(protocol as string, workers, settings);
   if (result.violation === undefined) return result;
   return {
     ...result,

@@ -157,7 +157,7 @@ export const DEFAULT_BOUNDS: CheckBounds = {
   maxCopies: 1,
   timed: false,
   drift: 1,
-  maxStates: 5_000_000,
+  maxStates: 200_000_000,
 };
 
 /** The ids a model gives a cluster of `count` nodes. */

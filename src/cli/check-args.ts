@@ -5,7 +5,16 @@ import { quote } from './quote.js';
 import { UsageError } from './usage-error.js';
 
 export type CheckConfig =
-  | { mode: 'explore'; protocol: string; bounds: Partial<CheckBounds>; out?: string }
+  | {
+      mode: 'explore';
+      protocol: string;
+      bounds: Partial<CheckBounds>;
+      out?: string;
+      /** Threads to explore with (1: one, deterministic). */
+      workers?: number;
+      /** Turn the dead-letter reduction off. */
+      exact?: boolean;
+    }
   | { mode: 'replay'; file: string };
 
 export const CHECK_FLAGS: Record<string, FlagKind> = {
@@ -16,16 +25,21 @@ export const CHECK_FLAGS: Record<string, FlagKind> = {
   'max-states': 'value',
   drift: 'value',
   timed: 'switch',
+  exact: 'switch',
+  workers: 'value',
   out: 'value',
   replay: 'value',
 };
+
+/** The most threads `--workers` takes. */
+export const MAX_WORKERS = 64;
 
 const BOUND_FLAGS: [string, keyof CheckBounds, number, number][] = [
   ['nodes', 'nodes', 1, 7],
   ['max-term', 'maxTerm', 0, 100],
   ['max-faults', 'maxFaults', 0, 20],
   ['max-in-flight', 'maxInFlight', 0, 100],
-  ['max-states', 'maxStates', 1, 100_000_000],
+  ['max-states', 'maxStates', 1, 1_000_000_000],
   ['drift', 'drift', 0, 100],
 ];
 
@@ -53,11 +67,14 @@ export function checkConfig(args: readonly string[]): CheckConfig {
     throw new UsageError(`no model of protocol ${quote(positional)} (${names.join(', ')})`);
   }
   const out = single(flags, 'out');
+  const workers = single(flags, 'workers');
   return {
     mode: 'explore',
     protocol: positional,
     bounds: bounds(flags),
     ...(out === undefined ? {} : { out }),
+    ...(workers === undefined ? {} : { workers: wholeNumber('workers', workers, MAX_WORKERS, '') }),
+    ...(flags.has('exact') ? { exact: true } : {}),
   };
 }
 

@@ -1,7 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import {
   counterexampleJson,
   formatSteps,
+  MAX_THREADS,
   type ModelCheckResult,
   mermaidDiagram,
   modelCheck,
@@ -34,6 +36,8 @@ const TTY_EVERY_MS = 250;
 const LOG_EVERY_MS = 5000;
 
 const count = (n: number) => n.toLocaleString('en-US');
+/** A small probability as `2.1e-9`. */
+const odds = (p: number) => (p === 0 ? '0' : p.toExponential(1));
 
 /** Models by protocol name: the shipped ones, or others a caller (a test) supplies. */
 export type ModelRegistry = Record<string, () => ProtocolModel>;
@@ -48,7 +52,7 @@ export function runCheck(
   const lookup = (name: string) => (Object.hasOwn(models, name) ? models[name]!() : undefined);
   return config.mode === 'replay'
     ? runReplay(config.file, sink, lookup)
-    : runExplore(config, sink, io, lookup);
+    : runExplore(config, sink, io, lookup, models);
 }
 
 function runExplore(
@@ -56,6 +60,7 @@ function runExplore(
   sink: LogSink,
   io: CheckIo,
   lookup: (name: string) => ProtocolModel | undefined,
+  models: ModelRegistry,
 ): number {
   const model = lookup(config.protocol);
   if (model === undefined) throw new UsageError(`no model of protocol ${config.protocol}`);
@@ -69,7 +74,9 @@ function runExplore(
     const now = performance.now();
     if (now - last < (io.tty ? TTY_EVERY_MS : LOG_EVERY_MS)) return;
     last = now;
-    const line = `${model.name}: ${count(p.states)} states, queue ${count(p.queue)}, depth ${p.depth}, ${count(Math.round(p.statesPerSecond))} states/s`;
+    const line =
+      `${model.name}: ${count(p.states)} states, ${count(Math.round(p.statesPerSecond))} states/s, ` +
+      `queue ${count(p.queue)}, depth ${p.depth}, collision odds ${odds(p.collisionProbability)}`;
     if (io.tty) {
       io.writeErr(`\r\u001b[2K${line}`);
       drawn = true;
@@ -77,7 +84,16 @@ function runExplore(
   };
   let result: ModelCheckResult;
   try {
-    result = modelCheck(model, { ...config.bounds, onProgress, progressEvery: 10_000 });
+    // Threads need a shipped model, which each builds by name.
+    const shipped = models === PROTOCOL_MODELS;
+    const workers = shipped ? (config.workers ?? availableParallelism()) : 1;
+    result = modelCheck(shipped && workers > 1 ? config.protocol : model, {
+      ...config.bounds,
+      onProgress,
+      progressEvery: 10_000,
+      workers: Math.min(workers, MAX_THREADS),
+      ...(config.exact === true ? { reduce: false } : {}),
+    });
   } catch (err) {
     if (err instanceof RangeError) throw new UsageError(err.message);
     throw err;
@@ -88,11 +104,13 @@ function runExplore(
   sink.out(
     `${model.name}: ${b.nodes} nodes, max term ${b.maxTerm}, max faults ${b.maxFaults}, ` +
       `max in flight ${b.maxInFlight}, ${b.timed ? `timed (drift ${b.drift})` : 'untimed'}` +
-      `${result.symmetry ? ', symmetry reduced' : ''}`,
+      `${result.symmetry ? ', symmetry reduced' : ''}${result.reduced ? ', dead letters dropped' : ''}` +
+      `${result.workers > 1 ? `, ${result.workers} threads` : ''}`,
   );
   sink.out(
     `states ${count(result.states)}, transitions ${count(result.transitions)}, depth ${result.depth}, ` +
-      `time ${(result.elapsedMs / 1000).toFixed(1)} s (${count(Math.round(result.statesPerSecond))} states/s)`,
+      `time ${(result.elapsedMs / 1000).toFixed(1)} s (${count(Math.round(result.statesPerSecond))} states/s), ` +
+      `fingerprint collision odds ${odds(result.collisionProbability)}`,
   );
   const cex = result.counterexample;
   if (cex === undefined) {

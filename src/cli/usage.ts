@@ -19,7 +19,8 @@ Usage:
                   [--open]
   electorate diagram PROTOCOL [--format mermaid|svg|json]
   electorate check PROTOCOL [--nodes N] [--max-term N] [--max-faults N]
-                   [--max-in-flight N] [--timed] [--out FILE]
+                   [--max-in-flight N] [--timed] [--workers N] [--exact]
+                   [--out FILE]
   electorate check --replay FILE
   electorate chaos --protocol raft|bully|les|kv [--store KIND] [--nodes N]
                    [--seconds S | --faults K] [--seed N] [--nemesis LIST]
@@ -173,11 +174,17 @@ electorate check: explore every state of a small cluster running PROTOCOL's
   --max-term N                  highest term or round explored
   --max-faults N                drops, duplicates, crashes and restarts per path
   --max-in-flight N             messages in flight at once
-  --max-states N                stop after this many states
+  --max-states N                stop after this many states (default
+                                200,000,000)
   --timed                       a clock advances in ticks and timers fire at
                                 their deadlines (checks the lease)
   --drift N                     timed: ticks a timer may fire early or late
                                 (default 1)
+  --workers N                   threads to search on (default: one per core);
+                                1 is deterministic
+  --exact                       keep messages to a node that is down for good
+                                (by default they are dropped once no fault is
+                                left; the verdicts are the same)
   --out FILE                    where to write a counterexample (default
                                 electorate-counterexample.json)
   --replay FILE                 run a counterexample again, step by step, in

@@ -42,6 +42,13 @@ describe('electorate check: arguments', () => {
       },
     });
     expect(checkConfig(['--replay', 'f.json'])).toEqual({ mode: 'replay', file: 'f.json' });
+    expect(checkConfig(['raft', '--workers', '2', '--exact'])).toEqual({
+      mode: 'explore',
+      protocol: 'raft',
+      bounds: {},
+      workers: 2,
+      exact: true,
+    });
   });
 
   it.each([
@@ -50,6 +57,9 @@ describe('electorate check: arguments', () => {
     [['raft', '--nodes', 'three'], /--nodes must be a whole number/],
     [['raft', '--max-faults', '99'], /--max-faults must be between 0 and 20/],
     [['raft', '--bogus'], /unknown flag '--bogus'/],
+    [['raft', '--workers', '0'], /--workers must be between 1 and 64/],
+    [['raft', '--workers', 'all'], /--workers must be a whole number/],
+    [['raft', '--exact=yes'], /--exact takes no value/],
     [['raft', '--replay', 'f.json'], /--replay takes no protocol/],
     [['--replay', 'f.json', '--nodes', '3'], /--replay takes no other flags/],
   ])('refuses %j with one clear line', (args, message) => {

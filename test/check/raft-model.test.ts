@@ -38,6 +38,28 @@ describe('model checking raft', () => {
     expect(reduced.states * 6).toBeGreaterThanOrEqual(full.states);
   });
 
+  it('drops dead letters only once no fault is left, with the same verdicts as the exact search', () => {
+    const bounds = { maxTerm: 2 };
+    const reduced = modelCheck('raft', bounds);
+    const exact = modelCheck('raft', { ...bounds, reduce: false });
+    expect(reduced.reduced).toBe(true);
+    expect(exact.reduced).toBe(false);
+    expect(reduced.ok && exact.ok && reduced.complete && exact.complete).toBe(true);
+    expect(reduced.states).toBeLessThan(exact.states);
+    // Without faults no node stays down, so nothing is dropped.
+    const quiet = { maxTerm: 2, maxFaults: 0 };
+    expect(modelCheck('raft', quiet).states).toBe(
+      modelCheck('raft', { ...quiet, reduce: false }).states,
+    );
+  });
+
+  it('catches a double vote in the exact search too', () => {
+    const model = raftModel({ logic: votesTwice, name: 'raft-votes-twice' });
+    const result = modelCheck(model, { maxTerm: 2, maxFaults: 1, maxInFlight: 3, reduce: false });
+    expect(result.counterexample?.invariant).toBe('a vote never changes within a term');
+    expect(replay(model, result.counterexample!).reproduced).toBe(true);
+  });
+
   it('catches a node that votes twice in a term, and the path replays in the simulator', () => {
     const model = raftModel({ logic: votesTwice, name: 'raft-votes-twice' });
     const result = modelCheck(model, { maxTerm: 2, maxFaults: 0, maxInFlight: 3 });
