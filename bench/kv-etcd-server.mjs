@@ -1,10 +1,12 @@
 // An etcd server for the KV benchmark: free loopback ports, a temporary data directory,
-// stopped by its pid.
+// stopped by its pid; and a watcher that timestamps the keys it deletes.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Etcd3 } from 'etcd3';
 import { freePorts } from '../dist/src/cli/free-ports.js';
+import { wallClock } from './kv-failover.mjs';
 
 const ETCD = '/usr/bin/etcd';
 
@@ -54,6 +56,28 @@ export async function startEtcd() {
       if (child.exitCode === null) child.kill('SIGKILL');
       await exited;
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Every key under `prefix` that etcd deletes (a lease expiring, a revoke), timestamped
+ * here as the event arrives, with the value the key held: an observer independent of the
+ * candidates.
+ */
+export async function watchDeletes(hostPort, prefix) {
+  const client = new Etcd3({ hosts: `http://${hostPort}` });
+  const deletes = []; // { value, at }
+  const watcher = await client.watch().prefix(prefix).withPreviousKV().create();
+  watcher.on('delete', (_kv, previous) =>
+    deletes.push({ value: previous?.value.toString(), at: wallClock() }),
+  );
+  return {
+    /** The first deletion of a key holding `value` after `at`. */
+    after: (value, at) => deletes.find((d) => d.value === value && d.at > at),
+    async stop() {
+      await watcher.cancel();
+      client.close();
     },
   };
 }

@@ -10,7 +10,8 @@ import { nextRandom } from './seeded-random.js';
  *
  * The machine's only peer is the store actor. A candidate asks to acquire the key; if
  * someone holds it, it watches the key and asks again the instant the key is freed (and
- * once per TTL in case a watch event was missed). A leader renews its lease every third of
+ * once per TTL in case a watch event was missed). An answer that names a holder the watch
+ * has since seen go left before the deletion: the candidate asks again at once. A leader renews its lease every third of
  * the TTL. It emits `lease.start` before each acquire and renewal leaves and `lease.granted`
  * when the store confirms it, so the runtime's lease clock counts the lease from the send:
  * the local deadline (send + TTL − margin) always falls before the store's own expiry, and
@@ -141,6 +142,19 @@ const strayOwnerOf = (event: KvLeaseEvent): string | null => {
   return null;
 };
 
+/**
+ * An answer naming a holder the watch has since seen go: the key was free after that holder
+ * had it, and tokens only grow, so that holder (or an older one) never has the key again.
+ * The answer left before the deletion; acting on it would wait for a watch event that
+ * already came, until the next recheck.
+ */
+const namesGoneHolder = (context: KvLeaseContext, holder: KvHolderInfo | null) =>
+  holder !== null &&
+  holder.value !== context.id &&
+  context.leader === null &&
+  context.leaderToken !== null &&
+  holder.token <= context.leaderToken;
+
 /** The lease a leader may count on: the TTL less the safety margin. */
 const leaseMs = (t: KvTiming) => t.ttlMs - t.marginMs;
 
@@ -178,6 +192,12 @@ export const kvLeaseMachine = setup({
     takenByUs: ({ context, event }) =>
       answers(context, event, 'taken') &&
       (replyOf(event) as Reply<'taken'>).holder?.value === context.id,
+    /** The key is held, says the answer, by a holder the watch has since seen go. */
+    takenGone: ({ context, event }) =>
+      answers(context, event, 'taken') &&
+      namesGoneHolder(context, (replyOf(event) as Reply<'taken'>).holder),
+    foundGone: ({ context, event }) =>
+      answers(context, event, 'found') && namesGoneHolder(context, foundOf(event).holder),
     foundFree: ({ context, event }) =>
       answers(context, event, 'found') && foundOf(event).holder === null,
     /** Ours under a handle not yet tried: acquiring under it again takes the lease over. */
@@ -339,6 +359,16 @@ export const kvLeaseMachine = setup({
     }),
     /** Someone else holds the key: the store works, and reconciling is over. */
     resetFailures: assign({ failures: 0, reconciles: 0 }),
+    /** An answer from before the key was freed: only the handle it names (a queue place) counts. */
+    noteStale: assign(({ context, event }) => {
+      const m = replyOf(event) as Reply<'taken'> | Reply<'found'>;
+      return {
+        pending: -1,
+        failures: 0,
+        reconciles: 0,
+        owner: m.type === 'taken' ? (m.owner ?? context.owner) : context.owner,
+      };
+    }),
     noteTaken: enqueueActions(({ context, event, enqueue }) => {
       const m = replyOf(event) as Reply<'taken'>;
       enqueue.assign({ pending: -1, owner: m.owner ?? context.owner });
@@ -451,6 +481,7 @@ export const kvLeaseMachine = setup({
         receive: [
           { guard: 'acquired', target: 'leader', actions: 'takeLease' },
           { guard: 'takenByUs', target: 'reconciling', actions: 'noteTaken' },
+          { guard: 'takenGone', target: 'campaigning', reenter: true, actions: 'noteStale' },
           { guard: 'taken', target: 'waiting', actions: 'noteTaken' },
           { guard: 'requestFailed', target: 'reconciling', actions: 'noteFailure' },
         ],
@@ -472,6 +503,7 @@ export const kvLeaseMachine = setup({
           },
           { guard: 'foundAdoptable', target: 'backingOff', actions: 'adoptOwner' },
           { guard: 'foundDiscardable', target: 'discarding' },
+          { guard: 'foundGone', target: 'campaigning', actions: 'noteStale' },
           { guard: 'foundOther', target: 'waiting', actions: ['noteFound', 'resetFailures'] },
           { guard: 'requestFailed', target: 'backingOff', actions: 'noteFailure' },
         ],

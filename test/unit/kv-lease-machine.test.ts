@@ -190,6 +190,41 @@ describe('kvLeaseMachine', () => {
     expect(last('acquire').round).toBeGreaterThan(before);
   });
 
+  it('asks again at once when an answer names a holder the watch has since seen go', () => {
+    const { a, clock, reply, last, role } = start();
+    const b = { value: 'b', token: 4 };
+    reply({ type: 'taken', round: last('acquire').round, holder: b, owner: null });
+    const watch = last('watch');
+    // The recheck's acquire is on its way when the key goes; its answer left before that.
+    clock.increment(timing.ttlMs);
+    const recheck = last('acquire');
+    reply({ type: 'holder', round: watch.round, holder: null });
+    reply({ type: 'taken', round: recheck.round, holder: b, owner: null });
+    expect(role()).toBe('candidate');
+    const again = last('acquire');
+    expect(again.round).toBeGreaterThan(recheck.round);
+    expect(a.getSnapshot().context.leader).toBeNull();
+    // A newer holder is believed: wait on it.
+    reply({ type: 'taken', round: again.round, holder: { value: 'c', token: 6 }, owner: null });
+    expect(role()).toBe('follower');
+    expect(a.getSnapshot().context.leader).toBe('c');
+
+    // The same for a read-back after a failed acquire.
+    clock.increment(timing.ttlMs);
+    const failed = last('acquire');
+    reply({ type: 'failed', round: failed.round, op: 'acquire', message: 'x' });
+    const inspect = last('inspect');
+    reply({ type: 'holder', round: watch.round, holder: null });
+    reply({
+      type: 'found',
+      round: inspect.round,
+      holder: { value: 'c', token: 6 },
+      owner: 'hc',
+    });
+    expect(role()).toBe('candidate');
+    expect(last('acquire').round).toBeGreaterThan(inspect.round);
+  });
+
   it('resigns by releasing, then leaves the key to others for a TTL', () => {
     const { a, clock, reply, last, role, emitted } = start();
     reply({ type: 'acquired', round: last('acquire').round, owner: 'o1', token: 1 });
