@@ -228,6 +228,48 @@ export function pathTo(
  * Searches every state of `model` within the bounds, breadth first, checking its invariants in
  * each.
  */
+/** What one search (on one thread or several) adds up to, timed from `start`. */
+export function searchResult(
+  model: ProtocolModel,
+  parts: Pick<
+    ExploreResult,
+    | 'bounds'
+    | 'states'
+    | 'transitions'
+    | 'pruned'
+    | 'depth'
+    | 'complete'
+    | 'machineSteps'
+    | 'symmetry'
+    | 'reduced'
+    | 'workers'
+    | 'storeBytes'
+    | 'ids'
+  > & { start: number; violation: Violation | undefined },
+): ExploreResult {
+  const { start, violation, ...rest } = parts;
+  const elapsedMs = performance.now() - start;
+  return {
+    ok: violation === undefined,
+    protocol: model.name,
+    ...rest,
+    elapsedMs,
+    statesPerSecond: rest.states / Math.max(elapsedMs / 1000, 1e-6),
+    collisionProbability: collisionProbability(rest.states),
+    ...(violation === undefined ? {} : { violation }),
+  };
+}
+
+/**
+ * The first frontier: state 0 alone, laid out as every queued state is (its number, faults
+ * spent, message count, the nodes, then the messages).
+ */
+export function initialFrontier(init: { nodes: number[]; msgs: number[] }): IntQueue {
+  const queue = new IntQueue();
+  for (const x of [0, 0, init.msgs.length, ...init.nodes, ...init.msgs]) queue.push(x);
+  return queue;
+}
+
 export function explore(model: ProtocolModel, options: ExploreOptions = {}): ExploreResult {
   const { bounds, ids, symmetric, reduce } = searchSettings(model, options);
   const succ = new Successors(model, ids, bounds, reduce);
@@ -244,29 +286,23 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
   let states = 0;
   let maxDepth = 0;
 
-  const result = (violation: Violation | undefined, complete: boolean): ExploreResult => {
-    const elapsedMs = performance.now() - start;
-    return {
-      ok: violation === undefined,
-      protocol: model.name,
+  const result = (violation: Violation | undefined, complete: boolean): ExploreResult =>
+    searchResult(model, {
       bounds,
       states,
       transitions: succ.transitions,
       pruned: succ.pruned,
       depth: maxDepth,
       complete,
-      elapsedMs,
-      statesPerSecond: states / Math.max(elapsedMs / 1000, 1e-6),
       machineSteps: succ.table.transitions,
       symmetry: symmetric,
       reduced: succ.deadLetters,
       workers: 1,
-      collisionProbability: collisionProbability(states),
       storeBytes: seen.bytes + 9 * capacity,
       ids,
-      ...(violation === undefined ? {} : { violation }),
-    };
-  };
+      start,
+      violation,
+    });
   const violationAt = (index: number, invariant: string, message: string): Violation => ({
     invariant,
     message,
@@ -284,8 +320,7 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
   // The frontier, one state after another: its number, faults spent, message count, the
   // nodes, then the messages.
   const n = ids.length;
-  let queue = new IntQueue();
-  for (const x of [0, 0, init.msgs.length, ...init.nodes, ...init.msgs]) queue.push(x);
+  let queue = initialFrontier(init);
   let next = new IntQueue();
   let queued = 1;
   let nextQueued = 0;

@@ -1,5 +1,5 @@
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { InvariantChecks, type PathStore } from './explorer.js';
+import { InvariantChecks, initialFrontier, type PathStore } from './explorer.js';
 import { FingerprintSet, IntQueue, SharedFingerprintSet } from './fingerprints.js';
 import { clusterIds } from './model.js';
 import { protocolModel } from './models/index.js';
@@ -71,8 +71,7 @@ function search(input: WorkerInput): void {
   // The shared first levels: every thread runs them alike (so states get the same numbers);
   // thread 0 alone records them.
   const init = succ.initial();
-  let queue = new IntQueue();
-  for (const x of [0, 0, init.msgs.length, ...init.nodes, ...init.msgs]) queue.push(x);
+  let queue = initialFrontier(init);
   let next = new IntQueue();
   let queued = 1;
   let nextQueued = 0;

@@ -14,6 +14,7 @@ import {
   InvariantChecks,
   type PathStore,
   pathTo,
+  searchResult,
   searchSettings,
   type Violation,
 } from './explorer.js';
@@ -251,27 +252,22 @@ export function exploreParallel(
     pruned += stats[STATS * w + 1]!;
     machineSteps += stats[STATS * w + 2]!;
   }
-  const elapsedMs = performance.now() - start;
-  return {
-    ok: violation === undefined,
-    protocol: model.name,
+  return searchResult(model, {
     bounds,
     states,
     transitions,
     pruned,
     depth: maxDepth,
     complete: end === END.none,
-    elapsedMs,
-    statesPerSecond: states / Math.max(elapsedMs / 1000, 1e-6),
     machineSteps,
     symmetry: symmetric,
     reduced: succ.deadLetters,
     workers,
-    collisionProbability: collisionProbability(states),
     storeBytes: table.byteLength + 9 * states,
     ids,
-    ...(violation === undefined ? {} : { violation }),
-  };
+    start,
+    violation,
+  });
 }
 
 /** A table twice the size holding the same fingerprints. */
