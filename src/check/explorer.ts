@@ -266,8 +266,24 @@ export function searchResult(
  */
 export function initialFrontier(init: { nodes: number[]; msgs: number[] }): IntQueue {
   const queue = new IntQueue();
-  for (const x of [0, 0, init.msgs.length, ...init.nodes, ...init.msgs]) queue.push(x);
+  queueState(queue, 0, 0, init.nodes, init.msgs, init.msgs.length);
   return queue;
+}
+
+/** Queues one state: its number, faults spent, message count, its nodes, then its messages. */
+export function queueState(
+  queue: IntQueue,
+  index: number,
+  spent: number,
+  nodes: readonly number[],
+  msgs: readonly number[],
+  count: number,
+): void {
+  queue.push(index);
+  queue.push(spent);
+  queue.push(count);
+  for (let i = 0; i < nodes.length; i++) queue.push(nodes[i]!);
+  for (let i = 0; i < count; i++) queue.push(msgs[i]!);
 }
 
 export function explore(model: ProtocolModel, options: ExploreOptions = {}): ExploreResult {
@@ -354,11 +370,7 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
     paths.kindNode[index] = (kind << 4) | node;
     paths.op[index] = op;
     maxDepth = depth + 1;
-    next.push(index);
-    next.push(spent);
-    next.push(count);
-    for (let i = 0; i < n; i++) next.push(ns[i]!);
-    for (let i = 0; i < count; i++) next.push(ms[i]!);
+    queueState(next, index, spent, ns, ms, count);
     nextQueued++;
     const broken = checks.check(ns, ms, count, spent);
     if (broken === undefined) return false;

@@ -1,5 +1,5 @@
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { InvariantChecks, initialFrontier, type PathStore } from './explorer.js';
+import { InvariantChecks, initialFrontier, type PathStore, queueState } from './explorer.js';
 import { FingerprintSet, IntQueue, SharedFingerprintSet } from './fingerprints.js';
 import { clusterIds } from './model.js';
 import { protocolModel } from './models/index.js';
@@ -92,11 +92,7 @@ function search(input: WorkerInput): void {
   stopped = first !== undefined;
 
   const keep = (index: number, ns: number[], ms: number[], count: number, spent: number) => {
-    next.push(index);
-    next.push(spent);
-    next.push(count);
-    for (let i = 0; i < n; i++) next.push(ns[i]!);
-    for (let i = 0; i < count; i++) next.push(ms[i]!);
+    queueState(next, index, spent, ns, ms, count);
     nextQueued++;
   };
   const prefixVisit: Visit = (kind, node, op, ns, ms, count, spent) => {
