@@ -224,10 +224,6 @@ export function pathTo(
   return { steps, ...state };
 }
 
-/**
- * Searches every state of `model` within the bounds, breadth first, checking its invariants in
- * each.
- */
 /** What one search (on one thread or several) adds up to, timed from `start`. */
 export function searchResult(
   model: ProtocolModel,
@@ -286,6 +282,10 @@ export function queueState(
   for (let i = 0; i < count; i++) queue.push(msgs[i]!);
 }
 
+/**
+ * Searches every state of `model` within the bounds, breadth first, checking its invariants in
+ * each.
+ */
 export function explore(model: ProtocolModel, options: ExploreOptions = {}): ExploreResult {
   const { bounds, ids, symmetric, reduce } = searchSettings(model, options);
   const succ = new Successors(model, ids, bounds, reduce);
