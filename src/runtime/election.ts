@@ -1,5 +1,11 @@
 import { randomInt } from 'node:crypto';
-import { type Actor, type AnyActorRef, createActor } from 'xstate';
+import {
+  type Actor,
+  type ActorOptions,
+  type AnyActorLogic,
+  type AnyActorRef,
+  createActor,
+} from 'xstate';
 import type { ProtocolEmitted, Role } from '../../machines/protocol-events.js';
 import type { Tags } from '../../machines/raft-messages.js';
 import type { DropReason } from '../../transports/types.js';
@@ -119,6 +125,20 @@ const PROTOCOLS = {
  * a `RangeError` naming the rule. Call `start()` to run it.
  */
 export function createElection(options: ElectionOptions): Election {
+  return hostElection(options, {});
+}
+
+/** The timers' clock, in the shape XState's `createActor` takes. */
+export type ElectionClock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
+
+/** What a host that runs several elections in one process lends each of them. */
+export interface ElectionHost {
+  /** The clock the node's timers run on: election groups share one that aligns heartbeats. */
+  clock?: ElectionClock;
+}
+
+/** `createElection` for a host that lends the node what it shares with other elections. */
+export function hostElection(options: ElectionOptions, host: ElectionHost): Election {
   const name = (options as { protocol: unknown }).protocol;
   if (typeof name !== 'string' || !Object.hasOwn(PROTOCOLS, name)) {
     throw new TypeError(`unknown protocol ${String(name)}`);
@@ -126,7 +146,7 @@ export function createElection(options: ElectionOptions): Election {
   // biome-ignore lint/suspicious/noExplicitAny: the options' protocol picked this definition
   const protocol = PROTOCOLS[name as keyof typeof PROTOCOLS] as ProtocolDefinition<any, any, any>;
   protocol.check(options);
-  return new NodeElection(options, protocol, protocol.hosted!(options));
+  return new NodeElection(options, protocol, protocol.hosted!(options), host.clock);
 }
 
 type Phase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -169,6 +189,7 @@ class NodeElection implements Election {
     // biome-ignore lint/suspicious/noExplicitAny: each protocol brings its own options and machine
     private readonly protocol: ProtocolDefinition<any, any, any>,
     private readonly hosted: HostedElection,
+    private readonly clock: ElectionClock | undefined,
   ) {
     const { peers } = hosted;
     if (typeof options.id !== 'string' || options.id.length === 0) {
@@ -318,6 +339,7 @@ class NodeElection implements Election {
         },
       },
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
+      ...(this.clock === undefined ? {} : { clock: this.clock }),
     });
     this.node = node;
     const protocolRef = node.getSnapshot().children.protocol as AnyActorRef;
