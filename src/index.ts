@@ -36,6 +36,16 @@ export {
   electLeaders,
 } from './entropy/index.js';
 export {
+  createRaftGroup,
+  type GroupDropReason,
+  type PeerTraffic,
+  type RaftGroup,
+  type RaftGroupElectionStatus,
+  type RaftGroupEvents,
+  type RaftGroupOptions,
+  type RaftGroupStatus,
+} from './group/raft/index.js';
+export {
   Candidate,
   type CandidateOptions,
   createCandidate,
