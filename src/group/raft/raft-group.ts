@@ -4,6 +4,7 @@ import { DEFAULT_MAX_FRAME_BYTES } from '../../../transports/types.js';
 import { raftTiming } from '../../protocols/raft.js';
 import { type Election, type ElectionEvents, hostElection } from '../../runtime/election.js';
 import { EventHub } from '../../runtime/event-hub.js';
+import { checkElectionNames } from './election-names.js';
 import { GroupLink } from './group-link.js';
 import type {
   RaftGroup,
@@ -13,27 +14,6 @@ import type {
   RaftGroupStatus,
 } from './raft-group-types.js';
 import { PROCESS_CLOCK, TickClock } from './tick-clock.js';
-
-// Names become directory names under dataDir: no separators, and never '.' or '..'.
-const ELECTION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
-/** Checks the election names; throws a TypeError naming the first bad one. */
-function checkNames(names: unknown): readonly string[] {
-  if (!Array.isArray(names) || names.length === 0) {
-    throw new TypeError('elections must name at least one election');
-  }
-  const seen = new Set<string>();
-  for (const name of names) {
-    if (typeof name !== 'string' || !ELECTION_NAME.test(name)) {
-      throw new TypeError(
-        `election name ${JSON.stringify(name)} must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
-      );
-    }
-    if (seen.has(name)) throw new TypeError(`election ${name} is named twice`);
-    seen.add(name);
-  }
-  return [...seen];
-}
 
 /**
  * Many Raft elections among the same members, in one process, sharing what can be shared, as
@@ -60,7 +40,7 @@ class NodeRaftGroup implements RaftGroup {
   private linkErrors = 0;
 
   constructor(private readonly options: RaftGroupOptions) {
-    this.names = checkNames(options.elections);
+    this.names = checkElectionNames(options.elections);
     if (typeof options.id !== 'string' || options.id.length === 0) {
       throw new TypeError('id must be a non-empty string');
     }
