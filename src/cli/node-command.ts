@@ -1,16 +1,15 @@
-import { accessSync, constants } from 'node:fs';
 import { type DiagServer, startDiagServer } from '../diag/diag-server.js';
 import { createStoreElection } from '../kv/store-election.js';
 import { createElection, type Election } from '../runtime/election.js';
-import { makeDirectory } from '../runtime/make-directory.js';
 import type { KvNodeConfig, NodeConfig, RaftNodeConfig } from './args.js';
 import { type BuildHooks, wrapped } from './build-hooks.js';
 import { bullyElection } from './bully-election.js';
 import { type LogSink, logElection } from './change-log.js';
+import { checkDataDir } from './data-dir.js';
 import { errorMessage } from './error-message.js';
 import { lesElection } from './les-election.js';
 import { openListenerWarning } from './open-listener-warning.js';
-import { quote } from './quote.js';
+import { raftGroupNode } from './raft-group-node.js';
 import { readSecretFile } from './secret-file.js';
 import { shutdownSignal } from './shutdown-signal.js';
 import { streamTransport } from './stream-transport.js';
@@ -18,17 +17,6 @@ import { UsageError } from './usage-error.js';
 
 // Stopping sends a handover and closes sockets; anything slower than this is stuck.
 const STOP_TIMEOUT_MS = 5000;
-
-/** Fails now, as a usage error, rather than at the first vote when the directory is unusable. */
-function checkDataDir(dir: string): void {
-  try {
-    makeDirectory(dir);
-    accessSync(dir, constants.W_OK);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? errorMessage(err);
-    throw new UsageError(`--data-dir: cannot use ${quote(dir)} (${code})`);
-  }
-}
 
 function raftElection(config: RaftNodeConfig, hooks: BuildHooks): Election {
   if (config.dataDir !== undefined) checkDataDir(config.dataDir);
@@ -88,12 +76,19 @@ export async function runNode(config: NodeConfig, sink: LogSink): Promise<number
       ? undefined
       : readSecretFile(config.httpTokenFile, '--http-token-file');
   const signal = shutdownSignal();
-  const election = buildElection(config, sink);
+  const group =
+    config.protocol === 'raft' && config.elections !== undefined
+      ? raftGroupNode(config, config.elections)
+      : undefined;
+  const election = group ?? buildElection(config, sink);
   const warning = openListenerWarning(config);
   if (warning !== undefined) sink.err(warning);
-  logElection(election, config.id, config.log, sink, {
-    leaderDetails: config.protocol === 'bully',
-  });
+  if (group !== undefined) group.log(config.log, sink);
+  else {
+    logElection(election, config.id, config.log, sink, {
+      leaderDetails: config.protocol === 'bully',
+    });
+  }
   try {
     await election.start();
   } catch (err) {

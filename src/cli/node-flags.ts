@@ -49,6 +49,8 @@ export const RAFT_ONLY_FLAGS: Record<string, FlagKind> = {
   'no-vote': 'switch',
   'non-voters': 'repeatable',
   tag: 'repeatable',
+  elections: 'repeatable',
+  shards: 'value',
 };
 
 export const BULLY_ONLY_FLAGS: Record<string, FlagKind> = {

@@ -24,6 +24,7 @@ import {
   tlsFiles,
 } from './node-flags.js';
 import { quote } from './quote.js';
+import { groupElections } from './raft-group-args.js';
 import { UsageError } from './usage-error.js';
 
 export interface RaftNodeConfig {
@@ -46,6 +47,8 @@ export interface RaftNodeConfig {
   /** Authenticates every connection between members (--secret, --secret-file). */
   auth: SecretSource;
   log: LogFormat;
+  /** Run these elections as one group over one connection per peer (--elections, --shards). */
+  elections?: string[];
 }
 
 const PLANNED_TRANSPORTS = new Set(['http']);
@@ -153,6 +156,7 @@ export function raftNodeConfig(flags: Flags): RaftNodeConfig {
   const { heartbeatMs, electionTimeoutMs, leaseMs } = raftTimingFlags(flags);
   const noVote = flags.has('no-vote');
   const log = logFormat(flags);
+  const elections = groupElections(flags);
   return {
     protocol: 'raft',
     id,
@@ -170,5 +174,6 @@ export function raftNodeConfig(flags: Flags): RaftNodeConfig {
     tls: tlsFiles(flags),
     auth: secretSource(flags),
     log,
+    ...(elections === undefined ? {} : { elections }),
   };
 }

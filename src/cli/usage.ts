@@ -65,6 +65,11 @@ electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
   --no-vote                     follow, but never vote or stand
   --non-voters ID,...           members of --peers that never vote or stand
   --tag KEY=VALUE               a tag other members see; repeatable
+  --elections NAME,...          run one election per name among the same
+                                members, as one group: one connection per
+                                peer, heartbeats coalesced; change lines read
+                                ID/NAME, /diag adds an elections list
+  --shards N                    the same for N elections, shard-0 to shard-N-1
 
   bully (the live member with the highest pid leads; change lines also give
   leaderAddress= and leaderPid=):

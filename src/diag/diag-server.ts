@@ -71,7 +71,10 @@ export function diagDocument(
 }
 
 type DiagElection = Pick<Election, 'status' | 'resign'> &
-  Partial<Pick<Election, 'actor' | 'on' | 'metrics'>>;
+  Partial<Pick<Election, 'actor' | 'on' | 'metrics'>> & {
+    /** Fields a group of elections adds to `/diag` (every election, the shared link). */
+    diagExtras?(): Record<string, unknown>;
+  };
 
 interface Reply {
   status: number;
@@ -100,7 +103,11 @@ interface Route {
 const ROUTES: Record<string, Route> = {
   '/diag': {
     methods: ['GET', 'HEAD'],
-    answer: (election, served) => json(200, diagDocument(election.status(), served.refused)),
+    answer: (election, served) =>
+      json(200, {
+        ...diagDocument(election.status(), served.refused),
+        ...election.diagExtras?.(),
+      }),
   },
   // Prometheus scrapes this; an election without its own metrics is read from its status.
   '/metrics': {
