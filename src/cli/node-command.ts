@@ -10,6 +10,7 @@ import { errorMessage } from './error-message.js';
 import { lesElection } from './les-election.js';
 import { openListenerWarning } from './open-listener-warning.js';
 import { raftGroupNode } from './raft-group-node.js';
+import { raftFlagOptions } from './raft-options.js';
 import { readSecretFile } from './secret-file.js';
 import { shutdownSignal } from './shutdown-signal.js';
 import { streamTransport } from './stream-transport.js';
@@ -28,15 +29,8 @@ function raftElection(config: RaftNodeConfig, hooks: BuildHooks): Election {
   try {
     return createElection({
       protocol: config.protocol,
-      id: config.id,
-      peers: config.peers,
+      ...raftFlagOptions(config),
       transport,
-      heartbeatMs: config.heartbeatMs,
-      electionTimeoutMs: config.electionTimeoutMs,
-      ...(config.leaseMs === undefined ? {} : { leaseMs: config.leaseMs }),
-      ...(config.dataDir === undefined ? {} : { dataDir: config.dataDir }),
-      noVote: config.noVote,
-      tags: config.tags,
       ...(inspect === undefined ? {} : { inspect }),
     });
   } catch (err) {

@@ -6,6 +6,7 @@ import type { LogFormat, RaftNodeConfig } from './args.js';
 import { formatError, type LogSink, logElection } from './change-log.js';
 import { checkDataDir } from './data-dir.js';
 import { errorMessage } from './error-message.js';
+import { raftFlagOptions } from './raft-options.js';
 import { streamTransport } from './stream-transport.js';
 import { UsageError } from './usage-error.js';
 
@@ -87,16 +88,9 @@ export function raftGroupNode(config: RaftNodeConfig, elections: string[]): Raft
   try {
     return new RaftGroupNode(
       createRaftGroup({
-        id: config.id,
-        peers: config.peers,
+        ...raftFlagOptions(config),
         transport,
         elections,
-        heartbeatMs: config.heartbeatMs,
-        electionTimeoutMs: config.electionTimeoutMs,
-        ...(config.leaseMs === undefined ? {} : { leaseMs: config.leaseMs }),
-        ...(config.dataDir === undefined ? {} : { dataDir: config.dataDir }),
-        noVote: config.noVote,
-        tags: config.tags,
       }),
     );
   } catch (err) {

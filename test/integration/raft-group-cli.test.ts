@@ -1,6 +1,13 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RaftGroupElectionStatus } from '../../src/index.js';
-import { type CliProcess, ensureBuilt, killSpawned, runCli, startCli } from './cli-process.js';
+import {
+  type CliProcess,
+  ensureBuilt,
+  killSpawned,
+  raftMemberArgs,
+  runCli,
+  startCli,
+} from './cli-process.js';
 import { freePorts } from './free-port.js';
 import { agreedLeaders } from './raft-group-cluster.js';
 import { waitFor } from './wait-for.js';
@@ -49,24 +56,9 @@ async function waitForGroupLeaders(httpPorts: number[], description: string) {
 describe('electorate node --shards', () => {
   it('runs every shard in three processes; a killed member’s shards get new leaders', async () => {
     const ports = await freePorts(IDS.length * 2);
-    const peers = IDS.map((id, i) => `${id}=127.0.0.1:${ports[i]}`).join(',');
     const httpPorts = IDS.map((_, i) => ports[IDS.length + i]!);
-    const procs: CliProcess[] = IDS.map((id, i) =>
-      startCli([
-        'node',
-        '--protocol',
-        'raft',
-        '--id',
-        id,
-        '--listen',
-        `127.0.0.1:${ports[i]}`,
-        '--peers',
-        peers,
-        '--http',
-        `127.0.0.1:${httpPorts[i]}`,
-        '--shards',
-        String(SHARDS),
-      ]),
+    const procs: CliProcess[] = IDS.map((_, i) =>
+      startCli([...raftMemberArgs(IDS, i, ports, httpPorts[i]), '--shards', String(SHARDS)]),
     );
     // Three fresh Node processes must load before any of them can vote.
     const first = await waitForGroupLeaders(httpPorts, 'every shard to agree on a leader');
@@ -101,18 +93,7 @@ describe('electorate node --shards', () => {
     [['--elections', 'a,a'], '--elections: election a is named twice'],
     [['--elections', '../up'], '--elections: election name "../up" must be'],
   ])('refuses %j with one line and exit code 2', async (extra, message) => {
-    const proc = await runCli([
-      'node',
-      '--protocol',
-      'raft',
-      '--id',
-      'n1',
-      '--listen',
-      '127.0.0.1:1',
-      '--peers',
-      'n2=127.0.0.1:2',
-      ...extra,
-    ]);
+    const proc = await runCli([...raftMemberArgs(['n1', 'n2'], 0, [1, 2]), ...extra]);
     expect(proc.code).toBe(2);
     expect(proc.stderr.trim().split('\n')).toHaveLength(1);
     expect(proc.stderr).toContain(message);

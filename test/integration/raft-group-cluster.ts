@@ -37,7 +37,9 @@ export function groupMember(
  * Each election's leader when, in every one, exactly one member holds the lease and every
  * member names it in the same term; undefined otherwise.
  */
-export function agreedLeaders(statuses: RaftGroupStatus[]): Map<string, string> | undefined {
+export function agreedLeaders(
+  statuses: Pick<RaftGroupStatus, 'id' | 'elections'>[],
+): Map<string, string> | undefined {
   const leaders = new Map<string, string>();
   const names = statuses[0]!.elections.map((e) => e.name);
   for (const [i, name] of names.entries()) {

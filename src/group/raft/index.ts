@@ -1,10 +1,2 @@
 export { createRaftGroup } from './raft-group.js';
-export type {
-  GroupDropReason,
-  PeerTraffic,
-  RaftGroup,
-  RaftGroupElectionStatus,
-  RaftGroupEvents,
-  RaftGroupOptions,
-  RaftGroupStatus,
-} from './raft-group-types.js';
+export type * from './raft-group-types.js';
