@@ -1,5 +1,11 @@
+export {
+  ElectionInputError,
+  type ElectionStrategy,
+  type ElectLeadersOptions,
+  electLeaders,
+} from '../machines/entropy/index.js';
 export type { ProtocolEmitted, Role } from '../machines/protocol-events.js';
-export type { Tags } from '../machines/raft-messages.js';
+export type { Tags } from '../machines/raft/messages.js';
 export {
   etcdStore,
   type KvHolder,
@@ -29,12 +35,6 @@ export {
   toMermaid,
   toSvg,
 } from './diagram/index.js';
-export {
-  ElectionInputError,
-  type ElectionStrategy,
-  type ElectLeadersOptions,
-  electLeaders,
-} from './entropy/index.js';
 export {
   Candidate,
   type CandidateOptions,

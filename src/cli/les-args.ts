@@ -1,5 +1,5 @@
-import { DEFAULT_MAX_MEMBERS } from '../../machines/les.js';
-import { allowsMember, hostOf, isLesAddress, isMemberRule } from '../../machines/les-messages.js';
+import { DEFAULT_MAX_MEMBERS } from '../../machines/les/machine.js';
+import { allowsMember, hostOf, isLesAddress, isMemberRule } from '../../machines/les/messages.js';
 import { formatHostPort } from '../../transports/address.js';
 import {
   type Flags,

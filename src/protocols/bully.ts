@@ -3,8 +3,8 @@ import {
   type BullyTiming,
   bullyMachine,
   bullyRole,
-} from '../../machines/bully.js';
-import { decodeBullyMessage, isPid } from '../../machines/bully-messages.js';
+} from '../../machines/bully/machine.js';
+import { decodeBullyMessage, isPid } from '../../machines/bully/messages.js';
 import type { TransportLogic } from '../../transports/types.js';
 import type { CommonOptions, PeerConfig } from './hosted-election.js';
 import type { ProtocolDefinition } from './protocol-definition.js';

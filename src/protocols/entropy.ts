@@ -1,6 +1,10 @@
-import { decodeEntropyMessage, type EntropyInput, entropyMachine } from '../../machines/entropy.js';
+import { type ElectionStrategy, electLeaders } from '../../machines/entropy/elect-leaders.js';
+import {
+  decodeEntropyMessage,
+  type EntropyInput,
+  entropyMachine,
+} from '../../machines/entropy/machine.js';
 import type { TransportLogic } from '../../transports/types.js';
-import { type ElectionStrategy, electLeaders } from '../entropy/elect-leaders.js';
 import type { CommonOptions } from './hosted-election.js';
 import type { ProtocolDefinition } from './protocol-definition.js';
 

@@ -1,5 +1,5 @@
 import type { InspectionEvent } from 'xstate';
-import type { Tags } from '../../machines/raft-messages.js';
+import type { Tags } from '../../machines/raft/messages.js';
 import type { DropReason, TransportLogic } from '../../transports/types.js';
 import type { OtelMeter } from '../metrics/open-telemetry.js';
 import type { PromClientRegistry } from '../metrics/prom-client-registry.js';

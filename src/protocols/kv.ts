@@ -3,8 +3,8 @@ import {
   type KvTiming,
   kvLeaseMachine,
   kvLeaseRole,
-} from '../../machines/kv-lease.js';
-import { decodeKvReply } from '../../machines/kv-messages.js';
+} from '../../machines/kv/machine.js';
+import { decodeKvReply } from '../../machines/kv/messages.js';
 import { defaultMemoryStore } from '../../transports/kv/memory-store.js';
 import { kvStoreActor } from '../../transports/kv/store-actor.js';
 import type { KvStore } from '../../transports/kv/types.js';

@@ -4,13 +4,13 @@ import {
   type LesTiming,
   lesMachine,
   lesRole,
-} from '../../machines/les.js';
+} from '../../machines/les/machine.js';
 import {
   allowsMember,
   decodeLesMessage,
   isLesAddress,
   isMemberRule,
-} from '../../machines/les-messages.js';
+} from '../../machines/les/messages.js';
 import type { TransportLogic } from '../../transports/types.js';
 import type { CommonOptions } from './hosted-election.js';
 import type { ProtocolDefinition } from './protocol-definition.js';

@@ -1,5 +1,5 @@
 import type { AnyActorLogic, SnapshotFrom } from 'xstate';
-import type { Tags } from '../../machines/raft-messages.js';
+import type { Tags } from '../../machines/raft/messages.js';
 import type { HostedElection } from './hosted-election.js';
 import type { ProtocolView } from './protocol-view.js';
 

@@ -1,6 +1,6 @@
 import type { Role } from '../../machines/protocol-events.js';
-import { type RaftContext, raftRole } from '../../machines/raft.js';
-import type { Tags } from '../../machines/raft-messages.js';
+import { type RaftContext, raftRole } from '../../machines/raft/machine.js';
+import type { Tags } from '../../machines/raft/messages.js';
 
 /** What the runtime, the simulator and the diag endpoint read from a protocol's snapshot. */
 export interface ProtocolView {

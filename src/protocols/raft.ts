@@ -1,5 +1,5 @@
-import { type RaftInput, type RaftTiming, raftMachine } from '../../machines/raft.js';
-import { decodeRaftMessage, type Tags } from '../../machines/raft-messages.js';
+import { type RaftInput, type RaftTiming, raftMachine } from '../../machines/raft/machine.js';
+import { decodeRaftMessage, type Tags } from '../../machines/raft/messages.js';
 import type { TransportLogic } from '../../transports/types.js';
 import type { CommonOptions, PeerConfig } from './hosted-election.js';
 import type { ProtocolDefinition } from './protocol-definition.js';

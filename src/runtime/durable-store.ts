@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { MAX_TERM } from '../../machines/raft-messages.js';
+import { MAX_TERM } from '../../machines/raft/messages.js';
 import type { DurableState } from '../protocols/protocol-definition.js';
 import { makeDirectory } from './make-directory.js';
 

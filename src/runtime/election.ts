@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { type Actor, type AnyActorRef, createActor } from 'xstate';
 import type { ProtocolEmitted, Role } from '../../machines/protocol-events.js';
-import type { Tags } from '../../machines/raft-messages.js';
+import type { Tags } from '../../machines/raft/messages.js';
 import type { DropReason } from '../../transports/types.js';
 import { type ElectionMetrics, electionMetrics } from '../metrics/election-metrics.js';
 import { observeElectionMetrics } from '../metrics/open-telemetry.js';

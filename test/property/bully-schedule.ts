@@ -3,7 +3,7 @@
  * The steps are the same; only how they reach the simulation differs, since a Bully
  * simulation is typed by its own options and has nothing to resign.
  */
-import { type BullyContext, comparePriority } from '../../machines/bully.js';
+import { type BullyContext, comparePriority } from '../../machines/bully/machine.js';
 import {
   type BullyOptions,
   bullyProtocol,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { LesContext } from '../../machines/les.js';
+import type { LesContext } from '../../machines/les/machine.js';
 import type { MemberSpec } from '../../src/protocols/protocol-definition.js';
 import {
   explained,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { BullyContext } from '../../machines/bully.js';
-import { comparePriority } from '../../machines/bully.js';
+import type { BullyContext } from '../../machines/bully/machine.js';
+import { comparePriority } from '../../machines/bully/machine.js';
 import { type BullyOptions, bullyProtocol } from '../../src/protocols/bully.js';
 import { Simulation } from '../../src/sim/simulation.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type AnyEventObject, initialTransition, transition } from 'xstate';
 import type { ProtocolEmitted } from '../../machines/protocol-events.js';
-import { type RaftInput, raftMachine, raftRole } from '../../machines/raft.js';
-import { MAX_TERM, type RaftMessage } from '../../machines/raft-messages.js';
+import { type RaftInput, raftMachine, raftRole } from '../../machines/raft/machine.js';
+import { MAX_TERM, type RaftMessage } from '../../machines/raft/messages.js';
 import { NodeHost } from '../../src/runtime/node-host.js';
 
 type Snapshot = ReturnType<typeof initialTransition<typeof raftMachine>>[0];

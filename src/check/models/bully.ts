@@ -5,8 +5,8 @@ import {
   bullyMachine,
   bullyRole,
   comparePriority,
-} from '../../../machines/bully.js';
-import type { BullyMessage } from '../../../machines/bully-messages.js';
+} from '../../../machines/bully/machine.js';
+import type { BullyMessage } from '../../../machines/bully/messages.js';
 import { DEFAULT_BULLY_TIMING } from '../../protocols/bully.js';
 import type { ClusterView, Invariant, NodeView, ProtocolModel, Rename } from '../model.js';
 

@@ -1,10 +1,10 @@
 import type { AnyStateMachine } from 'xstate';
+import { electLeaders } from '../../../machines/entropy/elect-leaders.js';
 import {
   type EntropyContext,
   type EntropyMessage,
   entropyMachine,
-} from '../../../machines/entropy.js';
-import { electLeaders } from '../../entropy/elect-leaders.js';
+} from '../../../machines/entropy/machine.js';
 import type { CheckBounds, ClusterView, Invariant, ProtocolModel, Rename } from '../model.js';
 
 /**

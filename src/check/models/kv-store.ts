@@ -1,5 +1,5 @@
 import { enqueueActions, setup } from 'xstate';
-import type { KvHolderInfo, KvReply, KvRequest } from '../../../machines/kv-messages.js';
+import type { KvHolderInfo, KvReply, KvRequest } from '../../../machines/kv/messages.js';
 import type { ProtocolEmitted, ReceiveEvent } from '../../../machines/protocol-events.js';
 
 /**

@@ -4,8 +4,8 @@ import {
   type KvTiming,
   kvLeaseMachine,
   kvLeaseRole,
-} from '../../../machines/kv-lease.js';
-import { STORE } from '../../../machines/kv-messages.js';
+} from '../../../machines/kv/machine.js';
+import { STORE } from '../../../machines/kv/messages.js';
 import type { ClusterView, Invariant, ProtocolModel, Rename } from '../model.js';
 import { type KvStoreContext, kvStoreMachine } from './kv-store.js';
 

@@ -1,6 +1,11 @@
 import type { AnyStateMachine } from 'xstate';
-import { type LesContext, type LesTiming, lesMachine, lesRole } from '../../../machines/les.js';
-import type { LesMessage } from '../../../machines/les-messages.js';
+import {
+  type LesContext,
+  type LesTiming,
+  lesMachine,
+  lesRole,
+} from '../../../machines/les/machine.js';
+import type { LesMessage } from '../../../machines/les/messages.js';
 import type { ClusterView, Invariant, ProtocolModel, Rename } from '../model.js';
 
 /**

@@ -4,8 +4,8 @@ import {
   type RaftTiming,
   raftMachine,
   raftRole,
-} from '../../../machines/raft.js';
-import type { RaftMessage } from '../../../machines/raft-messages.js';
+} from '../../../machines/raft/machine.js';
+import type { RaftMessage } from '../../../machines/raft/messages.js';
 import { raftTiming } from '../../protocols/raft.js';
 import type { ClusterView, Invariant, ProtocolModel, Rename } from '../model.js';
 import { describeMessage } from '../steps.js';

@@ -1,7 +1,7 @@
 import { and, assign, cancel, emit, enqueueActions, not, raise, setup } from 'xstate';
-import type { ProtocolEmitted, ReceiveEvent, Role } from './protocol-events.js';
-import { MAX_TERM, type RaftMessage, type Tags } from './raft-messages.js';
-import { drawBetween } from './seeded-random.js';
+import type { ProtocolEmitted, ReceiveEvent, Role } from '../protocol-events.js';
+import { drawBetween } from '../seeded-random.js';
+import { MAX_TERM, type RaftMessage, type Tags } from './messages.js';
 
 /**
  * Raft's leader election without the log: terms, one durable vote per term, randomized
