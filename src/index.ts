@@ -1,10 +1,15 @@
+export type { BullyOptions } from '../machines/bully/definition.js';
+export type { EntropyOptions } from '../machines/entropy/definition.js';
 export {
   ElectionInputError,
   type ElectionStrategy,
   type ElectLeadersOptions,
   electLeaders,
 } from '../machines/entropy/index.js';
+export type { KvOptions } from '../machines/kv/definition.js';
+export type { LesOptions } from '../machines/les/definition.js';
 export type { ProtocolEmitted, Role } from '../machines/protocol-events.js';
+export type { RaftOptions } from '../machines/raft/definition.js';
 export type { Tags } from '../machines/raft/messages.js';
 export {
   etcdStore,
@@ -60,11 +65,6 @@ export {
   registerElectionMetrics,
   type StoreRequestTiming,
 } from './metrics/index.js';
-export type { BullyOptions } from './protocols/bully.js';
-export type { EntropyOptions } from './protocols/entropy.js';
-export type { KvOptions } from './protocols/kv.js';
-export type { LesOptions } from './protocols/les.js';
-export type { RaftOptions } from './protocols/raft.js';
 export {
   type BullyElectionOptions,
   type ChangeEvent,

@@ -1,7 +1,7 @@
 import { isIPv4 } from 'node:net';
+import { bullyTiming, DEFAULT_BULLY_TIMING } from '../../machines/bully/definition.js';
 import type { BullyTiming } from '../../machines/bully/machine.js';
 import { DEFAULT_MULTICAST_GROUP } from '../../transports/udp-multicast.js';
-import { bullyTiming, DEFAULT_BULLY_TIMING } from '../protocols/bully.js';
 import type { PeerConfig } from '../runtime/election.js';
 import {
   type Flags,

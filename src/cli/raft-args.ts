@@ -1,4 +1,4 @@
-import { DEFAULT_RAFT_TIMING, raftTiming } from '../protocols/raft.js';
+import { DEFAULT_RAFT_TIMING, raftTiming } from '../../machines/raft/definition.js';
 import type { PeerConfig } from '../runtime/election.js';
 import {
   type Flags,

@@ -1,19 +1,19 @@
 import { randomInt } from 'node:crypto';
 import { type Actor, type AnyActorRef, createActor } from 'xstate';
+import type { MemberSpec } from '../../machines/protocol-definition.js';
 import type { ProtocolEmitted, Role } from '../../machines/protocol-events.js';
+import type { ProtocolView } from '../../machines/protocol-view.js';
 import type { Tags } from '../../machines/raft/messages.js';
 import type { DropReason } from '../../transports/types.js';
 import { type ElectionMetrics, electionMetrics } from '../metrics/election-metrics.js';
 import { observeElectionMetrics } from '../metrics/open-telemetry.js';
 import { registerElectionMetrics } from '../metrics/prom-client-registry.js';
-import { type BullyElectionOptions, bullyProtocol } from '../protocols/bully.js';
-import { type EntropyElectionOptions, entropyProtocol } from '../protocols/entropy.js';
-import type { HostedElection, PeerConfig } from '../protocols/hosted-election.js';
-import { type KvElectionOptions, kvProtocol } from '../protocols/kv.js';
-import { type LesElectionOptions, lesProtocol } from '../protocols/les.js';
-import type { MemberSpec, ProtocolDefinition } from '../protocols/protocol-definition.js';
-import type { ProtocolView } from '../protocols/protocol-view.js';
-import { type RaftElectionOptions, raftProtocol } from '../protocols/raft.js';
+import { type BullyElectionOptions, bullyHosting } from '../protocols/bully.js';
+import { type EntropyElectionOptions, entropyHosting } from '../protocols/entropy.js';
+import type { HostedElection, HostedProtocol, PeerConfig } from '../protocols/hosted-election.js';
+import { type KvElectionOptions, kvHosting } from '../protocols/kv.js';
+import { type LesElectionOptions, lesHosting } from '../protocols/les.js';
+import { type RaftElectionOptions, raftHosting } from '../protocols/raft.js';
 import type { ElectionStatus, MemberStatus } from '../status/election-status.js';
 import { DurableStore } from './durable-store.js';
 import { EventHub } from './event-hub.js';
@@ -107,11 +107,11 @@ export class LeadershipLostError extends Error {
 
 /** Every protocol `createElection` runs, by the name its options give. */
 const PROTOCOLS = {
-  raft: raftProtocol,
-  bully: bullyProtocol,
-  entropy: entropyProtocol,
-  kv: kvProtocol,
-  les: lesProtocol,
+  raft: raftHosting,
+  bully: bullyHosting,
+  entropy: entropyHosting,
+  kv: kvHosting,
+  les: lesHosting,
 } as const;
 
 /**
@@ -124,9 +124,9 @@ export function createElection(options: ElectionOptions): Election {
     throw new TypeError(`unknown protocol ${String(name)}`);
   }
   // biome-ignore lint/suspicious/noExplicitAny: the options' protocol picked this definition
-  const protocol = PROTOCOLS[name as keyof typeof PROTOCOLS] as ProtocolDefinition<any, any, any>;
+  const protocol = PROTOCOLS[name as keyof typeof PROTOCOLS] as HostedProtocol<any, any, any>;
   protocol.check(options);
-  return new NodeElection(options, protocol, protocol.hosted!(options));
+  return new NodeElection(options, protocol, protocol.hosted(options));
 }
 
 type Phase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -167,7 +167,7 @@ class NodeElection implements Election {
   constructor(
     private readonly options: ElectionOptions,
     // biome-ignore lint/suspicious/noExplicitAny: each protocol brings its own options and machine
-    private readonly protocol: ProtocolDefinition<any, any, any>,
+    private readonly protocol: HostedProtocol<any, any, any>,
     private readonly hosted: HostedElection,
   ) {
     const { peers } = hosted;
@@ -308,6 +308,7 @@ class NodeElection implements Election {
           seed: options.seed ?? randomInt(2 ** 31),
           persisted: this.store?.load(),
           options,
+          now: Date.now(),
         }),
         transport: {
           id: options.id,
