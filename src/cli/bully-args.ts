@@ -16,6 +16,8 @@ import {
 } from './flags.js';
 import {
   httpTokenFile,
+  KV_EXCLUSIVE_FLAGS,
+  LES_ONLY_FLAGS,
   type LogFormat,
   logFormat,
   peerList,
@@ -202,6 +204,8 @@ export function timing(flags: Flags): BullyTiming {
 }
 
 export function bullyNodeConfig(flags: Flags): BullyNodeConfig {
+  refuseFlags(flags, KV_EXCLUSIVE_FLAGS, 'applies only to --protocol kv');
+  refuseFlags(flags, Object.keys(LES_ONLY_FLAGS), 'applies only to --protocol les');
   refuseFlags(flags, Object.keys(RAFT_ONLY_FLAGS), 'does not apply to --protocol bully');
   const transport = oneOf(
     'transport',

@@ -13,6 +13,8 @@ import {
 import {
   BULLY_ONLY_FLAGS,
   httpTokenFile,
+  KV_EXCLUSIVE_FLAGS,
+  LES_ONLY_FLAGS,
   type LogFormat,
   logFormat,
   peerList,
@@ -136,6 +138,8 @@ export function raftTimingFlags(flags: Flags): {
 }
 
 export function raftNodeConfig(flags: Flags): RaftNodeConfig {
+  refuseFlags(flags, KV_EXCLUSIVE_FLAGS, 'applies only to --protocol kv');
+  refuseFlags(flags, Object.keys(LES_ONLY_FLAGS), 'applies only to --protocol les');
   refuseFlags(
     flags,
     Object.keys(BULLY_ONLY_FLAGS).filter((f) => !SECRET_FLAGS.includes(f)),
