@@ -82,5 +82,6 @@ export {
   type MemberStatus,
   type PeerConfig,
   type RaftElectionOptions,
+  type ResignOptions,
 } from './runtime/election.js';
 export { CallbackError, type StateCallbacks } from './runtime/state-callbacks.js';

@@ -65,6 +65,12 @@ export interface ElectionEvents {
   error: Error;
 }
 
+/** Options of `Election.resign`. */
+export interface ResignOptions {
+  /** The member to hand leadership to (Raft's TimeoutNow); ignored where none can be asked. */
+  to?: string;
+}
+
 /** One member of an election, as `createElection` returns it. */
 export interface Election {
   /** Starts the node; resolves once its transport is ready, rejects if the transport fails. */
@@ -73,8 +79,11 @@ export interface Election {
    * Stops the node: a leader resigns first; the last role's leave callback runs before it resolves.
    */
   stop(): Promise<void>;
-  /** Gives up leadership; a Raft leader hands over to its most up-to-date follower at once. */
-  resign(): Promise<void>;
+  /**
+   * Gives up leadership; a Raft leader hands over at once to `options.to` when that member
+   * votes, else to its most up-to-date follower. Other protocols let the next candidate in.
+   */
+  resign(options?: ResignOptions): Promise<void>;
   /** This node's view of the election now; `isLeader` reads the lease clock. */
   status(): ElectionStatus;
   readonly isLeader: boolean;
@@ -380,11 +389,13 @@ class NodeElection implements Election {
     await this.callbacks.idle();
   }
 
-  async resign(): Promise<void> {
+  async resign(options: ResignOptions = {}): Promise<void> {
     if (this.phase !== 'running' || this.view().role !== 'leader') return;
     this.resigning = true;
     try {
-      this.node?.send({ type: 'resign' });
+      this.node?.send(
+        options.to === undefined ? { type: 'resign' } : { type: 'resign', to: options.to },
+      );
     } finally {
       this.resigning = false;
     }

@@ -368,6 +368,26 @@ describe('raftMachine (pure transitions)', () => {
     expect(out).toContainEqual({ type: 'send', to: 'n3', msg: { type: 'timeoutNow', term: 1 } });
   });
 
+  it('hands leadership to the voter asked for, and to the likeliest one when asked for a stranger', () => {
+    const asked = leaderDriver();
+    asked.fire('heartbeat.due');
+    asked.receive('n3', { type: 'heartbeatResponse', term: 1, round: 1 });
+    const out = asked.send({ type: 'resign', to: 'n2' });
+    expect(asked.role).toBe('follower');
+    expect(out).toContainEqual({ type: 'send', to: 'n2', msg: { type: 'timeoutNow', term: 1 } });
+    expect(out.filter((e) => (e as { type: string }).type === 'send')).toHaveLength(1);
+
+    const stranger = leaderDriver();
+    stranger.fire('heartbeat.due');
+    stranger.receive('n3', { type: 'heartbeatResponse', term: 1, round: 1 });
+    const fallback = stranger.send({ type: 'resign', to: 'n9' });
+    expect(fallback).toContainEqual({
+      type: 'send',
+      to: 'n3',
+      msg: { type: 'timeoutNow', term: 1 },
+    });
+  });
+
   it('stands at once, skipping pre-vote, when its leader says timeoutNow', () => {
     const d = new Driver(input());
     d.receive('n2', { type: 'heartbeat', term: 1, round: 1 });
