@@ -1,5 +1,16 @@
+export type { BullyOptions } from '../machines/bully/definition.js';
+export type { EntropyOptions } from '../machines/entropy/definition.js';
+export {
+  ElectionInputError,
+  type ElectionStrategy,
+  type ElectLeadersOptions,
+  electLeaders,
+} from '../machines/entropy/index.js';
+export type { KvOptions } from '../machines/kv/definition.js';
+export type { LesOptions } from '../machines/les/definition.js';
 export type { ProtocolEmitted, Role } from '../machines/protocol-events.js';
-export type { Tags } from '../machines/raft-messages.js';
+export type { RaftOptions } from '../machines/raft/definition.js';
+export type { Tags } from '../machines/raft/messages.js';
 export {
   etcdStore,
   type KvHolder,
@@ -29,12 +40,6 @@ export {
   toMermaid,
   toSvg,
 } from './diagram/index.js';
-export {
-  ElectionInputError,
-  type ElectionStrategy,
-  type ElectLeadersOptions,
-  electLeaders,
-} from './entropy/index.js';
 export {
   createRaftGroup,
   type GroupDropReason,
@@ -70,11 +75,6 @@ export {
   registerElectionMetrics,
   type StoreRequestTiming,
 } from './metrics/index.js';
-export type { BullyOptions } from './protocols/bully.js';
-export type { EntropyOptions } from './protocols/entropy.js';
-export type { KvOptions } from './protocols/kv.js';
-export type { LesOptions } from './protocols/les.js';
-export type { RaftOptions } from './protocols/raft.js';
 export {
   type BullyElectionOptions,
   type ChangeEvent,
@@ -92,5 +92,6 @@ export {
   type MemberStatus,
   type PeerConfig,
   type RaftElectionOptions,
+  type ResignOptions,
 } from './runtime/election.js';
 export { CallbackError, type StateCallbacks } from './runtime/state-callbacks.js';

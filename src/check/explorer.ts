@@ -1,11 +1,11 @@
-import { collisionProbability, FingerprintSet, IntQueue } from './fingerprints.js';
 import {
   type CheckBounds,
   clusterIds,
   DEFAULT_BOUNDS,
   type Invariant,
   type ProtocolModel,
-} from './model.js';
+} from '../../machines/protocol-model.js';
+import { collisionProbability, FingerprintSet, IntQueue } from './fingerprints.js';
 import type { CheckStep } from './steps.js';
 import { Successors } from './successors.js';
 import { StateFingerprints } from './symmetry.js';

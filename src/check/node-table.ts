@@ -1,8 +1,14 @@
 import { type AnyMachineSnapshot, createActor, type EventObject } from 'xstate';
-import type { DurableState } from '../protocols/protocol-definition.js';
+import type { DurableState } from '../../machines/protocol-definition.js';
+import type {
+  CheckBounds,
+  NodeView,
+  PendingTimer,
+  ProtocolModel,
+  Rename,
+} from '../../machines/protocol-model.js';
 import { type LeaseState, leaseAfter, NO_LEASE } from '../runtime/lease-clock.js';
 import { type MachineAction, NodeHost } from '../runtime/node-host.js';
-import type { CheckBounds, NodeView, PendingTimer, ProtocolModel, Rename } from './model.js';
 
 /**
  * Every distinct state of every node, interned: a cluster state is then a handful of

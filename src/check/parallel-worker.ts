@@ -1,9 +1,9 @@
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { clusterIds } from '../../machines/protocol-model.js';
 import { InvariantChecks, initialFrontier, type PathStore, queueState } from './explorer.js';
 import { FingerprintSet, IntQueue, SharedFingerprintSet } from './fingerprints.js';
-import { clusterIds } from './model.js';
-import { protocolModel } from './models/index.js';
 import { CONTROL, END, STATS, type WorkerInput } from './parallel.js';
+import { protocolModel } from './protocol-models.js';
 import { Successors, type Visit } from './successors.js';
 import { StateFingerprints } from './symmetry.js';
 

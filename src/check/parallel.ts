@@ -6,6 +6,7 @@ import {
   receiveMessageOnPort,
   Worker,
 } from 'node:worker_threads';
+import type { CheckBounds, ProtocolModel } from '../../machines/protocol-model.js';
 import {
   DEADLOCK,
   DEADLOCK_MESSAGE,
@@ -19,8 +20,7 @@ import {
   type Violation,
 } from './explorer.js';
 import { collisionProbability, SharedFingerprintSet } from './fingerprints.js';
-import type { CheckBounds, ProtocolModel } from './model.js';
-import { protocolModel } from './models/index.js';
+import { protocolModel } from './protocol-models.js';
 import { Successors } from './successors.js';
 
 /**

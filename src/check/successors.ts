@@ -1,5 +1,11 @@
+import type {
+  CheckBounds,
+  ClusterView,
+  FaultKinds,
+  InFlightView,
+  ProtocolModel,
+} from '../../machines/protocol-model.js';
 import { hashText, SEED_HI } from './fingerprints.js';
-import type { CheckBounds, ClusterView, FaultKinds, InFlightView, ProtocolModel } from './model.js';
 import { ENVIRONMENT, NodeTable, type StepOutcome } from './node-table.js';
 import type { CheckStep } from './steps.js';
 

@@ -1,5 +1,5 @@
-import type { CheckBounds } from '../check/model.js';
-import { PROTOCOL_MODELS } from '../check/models/index.js';
+import type { CheckBounds } from '../../machines/protocol-model.js';
+import { PROTOCOL_MODELS } from '../check/protocol-models.js';
 import { type FlagKind, type Flags, readFlags, single, wholeNumber } from './flags.js';
 import { quote } from './quote.js';
 import { UsageError } from './usage-error.js';

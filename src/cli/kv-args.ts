@@ -1,6 +1,6 @@
+import { DEFAULT_KV_TTL_MS, kvTiming } from '../../machines/kv/definition.js';
 import { checkStoreUrl } from '../../transports/kv/store-url.js';
 import { durationMs } from '../kv/duration.js';
-import { DEFAULT_KV_TTL_MS, kvTiming } from '../protocols/kv.js';
 import { type Flags, MAX_TIMER_MS, memberId, refuseFlags, required, single } from './flags.js';
 import {
   BULLY_ONLY_FLAGS,

@@ -70,14 +70,17 @@ export const BULLY_ONLY_FLAGS: Record<string, FlagKind> = {
   'secret-file': 'value',
 };
 
-/** Flags only `--protocol les` takes; the names are the reference implementation's. */
-/** `ttl` is shared with Bully (multicast hops there, the key's lease here). */
+/** Flags `--protocol kv` takes; `ttl` is shared with Bully (multicast hops there, the key's lease here). */
 export const KV_ONLY_FLAGS: Record<string, FlagKind> = {
   store: 'value',
   key: 'value',
   ttl: 'value',
 };
 
+/** The KV flags no other protocol takes. */
+export const KV_EXCLUSIVE_FLAGS = ['store', 'key'];
+
+/** Flags only `--protocol les` takes; the names are the reference implementation's. */
 export const LES_ONLY_FLAGS: Record<string, FlagKind> = {
   'bind-interface': 'value',
   'bind-port': 'value',

@@ -1,4 +1,4 @@
-import { DEFAULT_RAFT_TIMING, raftTiming } from '../protocols/raft.js';
+import { DEFAULT_RAFT_TIMING, raftTiming } from '../../machines/raft/definition.js';
 import type { PeerConfig } from '../runtime/election.js';
 import {
   type Flags,
@@ -13,6 +13,8 @@ import {
 import {
   BULLY_ONLY_FLAGS,
   httpTokenFile,
+  KV_EXCLUSIVE_FLAGS,
+  LES_ONLY_FLAGS,
   type LogFormat,
   logFormat,
   peerList,
@@ -139,6 +141,8 @@ export function raftTimingFlags(flags: Flags): {
 }
 
 export function raftNodeConfig(flags: Flags): RaftNodeConfig {
+  refuseFlags(flags, KV_EXCLUSIVE_FLAGS, 'applies only to --protocol kv');
+  refuseFlags(flags, Object.keys(LES_ONLY_FLAGS), 'applies only to --protocol les');
   refuseFlags(
     flags,
     Object.keys(BULLY_ONLY_FLAGS).filter((f) => !SECRET_FLAGS.includes(f)),

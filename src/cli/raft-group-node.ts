@@ -6,6 +6,7 @@ import type { LogFormat, RaftNodeConfig } from './args.js';
 import { formatError, type LogSink, logElection } from './change-log.js';
 import { checkDataDir } from './data-dir.js';
 import { errorMessage } from './error-message.js';
+import type { GroupNode } from './node-protocol.js';
 import { raftFlagOptions } from './raft-options.js';
 import { streamTransport } from './stream-transport.js';
 import { UsageError } from './usage-error.js';
@@ -16,7 +17,7 @@ import { UsageError } from './usage-error.js';
  * first named (so `POST /resign` works whenever it leads any, and hands all of them over);
  * `elections` then lists every election, and `link` what the shared connections carried.
  */
-export class RaftGroupNode {
+export class RaftGroupNode implements GroupNode {
   constructor(readonly group: RaftGroup) {}
 
   start(): Promise<void> {

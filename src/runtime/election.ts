@@ -6,20 +6,20 @@ import {
   type AnyActorRef,
   createActor,
 } from 'xstate';
+import type { MemberSpec } from '../../machines/protocol-definition.js';
 import type { ProtocolEmitted, Role } from '../../machines/protocol-events.js';
-import type { Tags } from '../../machines/raft-messages.js';
+import type { ProtocolView } from '../../machines/protocol-view.js';
+import type { Tags } from '../../machines/raft/messages.js';
 import type { DropReason } from '../../transports/types.js';
 import { type ElectionMetrics, electionMetrics } from '../metrics/election-metrics.js';
 import { observeElectionMetrics } from '../metrics/open-telemetry.js';
 import { registerElectionMetrics } from '../metrics/prom-client-registry.js';
-import { type BullyElectionOptions, bullyProtocol } from '../protocols/bully.js';
-import { type EntropyElectionOptions, entropyProtocol } from '../protocols/entropy.js';
-import type { HostedElection, PeerConfig } from '../protocols/hosted-election.js';
-import { type KvElectionOptions, kvProtocol } from '../protocols/kv.js';
-import { type LesElectionOptions, lesProtocol } from '../protocols/les.js';
-import type { MemberSpec, ProtocolDefinition } from '../protocols/protocol-definition.js';
-import type { ProtocolView } from '../protocols/protocol-view.js';
-import { type RaftElectionOptions, raftProtocol } from '../protocols/raft.js';
+import { type BullyElectionOptions, bullyHosting } from '../protocols/bully.js';
+import { type EntropyElectionOptions, entropyHosting } from '../protocols/entropy.js';
+import type { HostedElection, HostedProtocol, PeerConfig } from '../protocols/hosted-election.js';
+import { type KvElectionOptions, kvHosting } from '../protocols/kv.js';
+import { type LesElectionOptions, lesHosting } from '../protocols/les.js';
+import { type RaftElectionOptions, raftHosting } from '../protocols/raft.js';
 import type { ElectionStatus, MemberStatus } from '../status/election-status.js';
 import { DurableStore } from './durable-store.js';
 import { EventHub } from './event-hub.js';
@@ -71,6 +71,12 @@ export interface ElectionEvents {
   error: Error;
 }
 
+/** Options of `Election.resign`. */
+export interface ResignOptions {
+  /** The member to hand leadership to (Raft's TimeoutNow); ignored where none can be asked. */
+  to?: string;
+}
+
 /** One member of an election, as `createElection` returns it. */
 export interface Election {
   /** Starts the node; resolves once its transport is ready, rejects if the transport fails. */
@@ -79,8 +85,11 @@ export interface Election {
    * Stops the node: a leader resigns first; the last role's leave callback runs before it resolves.
    */
   stop(): Promise<void>;
-  /** Gives up leadership; a Raft leader hands over to its most up-to-date follower at once. */
-  resign(): Promise<void>;
+  /**
+   * Gives up leadership; a Raft leader hands over at once to `options.to` when that member
+   * votes, else to its most up-to-date follower. Other protocols let the next candidate in.
+   */
+  resign(options?: ResignOptions): Promise<void>;
   /** This node's view of the election now; `isLeader` reads the lease clock. */
   status(): ElectionStatus;
   readonly isLeader: boolean;
@@ -113,11 +122,11 @@ export class LeadershipLostError extends Error {
 
 /** Every protocol `createElection` runs, by the name its options give. */
 const PROTOCOLS = {
-  raft: raftProtocol,
-  bully: bullyProtocol,
-  entropy: entropyProtocol,
-  kv: kvProtocol,
-  les: lesProtocol,
+  raft: raftHosting,
+  bully: bullyHosting,
+  entropy: entropyHosting,
+  kv: kvHosting,
+  les: lesHosting,
 } as const;
 
 /**
@@ -144,9 +153,9 @@ export function hostElection(options: ElectionOptions, host: ElectionHost): Elec
     throw new TypeError(`unknown protocol ${String(name)}`);
   }
   // biome-ignore lint/suspicious/noExplicitAny: the options' protocol picked this definition
-  const protocol = PROTOCOLS[name as keyof typeof PROTOCOLS] as ProtocolDefinition<any, any, any>;
+  const protocol = PROTOCOLS[name as keyof typeof PROTOCOLS] as HostedProtocol<any, any, any>;
   protocol.check(options);
-  return new NodeElection(options, protocol, protocol.hosted!(options), host.clock);
+  return new NodeElection(options, protocol, protocol.hosted(options), host.clock);
 }
 
 type Phase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -187,7 +196,7 @@ class NodeElection implements Election {
   constructor(
     private readonly options: ElectionOptions,
     // biome-ignore lint/suspicious/noExplicitAny: each protocol brings its own options and machine
-    private readonly protocol: ProtocolDefinition<any, any, any>,
+    private readonly protocol: HostedProtocol<any, any, any>,
     private readonly hosted: HostedElection,
     private readonly clock: ElectionClock | undefined,
   ) {
@@ -329,6 +338,7 @@ class NodeElection implements Election {
           seed: options.seed ?? randomInt(2 ** 31),
           persisted: this.store?.load(),
           options,
+          now: Date.now(),
         }),
         transport: {
           id: options.id,
@@ -401,11 +411,13 @@ class NodeElection implements Election {
     await this.callbacks.idle();
   }
 
-  async resign(): Promise<void> {
+  async resign(options: ResignOptions = {}): Promise<void> {
     if (this.phase !== 'running' || this.view().role !== 'leader') return;
     this.resigning = true;
     try {
-      this.node?.send({ type: 'resign' });
+      this.node?.send(
+        options.to === undefined ? { type: 'resign' } : { type: 'resign', to: options.to },
+      );
     } finally {
       this.resigning = false;
     }

@@ -9,7 +9,7 @@ export interface NodeInput {
 export type NodeEvent =
   | { type: 'receive'; from: string; msg: unknown }
   | { type: 'send'; to: string; msg: unknown }
-  | { type: 'resign' }
+  | { type: 'resign'; to?: string }
   | { type: 'transport.ready' }
   | { type: 'transport.error'; error: Error }
   | { type: 'transport.dropped'; reason: DropReason; from?: string };

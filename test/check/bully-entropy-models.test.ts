@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assign } from 'xstate';
-import { bullyMachine } from '../../machines/bully.js';
-import { type EntropyMessage, entropyMachine } from '../../machines/entropy.js';
+import { bullyMachine } from '../../machines/bully/machine.js';
+import { type EntropyMessage, entropyMachine } from '../../machines/entropy/machine.js';
 import {
   bullyModel,
   counterexampleJson,

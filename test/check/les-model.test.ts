@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
-import { type LesContext, lesMachine } from '../../machines/les.js';
+import { type LesContext, lesMachine } from '../../machines/les/machine.js';
 import { lesModel, modelCheck, replay } from '../../src/check/index.js';
 
 /**

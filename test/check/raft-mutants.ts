@@ -1,4 +1,4 @@
-import { raftMachine } from '../../machines/raft.js';
+import { raftMachine } from '../../machines/raft/machine.js';
 
 /** Raft with a broken vote rule: it grants any vote of its term, whoever it voted for already. */
 export const votesTwice = raftMachine.provide({

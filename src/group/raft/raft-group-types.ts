@@ -1,6 +1,6 @@
 import type { Role } from '../../../machines/index.js';
+import type { RaftOptions } from '../../../machines/raft/definition.js';
 import type { TransportLogic } from '../../../transports/types.js';
-import type { RaftOptions } from '../../protocols/raft.js';
 import type { ChangeEvent, DeposeReason, Election, PeerConfig } from '../../runtime/election.js';
 import type { StateCallbacks } from '../../runtime/state-callbacks.js';
 import type { GroupDropReason } from './batch.js';

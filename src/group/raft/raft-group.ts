@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { decodeRaftMessage } from '../../../machines/index.js';
+import { raftTiming } from '../../../machines/raft/definition.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../../../transports/types.js';
-import { raftTiming } from '../../protocols/raft.js';
 import { type Election, type ElectionEvents, hostElection } from '../../runtime/election.js';
 import { EventHub } from '../../runtime/event-hub.js';
 import { checkElectionNames } from './election-names.js';

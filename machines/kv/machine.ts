@@ -1,8 +1,8 @@
 import { and, assign, cancel, enqueueActions, setup } from 'xstate';
-import type { KvHolderInfo, KvReply, KvRequest } from './kv-messages.js';
-import { STORE } from './kv-messages.js';
-import type { ProtocolEmitted, ReceiveEvent, Role } from './protocol-events.js';
-import { nextRandom } from './seeded-random.js';
+import type { ProtocolEmitted, ReceiveEvent, Role } from '../protocol-events.js';
+import { nextRandom } from '../seeded-random.js';
+import type { KvHolderInfo, KvReply, KvRequest } from './messages.js';
+import { STORE } from './messages.js';
 
 /**
  * Election on a key-value store (docker/leadership's Candidate and Follower). The store

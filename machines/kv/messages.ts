@@ -9,7 +9,7 @@
  * it, or release it.
  */
 
-import { isWireCounter } from './wire-bounds.js';
+import { isWireCounter } from '../wire-bounds.js';
 
 /** The peer id of the store, the KV-lease machine's only peer. */
 export const STORE = 'store';

@@ -1,6 +1,6 @@
 import type { AnyStateMachine, EventObject } from 'xstate';
-import type { Role } from '../../machines/protocol-events.js';
-import type { DurableState } from '../protocols/protocol-definition.js';
+import type { DurableState } from './protocol-definition.js';
+import type { Role } from './protocol-events.js';
 
 /**
  * A protocol as the model checker sees it: its machine, how to start a node, what of a
@@ -171,4 +171,14 @@ export interface PendingTimer {
   event: EventObject;
   /** Timed mode: ticks until its deadline (may be negative by up to the drift). */
   remaining: number;
+}
+
+/** A message's short form for step lists and diagrams: its type and scalar fields. */
+export function describeMessage(msg: unknown): string {
+  if (typeof msg !== 'object' || msg === null) return JSON.stringify(msg);
+  const m = msg as Record<string, unknown>;
+  const fields = Object.entries(m)
+    .filter(([k, v]) => k !== 'type' && v !== undefined)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  return [String(m.type ?? '?'), ...fields].join(' ');
 }

@@ -1,6 +1,6 @@
 import { enqueueActions, setup } from 'xstate';
-import type { KvHolderInfo, KvReply, KvRequest } from '../../../machines/kv-messages.js';
-import type { ProtocolEmitted, ReceiveEvent } from '../../../machines/protocol-events.js';
+import type { ProtocolEmitted, ReceiveEvent } from '../protocol-events.js';
+import type { KvHolderInfo, KvReply, KvRequest } from './messages.js';
 
 /**
  * A key-value store with one key and TTL leases, as a statechart, so the checker can run it

@@ -3,7 +3,7 @@
  * rides along when the sender has any, so members learn each other's tags without a
  * separate exchange.
  */
-import { isWireCounter, MAX_WIRE_COUNTER } from './wire-bounds.js';
+import { isWireCounter, MAX_WIRE_COUNTER } from '../wire-bounds.js';
 
 /** The highest term a node accepts or reaches; see MAX_WIRE_COUNTER. */
 export const MAX_TERM = MAX_WIRE_COUNTER;

@@ -1,11 +1,13 @@
 import type { AnyStateMachine } from 'xstate';
-import {
-  type EntropyContext,
-  type EntropyMessage,
-  entropyMachine,
-} from '../../../machines/entropy.js';
-import { electLeaders } from '../../entropy/elect-leaders.js';
-import type { CheckBounds, ClusterView, Invariant, ProtocolModel, Rename } from '../model.js';
+import type {
+  CheckBounds,
+  ClusterView,
+  Invariant,
+  ProtocolModel,
+  Rename,
+} from '../protocol-model.js';
+import { electLeaders } from './elect-leaders.js';
+import { type EntropyContext, type EntropyMessage, entropyMachine } from './machine.js';
 
 /**
  * Entropy election under the checker. Nodes never talk: the environment sends every node

@@ -1,7 +1,6 @@
 import type { AnyActorLogic, SnapshotFrom } from 'xstate';
-import type { Tags } from '../../machines/raft-messages.js';
-import type { HostedElection } from './hosted-election.js';
 import type { ProtocolView } from './protocol-view.js';
+import type { Tags } from './raft/messages.js';
 
 /** A member as every protocol sees it. */
 export interface MemberSpec {
@@ -19,14 +18,11 @@ export interface DurableState {
 }
 
 /**
- * Everything the runtime and the simulator need to run one protocol: its machine, its
- * message validator, how to build its input, and how to read its snapshot.
+ * Everything the runtime, the simulator and the model checker need to run one protocol:
+ * its machine, its message validator, its options' checks, how to build its input, and how
+ * to read its snapshot. How the runtime hosts it (transport, disk) is added in `src/`.
  */
-export interface ProtocolDefinition<
-  TOptions,
-  TLogic extends AnyActorLogic = AnyActorLogic,
-  TElectionOptions = never,
-> {
+export interface ProtocolDefinition<TOptions, TLogic extends AnyActorLogic = AnyActorLogic> {
   name: string;
   logic: TLogic;
   decode: (raw: unknown) => unknown | undefined;
@@ -55,11 +51,11 @@ export interface ProtocolDefinition<
     seed: number;
     persisted: DurableState | undefined;
     options: TOptions;
+    /**
+     * The host's wall clock in ms (the real one, the simulator's or the checker's), for a
+     * protocol that stamps its start (LES seniority): the definition never reads a clock.
+     */
+    now: number;
   }): unknown;
   view(snapshot: SnapshotFrom<TLogic>): ProtocolView;
-  /**
-   * How `createElection` hosts it: members, edge actor, durable state and the rest, from the
-   * election's options (checked already). The simulator and the checker bring their own.
-   */
-  hosted?(options: TElectionOptions): HostedElection;
 }

@@ -1,14 +1,14 @@
 import type { AnyStateMachine } from 'xstate';
+import type { ClusterView, Invariant, NodeView, ProtocolModel, Rename } from '../protocol-model.js';
+import { DEFAULT_BULLY_TIMING } from './definition.js';
 import {
   type BullyContext,
   type BullyTiming,
   bullyMachine,
   bullyRole,
   comparePriority,
-} from '../../../machines/bully.js';
-import type { BullyMessage } from '../../../machines/bully-messages.js';
-import { DEFAULT_BULLY_TIMING } from '../../protocols/bully.js';
-import type { ClusterView, Invariant, NodeView, ProtocolModel, Rename } from '../model.js';
+} from './machine.js';
+import type { BullyMessage } from './messages.js';
 
 /**
  * Bully under the checker. Node i has pid i + 1 (its position, as in the simulator), so

@@ -1,13 +1,8 @@
 import type { AnyActorScope, AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
-import {
-  type KvLeaseContext,
-  type KvTiming,
-  kvLeaseMachine,
-  kvLeaseRole,
-} from '../../../machines/kv-lease.js';
-import { STORE } from '../../../machines/kv-messages.js';
-import type { ClusterView, Invariant, ProtocolModel, Rename } from '../model.js';
-import { type KvStoreContext, kvStoreMachine } from './kv-store.js';
+import type { ClusterView, Invariant, ProtocolModel, Rename } from '../protocol-model.js';
+import { type KvLeaseContext, type KvTiming, kvLeaseMachine, kvLeaseRole } from './machine.js';
+import { STORE } from './messages.js';
+import { type KvStoreContext, kvStoreMachine } from './model-store.js';
 
 /**
  * KV-lease election under the checker: N candidates and the store they contend at, which

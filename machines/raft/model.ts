@@ -1,14 +1,14 @@
 import type { AnyStateMachine } from 'xstate';
 import {
-  type RaftContext,
-  type RaftTiming,
-  raftMachine,
-  raftRole,
-} from '../../../machines/raft.js';
-import type { RaftMessage } from '../../../machines/raft-messages.js';
-import { raftTiming } from '../../protocols/raft.js';
-import type { ClusterView, Invariant, ProtocolModel, Rename } from '../model.js';
-import { describeMessage } from '../steps.js';
+  type ClusterView,
+  describeMessage,
+  type Invariant,
+  type ProtocolModel,
+  type Rename,
+} from '../protocol-model.js';
+import { raftTiming } from './definition.js';
+import { type RaftContext, type RaftTiming, raftMachine, raftRole } from './machine.js';
+import type { RaftMessage } from './messages.js';
 
 /**
  * Raft's election under the checker.

@@ -1,6 +1,6 @@
 import { and, assign, emit, enqueueActions, not, or, setup } from 'xstate';
-import type { BullyKind, BullyMessage } from './bully-messages.js';
-import type { ProtocolEmitted, ReceiveEvent, Role } from './protocol-events.js';
+import type { ProtocolEmitted, ReceiveEvent, Role } from '../protocol-events.js';
+import type { BullyKind, BullyMessage } from './messages.js';
 
 /**
  * The Bully algorithm: the live node with the highest priority leads. Priority is the pid

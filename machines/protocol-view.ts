@@ -1,6 +1,5 @@
-import type { Role } from '../../machines/protocol-events.js';
-import { type RaftContext, raftRole } from '../../machines/raft.js';
-import type { Tags } from '../../machines/raft-messages.js';
+import type { Role } from './protocol-events.js';
+import type { Tags } from './raft/messages.js';
 
 /** What the runtime, the simulator and the diag endpoint read from a protocol's snapshot. */
 export interface ProtocolView {
@@ -20,14 +19,4 @@ export interface ProtocolView {
   elections?: number;
   /** Tags members announced about themselves, by id (Raft). */
   peerTags?: Record<string, Tags>;
-}
-
-export function viewRaft(snapshot: { value: unknown; context: RaftContext }): ProtocolView {
-  return {
-    role: raftRole(snapshot.value),
-    leader: snapshot.context.leader,
-    term: snapshot.context.term,
-    elections: snapshot.context.elections,
-    peerTags: snapshot.context.peerTags,
-  };
 }

@@ -1,7 +1,7 @@
 import type { AnyStateMachine } from 'xstate';
-import { type LesContext, type LesTiming, lesMachine, lesRole } from '../../../machines/les.js';
-import type { LesMessage } from '../../../machines/les-messages.js';
-import type { ClusterView, Invariant, ProtocolModel, Rename } from '../model.js';
+import type { ClusterView, Invariant, ProtocolModel, Rename } from '../protocol-model.js';
+import { type LesContext, type LesTiming, lesMachine, lesRole } from './machine.js';
+import type { LesMessage } from './messages.js';
 
 /**
  * Leader Election by Seniority under the checker. Nodes are `nK:700K` (LES ids are

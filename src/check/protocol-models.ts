@@ -1,9 +1,9 @@
-import type { ProtocolModel } from '../model.js';
-import { bullyModel } from './bully.js';
-import { entropyModel } from './entropy.js';
-import { kvModel } from './kv.js';
-import { lesModel } from './les.js';
-import { raftModel } from './raft.js';
+import { bullyModel } from '../../machines/bully/model.js';
+import { entropyModel } from '../../machines/entropy/model.js';
+import { kvModel } from '../../machines/kv/model.js';
+import { lesModel } from '../../machines/les/model.js';
+import type { ProtocolModel } from '../../machines/protocol-model.js';
+import { raftModel } from '../../machines/raft/model.js';
 
 /** The shipped protocols' models, by the name `electorate check` takes. */
 export const PROTOCOL_MODELS: Record<string, () => ProtocolModel> = {

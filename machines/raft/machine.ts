@@ -1,7 +1,7 @@
 import { and, assign, cancel, emit, enqueueActions, not, raise, setup } from 'xstate';
-import type { ProtocolEmitted, ReceiveEvent, Role } from './protocol-events.js';
-import { MAX_TERM, type RaftMessage, type Tags } from './raft-messages.js';
-import { drawBetween } from './seeded-random.js';
+import type { ProtocolEmitted, ReceiveEvent, Role } from '../protocol-events.js';
+import { drawBetween } from '../seeded-random.js';
+import { MAX_TERM, type RaftMessage, type Tags } from './messages.js';
 
 /**
  * Raft's leader election without the log: terms, one durable vote per term, randomized
@@ -58,7 +58,8 @@ export type RaftMessageEvent = {
 export type RaftEvent =
   | ReceiveEvent<RaftMessage>
   | RaftMessageEvent
-  | { type: 'resign' }
+  /** Step down, handing over to `to` if it is a voter, else to the likeliest reachable voter. */
+  | { type: 'resign'; to?: string }
   | { type: 'contact.lapse' }
   | { type: 'election.timeout' }
   | { type: 'heartbeat.due' }
@@ -656,14 +657,15 @@ export const raftMachine = setup({
     cancelHeartbeatTimer: cancel('heartbeat'),
     beatNow: raise({ type: 'heartbeat.due' }),
     /**
-     * Hand leadership to the voter with the latest counted ack (the one that most recently
-     * helped a round to its quorum, so the most likely to be reachable) by telling it to
-     * stand at once, then stop leading.
+     * Hand leadership to the voter asked for (etcd's transferee), or else to the voter with
+     * the latest counted ack (the one that most recently helped a round to its quorum, so
+     * the most likely to be reachable), by telling it to stand at once, then stop leading.
      */
-    transferLeadership: enqueueActions(({ context, enqueue }) => {
-      let target: string | undefined;
+    transferLeadership: enqueueActions(({ context, event, enqueue }) => {
+      const asked = (event as { to?: string }).to;
+      let target = asked !== undefined && context.config.voters.includes(asked) ? asked : undefined;
       let best = 0;
-      for (const id of context.config.voters) {
+      for (const id of target === undefined ? context.config.voters : []) {
         const acked = context.lead.acked[context.config.index[id]!] ?? 0;
         if (acked > best || (acked === best && acked > 0 && target !== undefined && id < target)) {
           best = acked;

@@ -1,6 +1,6 @@
 import { assign, enqueueActions, setup } from 'xstate';
-import type { ProtocolEmitted, ReceiveEvent } from './protocol-events.js';
-import { isWireCounter } from './wire-bounds.js';
+import type { ProtocolEmitted, ReceiveEvent } from '../protocol-events.js';
+import { isWireCounter } from '../wire-bounds.js';
 
 /**
  * Election from shared entropy, in rounds. No node talks to another: each hears the same

@@ -1,6 +1,6 @@
 import { and, assign, cancel, emit, enqueueActions, not, raise, setup } from 'xstate';
-import { allowsMember, isLesAddress, type LesMessage, type LesState } from './les-messages.js';
-import type { ProtocolEmitted, ReceiveEvent, Role } from './protocol-events.js';
+import type { ProtocolEmitted, ReceiveEvent, Role } from '../protocol-events.js';
+import { allowsMember, isLesAddress, type LesMessage, type LesState } from './messages.js';
 
 /**
  * Leader Election by Seniority: the live member that started first leads.
