@@ -51,6 +51,7 @@ export const RAFT_ONLY_FLAGS: Record<string, FlagKind> = {
   tag: 'repeatable',
   elections: 'repeatable',
   shards: 'value',
+  spread: 'switch',
 };
 
 export const BULLY_ONLY_FLAGS: Record<string, FlagKind> = {

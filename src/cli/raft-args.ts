@@ -51,6 +51,8 @@ export interface RaftNodeConfig {
   log: LogFormat;
   /** Run these elections as one group over one connection per peer (--elections, --shards). */
   elections?: string[];
+  /** Spread the group's leaders over the members alive (--spread). */
+  spread?: boolean;
 }
 
 const PLANNED_TRANSPORTS = new Set(['http']);
@@ -161,6 +163,9 @@ export function raftNodeConfig(flags: Flags): RaftNodeConfig {
   const noVote = flags.has('no-vote');
   const log = logFormat(flags);
   const elections = groupElections(flags);
+  if (elections === undefined && flags.has('spread')) {
+    throw new UsageError('--spread applies only with --elections or --shards');
+  }
   return {
     protocol: 'raft',
     id,
@@ -178,6 +183,6 @@ export function raftNodeConfig(flags: Flags): RaftNodeConfig {
     tls: tlsFiles(flags),
     auth: secretSource(flags),
     log,
-    ...(elections === undefined ? {} : { elections }),
+    ...(elections === undefined ? {} : { elections, spread: flags.has('spread') }),
   };
 }

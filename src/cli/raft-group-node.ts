@@ -92,6 +92,7 @@ export function raftGroupNode(config: RaftNodeConfig, elections: string[]): Raft
         ...raftFlagOptions(config),
         transport,
         elections,
+        ...(config.spread === true ? { spread: true } : {}),
       }),
     );
   } catch (err) {

@@ -70,6 +70,9 @@ electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
                                 peer, heartbeats coalesced; change lines read
                                 ID/NAME, /diag adds an elections list
   --shards N                    the same for N elections, shard-0 to shard-N-1
+  --spread                      with --elections or --shards: no member leads
+                                more than its share; the excess is handed
+                                over to the member each election prefers
 
   bully (the live member with the highest pid leads; change lines also give
   leaderAddress= and leaderPid=):

@@ -92,6 +92,7 @@ describe('electorate node --shards', () => {
     [['--shards', '3', '--elections', 'a'], '--elections and --shards cannot both be given'],
     [['--elections', 'a,a'], '--elections: election a is named twice'],
     [['--elections', '../up'], '--elections: election name "../up" must be'],
+    [['--spread'], '--spread applies only with --elections or --shards'],
   ])('refuses %j with one line and exit code 2', async (extra, message) => {
     const proc = await runCli([...raftMemberArgs(['n1', 'n2'], 0, [1, 2]), ...extra]);
     expect(proc.code).toBe(2);

@@ -32,6 +32,8 @@ export interface GroupLinkOptions {
   maxFrameBytes: number;
   /** Something failed outside any one machine: a transport, or delivery to an election. */
   failed: (election: string | undefined, error: Error) => void;
+  /** The clock a peer's last frame is timed on (default: the monotonic clock). */
+  now?: () => number;
 }
 
 // The envelope around a batch (version, sender id, keys) and a shared secret's seal.
@@ -71,6 +73,8 @@ export class GroupLink {
   private readonly traffic = new Map<string, PeerTraffic>();
   private readonly outbox: Outbox;
   private readonly dropped: Partial<Record<GroupDropReason, number>> = {};
+  private readonly lastHeard = new Map<string, number>();
+  private readonly now: () => number;
   private actor: Actor<ReturnType<typeof linkMachine>> | undefined;
   private transportRef: AnyActorRef | undefined;
   private flushing: NodeJS.Immediate | undefined;
@@ -78,6 +82,7 @@ export class GroupLink {
 
   constructor(private readonly options: GroupLinkOptions) {
     this.known = new Set(options.names);
+    this.now = options.now ?? (() => performance.now());
     this.peerIds = options.peers.map((p) => p.id);
     for (const id of this.peerIds) {
       this.traffic.set(id, {
@@ -148,6 +153,12 @@ export class GroupLink {
     return [...this.traffic.values()].map((t) => ({ ...t }));
   }
 
+  /** The peers a frame came from within the last `ms`: the members alive as far as this one knows. */
+  heardWithin(ms: number): string[] {
+    const now = this.now();
+    return [...this.lastHeard].filter(([, at]) => now - at <= ms).map(([id]) => id);
+  }
+
   /** Inbound frames and entries thrown away so far, by reason. */
   drops(): Partial<Record<GroupDropReason, number>> {
     return { ...this.dropped };
@@ -178,6 +189,7 @@ export class GroupLink {
     const traffic = this.traffic.get(from);
     if (traffic === undefined) return;
     traffic.framesReceived++;
+    this.lastHeard.set(from, this.now());
     const read = readBatch(raw, (name) => this.known.has(name));
     for (const [reason, n] of Object.entries(read.dropped) as [GroupDropReason, number][]) {
       this.count(reason, n);

@@ -32,6 +32,12 @@ export interface RaftGroupOptions extends RaftOptions {
   seed?: number;
   /** The transport's largest frame, if it was set below the default of 1 MiB. */
   maxFrameBytes?: number;
+  /**
+   * Spread leadership over the members alive: none leads more than ceil(elections / alive),
+   * a leader over that hands elections over at once by TimeoutNow, each to the member it
+   * prefers by rendezvous hashing (default false: whoever wins keeps it).
+   */
+  spread?: boolean;
 }
 
 /** One election of a group, as `status().elections` lists it. */

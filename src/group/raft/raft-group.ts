@@ -4,6 +4,7 @@ import { raftTiming } from '../../../machines/raft/definition.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../../../transports/types.js';
 import { type Election, type ElectionEvents, hostElection } from '../../runtime/election.js';
 import { EventHub } from '../../runtime/event-hub.js';
+import { spreadMoves } from '../spread-moves.js';
 import { checkElectionNames } from './election-names.js';
 import { GroupLink } from './group-link.js';
 import type {
@@ -38,6 +39,8 @@ class NodeRaftGroup implements RaftGroup {
   private readonly link: GroupLink;
   private phase: Phase = 'idle';
   private linkErrors = 0;
+  private spreading: unknown;
+  private readonly aliveWithinMs: number;
 
   constructor(private readonly options: RaftGroupOptions) {
     this.names = checkElectionNames(options.elections);
@@ -47,7 +50,9 @@ class NodeRaftGroup implements RaftGroup {
     if (!Array.isArray(options.peers) || options.peers.length === 0) {
       throw new TypeError('peers must list the cluster members');
     }
-    const { heartbeatMs } = raftTiming(options);
+    const { heartbeatMs, electionTimeoutMaxMs } = raftTiming(options);
+    // A peer silent for a whole election timeout would already be stood against.
+    this.aliveWithinMs = electionTimeoutMaxMs;
     this.clock = new TickClock(heartbeatMs, PROCESS_CLOCK, (err) =>
       this.linkFailed(undefined, err),
     );
@@ -127,12 +132,38 @@ class NodeRaftGroup implements RaftGroup {
       throw err;
     }
     await Promise.all([...this.elections.values()].map((e) => e.start()));
+    if (this.options.spread === true) this.spreadEvery(2 * this.aliveWithinMs);
+  }
+
+  /**
+   * Looks every `ms` at who leads what and hands over what this member leads beyond its
+   * share. Every member plans from the same rule, so each moves only its own excess, and a
+   * hand-over lands on a member below its share; the next look sees the result.
+   */
+  private spreadEvery(ms: number): void {
+    this.spreading = this.clock.setTimeout(() => {
+      if (this.phase !== 'running') return;
+      this.spread();
+      this.spreadEvery(ms);
+    }, ms);
+  }
+
+  private spread(): void {
+    const self = this.options.id;
+    const leaders = new Map<string, string | null>();
+    for (const [name, election] of this.elections) leaders.set(name, election.status().leader);
+    const alive = [self, ...this.link.heardWithin(this.aliveWithinMs)];
+    for (const move of spreadMoves(leaders, alive)) {
+      const election = this.elections.get(move.shard)!;
+      if (move.from === self && election.isLeader) void election.resign({ to: move.to });
+    }
   }
 
   async stop(): Promise<void> {
     if (this.phase === 'stopped') return;
     const wasRunning = this.phase === 'running';
     this.phase = 'stopped';
+    if (this.spreading !== undefined) this.clock.clearTimeout(this.spreading);
     await Promise.all([...this.elections.values()].map((e) => e.stop()));
     // After the elections, so that their handovers leave in the last frames.
     if (wasRunning) this.link.stop();
