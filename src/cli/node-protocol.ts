@@ -1,3 +1,4 @@
+import type { ShardCell } from '../dashboard/dashboard-source.js';
 import type { Election } from '../runtime/election.js';
 import type { BuildHooks } from './build-hooks.js';
 import type { LogSink } from './change-log.js';
@@ -27,5 +28,7 @@ export interface NodeProtocol<TConfig> {
  */
 export interface GroupNode extends Pick<Election, 'start' | 'stop' | 'resign' | 'status' | 'on'> {
   diagExtras(): Record<string, unknown>;
+  /** Every election and its leader as this member sees it, for the dashboard's grid. */
+  shards(): ShardCell[];
   log(format: LogFormat, sink: LogSink): void;
 }

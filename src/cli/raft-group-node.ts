@@ -1,4 +1,5 @@
 import type { DropReason } from '../../transports/types.js';
+import type { ShardCell } from '../dashboard/dashboard-source.js';
 import { createRaftGroup } from '../group/raft/raft-group.js';
 import type { RaftGroup } from '../group/raft/raft-group-types.js';
 import type { ElectionEvents, ElectionStatus } from '../runtime/election.js';
@@ -54,6 +55,10 @@ export class RaftGroupNode implements GroupNode {
   diagExtras(): Record<string, unknown> {
     const { elections, ticks, peers } = this.group.status();
     return { elections, link: { ticks, peers } };
+  }
+
+  shards(): ShardCell[] {
+    return this.group.status().elections.map(({ name, leader }) => ({ name, leader }));
   }
 
   /** Every election's events, as the dashboard reads a single election's. */

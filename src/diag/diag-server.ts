@@ -9,6 +9,7 @@ import {
   dashboardSocket,
   originMatches,
 } from '../dashboard/dashboard-socket.js';
+import type { ShardCell } from '../dashboard/dashboard-source.js';
 import { NodeSource } from '../dashboard/node-source.js';
 import { boundedHttpServer } from '../http/http-bounds.js';
 import { countRefusal, type HttpRefusal, type HttpRefusals } from '../http/http-refusal.js';
@@ -74,6 +75,8 @@ type DiagElection = Pick<Election, 'status' | 'resign'> &
   Partial<Pick<Election, 'actor' | 'on' | 'metrics'>> & {
     /** Fields a group of elections adds to `/diag` (every election, the shared link). */
     diagExtras?(): Record<string, unknown>;
+    /** A group's elections and their leaders, for the dashboard's grid. */
+    shards?(): ShardCell[];
   };
 
 interface Reply {
