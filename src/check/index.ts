@@ -51,7 +51,10 @@ export interface ModelCheckOptions extends Partial<CheckBounds> {
   progressEvery?: number;
   /** Set false to turn symmetry reduction off. */
   symmetry?: boolean;
-  /** Set false to turn the dead-letter reduction off (see `ExploreOptions.reduce`). */
+  /**
+   * Set false for the exact search: no reduction beyond untimed symmetry (see
+   * `ExploreOptions.reduce`).
+   */
   reduce?: boolean;
   /**
    * Threads to search on (default 1, deterministic). More than one needs a shipped

@@ -105,7 +105,7 @@ function runExplore(
   sink.out(
     `${model.name}: ${b.nodes} nodes, max term ${b.maxTerm}, max faults ${b.maxFaults}, ` +
       `max in flight ${b.maxInFlight}, ${b.timed ? `timed (drift ${b.drift})` : 'untimed'}` +
-      `${result.symmetry ? ', symmetry reduced' : ''}${result.reduced ? ', dead letters dropped' : ''}` +
+      `, ${result.reductions.length === 0 ? 'no reductions' : `reduced by ${result.reductions.join(', ')}`}` +
       `${result.workers > 1 ? `, ${result.workers} threads` : ''}`,
   );
   sink.out(
