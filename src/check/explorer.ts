@@ -287,7 +287,7 @@ export function initialFrontier(init: { nodes: number[]; msgs: number[] }): IntQ
 
 /** Queues one state: its number, faults spent, message count, its nodes, then its messages. */
 export function queueState(
-  queue: IntQueue,
+  queue: Pick<IntQueue, 'push'>,
   index: number,
   spent: number,
   nodes: readonly number[],

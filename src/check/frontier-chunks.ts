@@ -1,3 +1,5 @@
+import { queueState } from './explorer.js';
+
 /**
  * A level of the parallel search as chunks of shared memory that any thread can claim.
  * Each thread writes the states it finds into chunks of its own; at the level's end every
@@ -5,8 +7,8 @@
  * (an atomic counter), so a thread that runs slower, or met harder states, simply takes
  * fewer: the work balances itself. A state never straddles two chunks.
  *
- * A state is laid out as in the one-thread queue: its number, faults spent, message count,
- * its nodes, then its messages, in the numbering of the thread that wrote it.
+ * A state is laid out as in the one-thread queue (`queueState`), in the numbering of the
+ * thread that wrote it.
  */
 
 /** Int32s in a chunk (128 KiB, some 3,000 states): small enough that a level ends evenly. */
@@ -28,6 +30,12 @@ export class ChunkWriter {
   private chunk: Chunk | undefined;
   /** States written since the last `take`. */
   states = 0;
+  /** Appends to the current chunk, which has room (checked before each state). */
+  private readonly sink = {
+    push: (x: number) => {
+      this.current[this.chunk!.used++] = x;
+    },
+  };
 
   constructor(private readonly thread: number) {}
 
@@ -48,14 +56,7 @@ export class ChunkWriter {
       this.chunk = chunk;
       this.chunks.push(chunk);
     }
-    const out = this.current;
-    let at = chunk.used;
-    out[at++] = index;
-    out[at++] = spent;
-    out[at++] = count;
-    for (let i = 0; i < nodes.length; i++) out[at++] = nodes[i]!;
-    for (let i = 0; i < count; i++) out[at++] = msgs[i]!;
-    chunk.used = at;
+    queueState(this.sink, index, spent, nodes, msgs, count);
     chunk.states++;
     this.states++;
   }

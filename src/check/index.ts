@@ -38,7 +38,7 @@ export {
   explore,
   type Progress,
 } from './explorer.js';
-export { exploreParallel, MAX_THREADS } from './parallel.js';
+export { defaultWorkers, exploreParallel, MAX_THREADS } from './parallel.js';
 export { PROTOCOL_MODELS, protocolModel } from './protocol-models.js';
 export { type ReplayResult, replay } from './replay.js';
 export { type CheckStep, describeStep } from './steps.js';

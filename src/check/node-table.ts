@@ -374,7 +374,9 @@ export class NodeTable {
     timers.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const rules = this.model.ghost;
     let ghost =
-      rules === undefined ? undefined : rules.update(ghostBefore as never, snapshot as never, received);
+      rules === undefined
+        ? undefined
+        : rules.update(ghostBefore as never, snapshot as never, received);
     if (this.forgets) ghost = rules!.forget!(ghost as never, snapshot as never);
     const lease = leased ? host.lease.state() : NO_LEASE;
     const next = this.intern({

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
   MessageChannel,
@@ -113,6 +114,14 @@ export const MAX_THREADS = 64;
 function workerScript(): URL | undefined {
   const url = new URL('./parallel-worker.js', import.meta.url);
   return existsSync(fileURLToPath(url)) ? url : undefined;
+}
+
+/**
+ * The threads `electorate check` explores on unless told: every core (at most
+ * `MAX_THREADS`), or one when the worker script is not built (running from source).
+ */
+export function defaultWorkers(): number {
+  return workerScript() === undefined ? 1 : Math.min(availableParallelism(), MAX_THREADS);
 }
 
 /**

@@ -8,7 +8,6 @@ import {
 } from '../../src/check/index.js';
 import { longLeaseModel, TIMED, votesTwice } from './raft-mutants.js';
 
-
 describe('model checking raft', () => {
   it('holds every invariant over the whole space within its default bounds', () => {
     const result = modelCheck('raft');
