@@ -122,6 +122,13 @@ export interface ProtocolModel {
     update(ghost: never, snapshot: never, received: unknown | undefined): unknown;
     /** The ghost with every node id passed through `rename` (for symmetry reduction). */
     rename?(ghost: never, rename: Rename): unknown;
+    /**
+     * The ghost without the history no invariant can read again from this node state on (a
+     * vote of a term the node has left, say), after each step of the node. Only the reduced
+     * search calls it: states that differ in such history alone then count once. It must
+     * leave every verdict on every state reachable from here as it was.
+     */
+    forget?(ghost: never, snapshot: never): unknown;
   };
   /**
    * True when delivering `msg` to this receiver, now or at any later point, would change

@@ -49,6 +49,8 @@ interface RaftGhost {
   led: number[];
   /** The first vote this node cast in each term it voted in: [term, candidate]. */
   votes: [number, string][];
+  /** The highest term the node has been in (a term that went down shows against it). */
+  top: number;
 }
 
 function abstractRaft(s: RaftSnapshot, rename: Rename, timed: boolean): unknown {
@@ -73,10 +75,10 @@ function abstractRaft(s: RaftSnapshot, rename: Rename, timed: boolean): unknown 
 }
 
 const ghost = {
-  initial: { led: [], votes: [] } as RaftGhost,
+  initial: { led: [], votes: [], top: 0 } as RaftGhost,
   update(g: RaftGhost, s: RaftSnapshot): RaftGhost {
     const c = s.context;
-    let next = g;
+    let next = c.term > g.top ? { ...g, top: c.term } : g;
     if (raftRole(s.value) === 'leader' && !g.led.includes(c.term)) {
       next = { ...next, led: [...g.led, c.term].sort((a, b) => a - b) };
     }
@@ -89,7 +91,16 @@ const ghost = {
     return next;
   },
   rename(g: RaftGhost, rename: Rename): unknown {
-    return [g.led, g.votes.map(([t, v]) => [t, rename(v)])];
+    return [g.led, g.votes.map(([t, v]) => [t, rename(v)]), g.top];
+  },
+  // The vote invariant reads the first vote of the node's current term alone, and terms
+  // never go down (one that does breaks that invariant, against `top`), so the votes of
+  // the terms a node has left are never read again. Who led which term stays: another
+  // node may still lead a term this one has left.
+  forget(g: RaftGhost, s: RaftSnapshot): RaftGhost {
+    const term = s.context.term;
+    if (g.votes.every(([t]) => t >= term)) return g;
+    return { ...g, votes: g.votes.filter(([t]) => t >= term) };
   },
 };
 
@@ -116,8 +127,10 @@ export const voteNeverChanges: Invariant = {
     for (const n of view.nodes) {
       if (!n.up || n.snapshot === undefined) continue;
       const c = (n.snapshot as RaftSnapshot).context;
+      const g = n.ghost as RaftGhost;
+      if (g.top > c.term) return `${n.id} went back from term ${g.top} to term ${c.term}`;
       if (c.votedFor === null) continue;
-      const first = (n.ghost as RaftGhost).votes.find(([t]) => t === c.term);
+      const first = g.votes.find(([t]) => t === c.term);
       if (first !== undefined && first[1] !== c.votedFor) {
         return `${n.id} voted for ${first[1]} and then for ${c.votedFor} in term ${c.term}`;
       }

@@ -38,7 +38,7 @@ export {
   explore,
   type Progress,
 } from './explorer.js';
-export { exploreParallel, MAX_THREADS } from './parallel.js';
+export { defaultWorkers, exploreParallel, MAX_THREADS } from './parallel.js';
 export { PROTOCOL_MODELS, protocolModel } from './protocol-models.js';
 export { type ReplayResult, replay } from './replay.js';
 export { type CheckStep, describeStep } from './steps.js';
@@ -51,7 +51,10 @@ export interface ModelCheckOptions extends Partial<CheckBounds> {
   progressEvery?: number;
   /** Set false to turn symmetry reduction off. */
   symmetry?: boolean;
-  /** Set false to turn the dead-letter reduction off (see `ExploreOptions.reduce`). */
+  /**
+   * Set false for the exact search: no reduction beyond untimed symmetry (see
+   * `ExploreOptions.reduce`).
+   */
   reduce?: boolean;
   /**
    * Threads to search on (default 1, deterministic). More than one needs a shipped

@@ -10,9 +10,9 @@ export type CheckConfig =
       protocol: string;
       bounds: Partial<CheckBounds>;
       out?: string;
-      /** Threads to explore with (1: one, deterministic). */
+      /** Threads to explore with (1: one, deterministic; default every core). */
       workers?: number;
-      /** Turn the dead-letter reduction off. */
+      /** Turn every reduction but symmetry off. */
       exact?: boolean;
     }
   | { mode: 'replay'; file: string };
