@@ -84,11 +84,13 @@ function runExplore(
   };
   let result: ModelCheckResult;
   try {
-    // Threads need a shipped model, which each builds by name. Every core unless asked: a
-    // further thread costs a second or so of start-up and memo, which a search of millions
-    // of states earns back many times over (see docs/model-checking.md).
+    // Threads need a shipped model, which each builds by name. A further thread costs a
+    // second or so of start-up and memo: a search of millions of states earns it back many
+    // times over, the default bounds' few seconds do not (see docs/model-checking.md). So,
+    // unless asked: one thread at the default bounds, every core once a bound is raised.
     const shipped = models === PROTOCOL_MODELS;
-    const workers = shipped ? (config.workers ?? defaultWorkers()) : 1;
+    const raised = Object.keys(config.bounds).length > 0;
+    const workers = shipped ? (config.workers ?? (raised ? defaultWorkers() : 1)) : 1;
     result = modelCheck(shipped && workers > 1 ? config.protocol : model, {
       ...config.bounds,
       onProgress,

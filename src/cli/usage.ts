@@ -188,8 +188,9 @@ electorate check: explore every state of a small cluster running PROTOCOL's
                                 their deadlines (checks the lease)
   --drift N                     timed: ticks a timer may fire early or late
                                 (default 1)
-  --workers N                   threads to search on (default 1, which is
-                                deterministic; more pay only on large searches)
+  --workers N                   threads to search on (default: one at the
+                                default bounds, every core once a bound is
+                                raised; one is deterministic)
   --exact                       keep messages to a node that is down for good
                                 (by default they are dropped once no fault is
                                 left; the verdicts are the same)
