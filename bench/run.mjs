@@ -8,6 +8,7 @@ import { checkPart } from './check-part.mjs';
 import { dashboardPart } from './dashboard-part.mjs';
 import { closeConnections } from './diag-client.mjs';
 import { electPart } from './elect-part.mjs';
+import { groupPart } from './group-part.mjs';
 import { kvPart } from './kv-part.mjs';
 import { postgresPart } from './kv-postgres-part.mjs';
 import { lesPart } from './les-part.mjs';
@@ -24,9 +25,10 @@ const PARTS = {
   postgres: (runs, log) => postgresPart(runs, log),
   dashboard: (runs, log) => dashboardPart(runs, log),
   check: (_runs, log) => checkPart(log),
+  groups: (_runs, log) => groupPart(log),
 };
 const USAGE =
-  'usage: node bench/run.mjs [--runs N] [--only PART,...] (N from 1 to 1000; parts raft, bully, elect, les, kv, postgres, dashboard, check)';
+  'usage: node bench/run.mjs [--runs N] [--only PART,...] (N from 1 to 1000; parts raft, bully, elect, les, kv, postgres, dashboard, check, groups)';
 
 function usage(problem) {
   console.error(`bench: ${USAGE}, got ${problem}`);
