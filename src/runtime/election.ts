@@ -18,7 +18,7 @@ import type { ElectionStatus, MemberStatus } from '../status/election-status.js'
 import { DurableStore } from './durable-store.js';
 import { EventHub } from './event-hub.js';
 import { NodeHost } from './node-host.js';
-import { createNodeMachine, type NodeEmitted } from './node-machine.js';
+import { createNodeLogic, type NodeEmitted, type NodeLogic } from './node-logic.js';
 import { PauseGuard } from './pause-guard.js';
 import { CallbackRunner } from './state-callbacks.js';
 
@@ -133,7 +133,7 @@ type Phase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 class NodeElection implements Election {
   private phase: Phase = 'idle';
-  private node: Actor<ReturnType<typeof createNodeMachine>> | undefined;
+  private node: Actor<NodeLogic> | undefined;
   private protocolRef: AnyActorRef | undefined;
   private transportRef: AnyActorRef | undefined;
   private readonly hub = new EventHub<ElectionEvents>();
@@ -299,8 +299,8 @@ class NodeElection implements Election {
       ...(p.tags === undefined ? {} : { tags: p.tags }),
     }));
     if (!members.some((m) => m.id === options.id)) members.push({ id: options.id });
-    const machine = createNodeMachine(this.protocol.logic, this.hosted.edge);
-    const node = createActor(machine, {
+    const logic = createNodeLogic(this.protocol.logic, this.hosted.edge);
+    const node = createActor(logic, {
       input: {
         protocol: this.protocol.input({
           id: options.id,
@@ -321,9 +321,9 @@ class NodeElection implements Election {
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     });
     this.node = node;
-    const protocolRef = node.getSnapshot().children.protocol as AnyActorRef;
+    const protocolRef = node.getSnapshot().children.protocol;
     this.protocolRef = protocolRef;
-    this.transportRef = node.getSnapshot().children.transport as AnyActorRef;
+    this.transportRef = node.getSnapshot().children.transport;
     const ready = new Promise<void>((resolve, reject) => {
       const offReady = node.on('transport.ready', () => {
         offReady.unsubscribe();
