@@ -9,21 +9,42 @@ const sleep = (seconds) => new Promise((resolve) => setTimeout(resolve, seconds 
  * running beside it: `windows` measurements of `seconds` each, every one counting the nodes
  * and the floor's processes over the same seconds, so both see the same load. Per window,
  * the leader over the bare sender and the median follower over the median echo. Finding
- * the leader polls every node's /diag, so a window starts `quietSeconds` after that work;
- * one in which the leader changed is measured again, up to twice.
+ * the leader polls every node's /diag, so a window starts `quietSeconds` after that work.
+ * A new leader is not settled (its leading code is not compiled yet; on a loaded machine
+ * elections happen): a window in which the leader changed, or that would start under a
+ * leader other than the last one's, waits `resettleSeconds` and is measured again, up to
+ * `retries` times in all; `changes` counts them.
  */
-export async function measureIdleRatios(cluster, floor, { windows, seconds, quietSeconds = 1 }) {
+export async function measureIdleRatios(
+  cluster,
+  floor,
+  { windows, seconds, quietSeconds = 1, resettleSeconds = 15, retries = 3 },
+) {
   const pids = [...cluster.ids.map((_, i) => cluster.pid(i)), floor.senderPid, ...floor.echoPids];
   const nodes = cluster.ids.length;
   const measured = [];
-  let retries = 2;
+  let settledLeader = (await waitForStableLeader(cluster.httpPorts)).leader;
+  let changes = 0;
   while (measured.length < windows) {
     const { leader } = await waitForStableLeader(cluster.httpPorts);
+    if (leader !== settledLeader && retries > 0) {
+      changes++;
+      retries--;
+      settledLeader = leader;
+      await sleep(resettleSeconds);
+      continue;
+    }
     await sleep(quietSeconds);
     const percents = await cpuPercents(pids, seconds);
     const { leader: after } = await waitForStableLeader(cluster.httpPorts);
     const leaderChanged = leader !== after;
-    if (leaderChanged && retries-- > 0) continue;
+    if (leaderChanged && retries > 0) {
+      changes++;
+      retries--;
+      settledLeader = after;
+      await sleep(resettleSeconds);
+      continue;
+    }
     const perNode = cluster.ids.map((id, i) => ({
       id,
       leader: id === leader,
@@ -45,6 +66,7 @@ export async function measureIdleRatios(cluster, floor, { windows, seconds, quie
   return {
     windows: measured,
     seconds,
+    leaderChanges: changes,
     leaderRatio: summary(measured.map((w) => w.leaderRatio)),
     followerRatio: summary(measured.map((w) => w.followerRatio)),
   };

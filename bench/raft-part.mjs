@@ -50,6 +50,11 @@ export async function measureSettledIdle(cluster, log, { freshSeconds = 0 } = {}
       seconds: IDLE_WINDOW_SECONDS,
     });
     for (const [i, w] of ratios.windows.entries()) log(describeWindow(w, i));
+    if (ratios.leaderChanges > 0) {
+      log(
+        `raft: the leader changed ${ratios.leaderChanges} times; those windows were measured again`,
+      );
+    }
     const settled = settledPercents(ratios);
     logIdle(log, `settled, median of ${IDLE_WINDOWS} windows`, settled);
     return { fresh, ratios, settled };

@@ -17,6 +17,7 @@ import { type RaftElectionOptions, raftHosting } from '../protocols/raft.js';
 import type { ElectionStatus, MemberStatus } from '../status/election-status.js';
 import { DurableStore } from './durable-store.js';
 import { EventHub } from './event-hub.js';
+import { LazyTimerClock } from './lazy-timer-clock.js';
 import { NodeHost } from './node-host.js';
 import { createNodeLogic, type NodeEmitted, type NodeLogic } from './node-logic.js';
 import { PauseGuard } from './pause-guard.js';
@@ -139,7 +140,9 @@ class NodeElection implements Election {
   private readonly hub = new EventHub<ElectionEvents>();
   private readonly host: NodeHost;
   private readonly pauseGuard: PauseGuard | undefined;
-  private leaseTimer: NodeJS.Timeout | undefined;
+  /** Every timer of the node's actors, and the lease's: see LazyTimerClock. */
+  private readonly clock = new LazyTimerClock();
+  private leaseTimer: number | undefined;
   private leading = false;
   private controller: AbortController | undefined;
   private resigning = false;
@@ -318,6 +321,7 @@ class NodeElection implements Election {
           decode: this.protocol.decode,
         },
       },
+      clock: this.clock,
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     });
     this.node = node;
@@ -370,7 +374,7 @@ class NodeElection implements Election {
     if (this.view().role === 'leader') await this.resign();
     this.phase = 'stopping';
     this.setLeading(false, 'stopped');
-    clearTimeout(this.leaseTimer);
+    if (this.leaseTimer !== undefined) this.clock.clearTimeout(this.leaseTimer);
     this.pauseGuard?.stop();
     this.node?.stop();
     this.phase = 'stopped';
@@ -555,11 +559,12 @@ class NodeElection implements Election {
 
   /** Re-checks the lease when it would lapse, so 'deposed' fires without anyone asking. */
   private armLeaseTimer(): void {
-    clearTimeout(this.leaseTimer);
+    // Renewed every heartbeat round: on this clock, moving the deadline later costs no timer.
+    if (this.leaseTimer !== undefined) this.clock.clearTimeout(this.leaseTimer);
+    this.leaseTimer = undefined;
     const wait = this.host.lease.expiresAt - performance.now();
     if (!Number.isFinite(wait)) return;
-    this.leaseTimer = setTimeout(() => this.refresh(), Math.max(0, wait) + 1);
-    this.leaseTimer.unref();
+    this.leaseTimer = this.clock.setTimeout(() => this.refresh(), Math.max(0, wait) + 1);
   }
 
   private refresh(): void {
