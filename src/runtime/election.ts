@@ -532,12 +532,12 @@ class NodeElection implements Election {
     if (snapshot === this.lastSnapshot) return;
     this.lastSnapshot = snapshot;
     if (this.phase !== 'running') return;
-    const role = this.view().role;
-    if (role !== this.lastRole) {
-      this.callbacks.roleChanged(this.lastRole, role);
-      this.lastRole = role;
+    const view = this.view();
+    if (view.role !== this.lastRole) {
+      this.callbacks.roleChanged(this.lastRole, view.role);
+      this.lastRole = view.role;
     }
-    this.refresh();
+    this.refresh(view);
   }
 
   private onNodeEmitted(e: NodeEmitted): void {
@@ -567,9 +567,8 @@ class NodeElection implements Election {
     this.leaseTimer = this.clock.setTimeout(() => this.refresh(), Math.max(0, wait) + 1);
   }
 
-  private refresh(): void {
+  private refresh(view: ProtocolView = this.view()): void {
     if (this.phase !== 'running') return;
-    const view = this.view();
     const leading = this.leads(view);
     const reason: DeposeReason = this.resigning
       ? 'resigned'
@@ -583,6 +582,18 @@ class NodeElection implements Election {
       this.lastKnownLeader = view.leader;
       this.counters.leaderChanges++;
     }
+    // Compared before anything is built: a leader refreshes on most acks, and almost never
+    // has news.
+    const last = this.lastChange;
+    if (
+      last !== undefined &&
+      last.role === view.role &&
+      last.leader === view.leader &&
+      last.isLeader === leading &&
+      last.leaders?.join('\u0000') === view.leaders?.join('\u0000')
+    ) {
+      return;
+    }
     const change: ChangeEvent = {
       role: view.role,
       leader: view.leader,
@@ -592,17 +603,8 @@ class NodeElection implements Election {
       ...(view.leaderPid === undefined ? {} : { leaderPid: view.leaderPid }),
       ...(view.leaders === undefined ? {} : { leaders: [...view.leaders] }),
     };
-    const last = this.lastChange;
-    if (
-      last === undefined ||
-      last.role !== change.role ||
-      last.leader !== change.leader ||
-      last.isLeader !== change.isLeader ||
-      last.leaders?.join('\u0000') !== change.leaders?.join('\u0000')
-    ) {
-      this.lastChange = change;
-      this.emit('change', change);
-    }
+    this.lastChange = change;
+    this.emit('change', change);
   }
 
   private setLeading(leading: boolean, reason: DeposeReason): void {
