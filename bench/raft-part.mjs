@@ -83,28 +83,13 @@ export function idleRows(ratios, settled) {
       `${r.worst.toFixed(2)}×`,
     ),
   ];
+  // Each node's share of a core, against the target every node should meet.
+  const percentRow = (metric, value) =>
+    row(metric, value, `${value.toFixed(2)} %`, '≤ 1 %', value <= 1);
   return [
-    row(
-      'Raft idle CPU per node, settled, median',
-      median(idlePercents),
-      `${median(idlePercents).toFixed(2)} %`,
-      '≤ 1 %',
-      median(idlePercents) <= 1,
-    ),
-    row(
-      'Raft idle CPU, settled, worst follower',
-      worst(followerIdle),
-      `${worst(followerIdle).toFixed(2)} %`,
-      '≤ 1 %',
-      worst(followerIdle) <= 1,
-    ),
-    row(
-      'Raft idle CPU, settled, leader',
-      leaderIdle,
-      `${leaderIdle.toFixed(2)} %`,
-      '≤ 1 %',
-      leaderIdle <= 1,
-    ),
+    percentRow('Raft idle CPU per node, settled, median', median(idlePercents)),
+    percentRow('Raft idle CPU, settled, worst follower', worst(followerIdle)),
+    percentRow('Raft idle CPU, settled, leader', leaderIdle),
     row(
       'Bare sockets with the same traffic, beside it: sender / median echo',
       settled.sender,

@@ -43,23 +43,27 @@ function virtualTimers() {
     now = end;
   };
   const alive = () => [...timers.values()].some((t) => t.refed);
-  return { api, advance, log, alive, live: () => timers.size };
+  /** What fired, as `name@time`. */
+  const fired: string[] = [];
+  const mark = (name: string) => () => {
+    fired.push(`${name}@${now}`);
+  };
+  return { api, advance, log, alive, live: () => timers.size, fired, mark };
 }
 
 describe('LazyTimerClock', () => {
   it('fires each timeout at its deadline, in deadline order', () => {
     const v = virtualTimers();
     const clock = new LazyTimerClock(v.api);
-    const fired: string[] = [];
-    clock.setTimeout(() => fired.push(`b@${v.api.now()}`), 200);
-    clock.setTimeout(() => fired.push(`a@${v.api.now()}`), 100);
-    clock.setTimeout(() => fired.push(`c@${v.api.now()}`), 300);
+    clock.setTimeout(v.mark('b'), 200);
+    clock.setTimeout(v.mark('a'), 100);
+    clock.setTimeout(v.mark('c'), 300);
     v.advance(99);
-    expect(fired).toEqual([]);
+    expect(v.fired).toEqual([]);
     v.advance(1);
-    expect(fired).toEqual(['a@100']);
+    expect(v.fired).toEqual(['a@100']);
     v.advance(250);
-    expect(fired).toEqual(['a@100', 'b@200', 'c@300']);
+    expect(v.fired).toEqual(['a@100', 'b@200', 'c@300']);
     expect(clock.size).toBe(0);
   });
 
@@ -75,14 +79,12 @@ describe('LazyTimerClock', () => {
   it('never fires a cancelled timeout, even one cancelled by another due at the same time', () => {
     const v = virtualTimers();
     const clock = new LazyTimerClock(v.api);
-    const fired: string[] = [];
-    clock.setTimeout(() => fired.push('gone'), 100);
-    const cancelled = clock.setTimeout(() => fired.push('never'), 100);
-    clock.clearTimeout(cancelled);
-    const later = clock.setTimeout(() => fired.push('later'), 150);
+    clock.setTimeout(v.mark('gone'), 100);
+    clock.clearTimeout(clock.setTimeout(v.mark('never'), 100));
+    const later = clock.setTimeout(v.mark('later'), 150);
     clock.setTimeout(() => clock.clearTimeout(later), 120);
     v.advance(1000);
-    expect(fired).toEqual(['gone']);
+    expect(v.fired).toEqual(['gone@100']);
   });
 
   it('moves a deadline later without arming a real timer, and fires at the new deadline', () => {
@@ -110,13 +112,12 @@ describe('LazyTimerClock', () => {
   it('re-arms for an earlier deadline at once', () => {
     const v = virtualTimers();
     const clock = new LazyTimerClock(v.api);
-    const fired: string[] = [];
-    clock.setTimeout(() => fired.push(`late@${v.api.now()}`), 500);
-    clock.setTimeout(() => fired.push(`early@${v.api.now()}`), 20);
+    clock.setTimeout(v.mark('late'), 500);
+    clock.setTimeout(v.mark('early'), 20);
     v.advance(20);
-    expect(fired).toEqual(['early@20']);
+    expect(v.fired).toEqual(['early@20']);
     v.advance(480);
-    expect(fired).toEqual(['early@20', 'late@500']);
+    expect(v.fired).toEqual(['early@20', 'late@500']);
   });
 
   it('gives a timeout set while others fire a later turn, as Node does', () => {
