@@ -23,8 +23,9 @@ import { type RaftElectionOptions, raftHosting } from '../protocols/raft.js';
 import type { ElectionStatus, MemberStatus } from '../status/election-status.js';
 import { DurableStore } from './durable-store.js';
 import { EventHub } from './event-hub.js';
+import { LazyTimerClock } from './lazy-timer-clock.js';
 import { NodeHost } from './node-host.js';
-import { createNodeMachine, type NodeEmitted } from './node-machine.js';
+import { createNodeLogic, type NodeEmitted, type NodeLogic } from './node-logic.js';
 import { PauseGuard } from './pause-guard.js';
 import { CallbackRunner } from './state-callbacks.js';
 
@@ -162,13 +163,18 @@ type Phase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 class NodeElection implements Election {
   private phase: Phase = 'idle';
-  private node: Actor<ReturnType<typeof createNodeMachine>> | undefined;
+  private node: Actor<NodeLogic> | undefined;
   private protocolRef: AnyActorRef | undefined;
   private transportRef: AnyActorRef | undefined;
   private readonly hub = new EventHub<ElectionEvents>();
   private readonly host: NodeHost;
   private readonly pauseGuard: PauseGuard | undefined;
-  private leaseTimer: NodeJS.Timeout | undefined;
+  /**
+   * Every timer of the node's actors, and the lease's: the host's (a group's shared tick
+   * clock) if it lends one, else one lazy timer of the node's own (see LazyTimerClock).
+   */
+  private readonly clock: ElectionClock;
+  private leaseTimer: unknown;
   private leading = false;
   private controller: AbortController | undefined;
   private resigning = false;
@@ -198,8 +204,9 @@ class NodeElection implements Election {
     // biome-ignore lint/suspicious/noExplicitAny: each protocol brings its own options and machine
     private readonly protocol: HostedProtocol<any, any, any>,
     private readonly hosted: HostedElection,
-    private readonly clock: ElectionClock | undefined,
+    hostClock: ElectionClock | undefined,
   ) {
+    this.clock = hostClock ?? new LazyTimerClock();
     const { peers } = hosted;
     if (typeof options.id !== 'string' || options.id.length === 0) {
       throw new TypeError('id must be a non-empty string');
@@ -329,8 +336,8 @@ class NodeElection implements Election {
       ...(p.tags === undefined ? {} : { tags: p.tags }),
     }));
     if (!members.some((m) => m.id === options.id)) members.push({ id: options.id });
-    const machine = createNodeMachine(this.protocol.logic, this.hosted.edge);
-    const node = createActor(machine, {
+    const logic = createNodeLogic(this.protocol.logic, this.hosted.edge);
+    const node = createActor(logic, {
       input: {
         protocol: this.protocol.input({
           id: options.id,
@@ -348,13 +355,13 @@ class NodeElection implements Election {
           decode: this.protocol.decode,
         },
       },
+      clock: this.clock,
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
-      ...(this.clock === undefined ? {} : { clock: this.clock }),
     });
     this.node = node;
-    const protocolRef = node.getSnapshot().children.protocol as AnyActorRef;
+    const protocolRef = node.getSnapshot().children.protocol;
     this.protocolRef = protocolRef;
-    this.transportRef = node.getSnapshot().children.transport as AnyActorRef;
+    this.transportRef = node.getSnapshot().children.transport;
     const ready = new Promise<void>((resolve, reject) => {
       const offReady = node.on('transport.ready', () => {
         offReady.unsubscribe();
@@ -401,7 +408,7 @@ class NodeElection implements Election {
     if (this.view().role === 'leader') await this.resign();
     this.phase = 'stopping';
     this.setLeading(false, 'stopped');
-    clearTimeout(this.leaseTimer);
+    if (this.leaseTimer !== undefined) this.clock.clearTimeout(this.leaseTimer);
     this.pauseGuard?.stop();
     this.node?.stop();
     this.phase = 'stopped';
@@ -561,12 +568,12 @@ class NodeElection implements Election {
     if (snapshot === this.lastSnapshot) return;
     this.lastSnapshot = snapshot;
     if (this.phase !== 'running') return;
-    const role = this.view().role;
-    if (role !== this.lastRole) {
-      this.callbacks.roleChanged(this.lastRole, role);
-      this.lastRole = role;
+    const view = this.view();
+    if (view.role !== this.lastRole) {
+      this.callbacks.roleChanged(this.lastRole, view.role);
+      this.lastRole = view.role;
     }
-    this.refresh();
+    this.refresh(view);
   }
 
   private onNodeEmitted(e: NodeEmitted): void {
@@ -588,16 +595,16 @@ class NodeElection implements Election {
 
   /** Re-checks the lease when it would lapse, so 'deposed' fires without anyone asking. */
   private armLeaseTimer(): void {
-    clearTimeout(this.leaseTimer);
+    // Renewed every heartbeat round: on this clock, moving the deadline later costs no timer.
+    if (this.leaseTimer !== undefined) this.clock.clearTimeout(this.leaseTimer);
+    this.leaseTimer = undefined;
     const wait = this.host.lease.expiresAt - performance.now();
     if (!Number.isFinite(wait)) return;
-    this.leaseTimer = setTimeout(() => this.refresh(), Math.max(0, wait) + 1);
-    this.leaseTimer.unref();
+    this.leaseTimer = this.clock.setTimeout(() => this.refresh(), Math.max(0, wait) + 1);
   }
 
-  private refresh(): void {
+  private refresh(view: ProtocolView = this.view()): void {
     if (this.phase !== 'running') return;
-    const view = this.view();
     const leading = this.leads(view);
     const reason: DeposeReason = this.resigning
       ? 'resigned'
@@ -611,6 +618,18 @@ class NodeElection implements Election {
       this.lastKnownLeader = view.leader;
       this.counters.leaderChanges++;
     }
+    // Compared before anything is built: a leader refreshes on most acks, and almost never
+    // has news.
+    const last = this.lastChange;
+    if (
+      last !== undefined &&
+      last.role === view.role &&
+      last.leader === view.leader &&
+      last.isLeader === leading &&
+      last.leaders?.join('\u0000') === view.leaders?.join('\u0000')
+    ) {
+      return;
+    }
     const change: ChangeEvent = {
       role: view.role,
       leader: view.leader,
@@ -620,17 +639,8 @@ class NodeElection implements Election {
       ...(view.leaderPid === undefined ? {} : { leaderPid: view.leaderPid }),
       ...(view.leaders === undefined ? {} : { leaders: [...view.leaders] }),
     };
-    const last = this.lastChange;
-    if (
-      last === undefined ||
-      last.role !== change.role ||
-      last.leader !== change.leader ||
-      last.isLeader !== change.isLeader ||
-      last.leaders?.join('\u0000') !== change.leaders?.join('\u0000')
-    ) {
-      this.lastChange = change;
-      this.emit('change', change);
-    }
+    this.lastChange = change;
+    this.emit('change', change);
   }
 
   private setLeading(leading: boolean, reason: DeposeReason): void {
