@@ -54,8 +54,18 @@ export interface ChangeEvent {
   leaders?: string[];
 }
 
-/** `paused`: a leader without a lease holds off after its process stood still (see PauseGuard). */
-export type DeposeReason = 'stepped-down' | 'lease-lapsed' | 'paused' | 'resigned' | 'stopped';
+/**
+ * `paused`: a leader without a lease holds off after its process stood still (see PauseGuard).
+ * `shared-lease-lapsed`: the lease (or session) an election group shares lapsed, deposing
+ * every election under it at once.
+ */
+export type DeposeReason =
+  | 'stepped-down'
+  | 'lease-lapsed'
+  | 'shared-lease-lapsed'
+  | 'paused'
+  | 'resigned'
+  | 'stopped';
 
 /** The events an `Election` emits, by name, with their payloads. */
 export interface ElectionEvents {
@@ -129,6 +139,15 @@ export function createElection(options: ElectionOptions): Election {
   return new NodeElection(options, protocol, protocol.hosted!(options));
 }
 
+/**
+ * A KV election whose 'deposed' names `shared-lease-lapsed` while `lapsed()` says so: the
+ * store side of an election group knows why it ended the lease, the runtime does not.
+ */
+export function createGroupedElection(options: KvElectionOptions, lapsed: () => boolean): Election {
+  kvProtocol.check(options);
+  return new NodeElection(options, kvProtocol, kvProtocol.hosted!(options), lapsed);
+}
+
 type Phase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 class NodeElection implements Election {
@@ -169,6 +188,7 @@ class NodeElection implements Election {
     // biome-ignore lint/suspicious/noExplicitAny: each protocol brings its own options and machine
     private readonly protocol: ProtocolDefinition<any, any, any>,
     private readonly hosted: HostedElection,
+    private readonly lapsed?: () => boolean,
   ) {
     const { peers } = hosted;
     if (typeof options.id !== 'string' || options.id.length === 0) {
@@ -565,13 +585,15 @@ class NodeElection implements Election {
     if (this.phase !== 'running') return;
     const view = this.view();
     const leading = this.leads(view);
-    const reason: DeposeReason = this.resigning
-      ? 'resigned'
-      : view.role !== 'leader'
-        ? 'stepped-down'
-        : this.protocol.leased
-          ? 'lease-lapsed'
-          : 'paused';
+    const reason: DeposeReason = this.lapsed?.()
+      ? 'shared-lease-lapsed'
+      : this.resigning
+        ? 'resigned'
+        : view.role !== 'leader'
+          ? 'stepped-down'
+          : this.protocol.leased
+            ? 'lease-lapsed'
+            : 'paused';
     this.setLeading(leading, reason);
     if (view.leader !== null && view.leader !== this.lastKnownLeader) {
       this.lastKnownLeader = view.leader;
