@@ -8,6 +8,7 @@ import { type BuildHooks, wrapped } from './build-hooks.js';
 import { bullyElection } from './bully-election.js';
 import { type LogSink, logElection } from './change-log.js';
 import { errorMessage } from './error-message.js';
+import { kvGroupElection } from './kv-group-election.js';
 import { lesElection } from './les-election.js';
 import { openListenerWarning } from './open-listener-warning.js';
 import { quote } from './quote.js';
@@ -63,6 +64,7 @@ function kvElection(config: KvNodeConfig, sink: LogSink): Election {
       'electorate: --store memory lives in this process alone: a demo, not an election between processes',
     );
   }
+  if (config.elections !== undefined) return kvGroupElection(config, config.elections);
   return createStoreElection(config.store, { id: config.id, key: config.key, ttlMs: config.ttlMs });
 }
 

@@ -74,6 +74,8 @@ export const KV_ONLY_FLAGS: Record<string, FlagKind> = {
   store: 'value',
   key: 'value',
   ttl: 'value',
+  elections: 'value',
+  shards: 'value',
 };
 
 export const LES_ONLY_FLAGS: Record<string, FlagKind> = {

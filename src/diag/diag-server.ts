@@ -66,6 +66,7 @@ export function diagDocument(
     elections: status.elections,
     dropped: status.dropped,
     errors: status.errors,
+    ...(status.group === undefined ? {} : { group: status.group }),
     ...(httpRefused === undefined ? {} : { httpRefused }),
   };
 }

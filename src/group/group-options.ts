@@ -42,6 +42,11 @@ export const MAX_GROUP_ELECTIONS = 100_000;
 
 const NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$/;
 
+/** Whether `name` is a safe key segment for an election of a group. */
+export function isElectionName(name: unknown): name is string {
+  return typeof name === 'string' && NAME.test(name);
+}
+
 /** Checks what timing does not: the names, the prefix, the store. Throws a TypeError or RangeError. */
 export function checkGroupOptions(options: KvElectionGroupOptions): void {
   if (options.protocol !== 'kv') {
@@ -62,7 +67,7 @@ export function checkGroupOptions(options: KvElectionGroupOptions): void {
   }
   const seen = new Set<string>();
   for (const name of names) {
-    if (typeof name !== 'string' || !NAME.test(name)) {
+    if (!isElectionName(name)) {
       throw new TypeError(
         `election name ${JSON.stringify(name)} is not a safe key segment (1-128 letters, digits, _, - or ., not starting with .)`,
       );
