@@ -153,14 +153,14 @@ export function kvGroupSuite(options: GroupSuiteOptions): void {
       await a.group.start();
       await waitFor(
         () => [...a.group.elections.values()].every((e) => e.isLeader),
-        30_000,
+        60_000,
         'a to lead every election',
         100,
       );
       await b.group.start();
       await waitFor(
         () => leaders(b.group).every((l) => l === 'a'),
-        30_000,
+        60_000,
         'b to see a lead every election',
         100,
       );
@@ -180,6 +180,6 @@ export function kvGroupSuite(options: GroupSuiteOptions): void {
       expect(perSecond).toBeLessThanOrEqual(keepalivePerSecond + 1.5);
       for (const e of a.group.elections.values()) expect(e.isLeader).toBe(true);
       await Promise.all([a.group.stop(), b.group.stop()]);
-    }, 90_000);
+    }, 150_000);
   });
 }
