@@ -36,6 +36,16 @@ export {
   electLeaders,
 } from './entropy/index.js';
 export {
+  createElectionGroup,
+  type ElectionGroup,
+  type ElectionGroupEvents,
+  type ElectionGroupOptions,
+  type ElectionGroupStatus,
+  type GroupElectionStatus,
+  type KvElectionGroupOptions,
+  MAX_GROUP_ELECTIONS,
+} from './group/index.js';
+export {
   Candidate,
   type CandidateOptions,
   createCandidate,
