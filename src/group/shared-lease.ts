@@ -35,6 +35,12 @@ export class SharedLease {
   /** Send time of the latest keep-alive (or grant) the store confirmed, this generation. */
   private confirmedAt = Number.NEGATIVE_INFINITY;
   private inFlight: { sentAt: number; done: Promise<void> } | undefined;
+  /**
+   * After a failed keep-alive, what a renewal waits on: the scheduled retry. Sending one
+   * per waiting renewal instead would multiply the requests by the elections just when
+   * the store is struggling.
+   */
+  private retry: { done: Promise<void>; settle(result: Promise<void>): void } | undefined;
   private readonly held = new Map<string, HeldKey>();
   private keepTimer: NodeJS.Timeout | undefined;
   private lapseTimer: NodeJS.Timeout | undefined;
@@ -136,7 +142,7 @@ export class SharedLease {
       const flight =
         this.inFlight !== undefined && this.inFlight.sentAt >= since
           ? this.inFlight
-          : this.keepAliveNow();
+          : (this.retry ?? this.keepAliveNow());
       if (flight === undefined) return false;
       await flight.done;
     }
@@ -157,6 +163,7 @@ export class SharedLease {
   /** Stops keeping the lease alive and revokes it. */
   async close(): Promise<void> {
     this.closed = true;
+    this.dropRetry();
     clearTimeout(this.keepTimer);
     clearTimeout(this.lapseTimer);
     const lease = this.lease ?? (await this.granting?.catch(() => undefined));
@@ -206,15 +213,36 @@ export class SharedLease {
         this.hooks.error(
           new Error(`shared lease keep-alive failed: ${err.message}`, { cause: err }),
         );
+        this.awaitRetry();
         this.schedule(Math.min(this.timing.keepaliveMs, this.timing.retryMs));
         throw err;
       },
     );
     const flight = { sentAt, done };
     this.inFlight = flight;
+    const retry = this.retry;
+    this.retry = undefined;
+    retry?.settle(done);
     // The loop does not wait on it: whoever needs it awaits `done`.
     done.catch(() => undefined);
     return flight;
+  }
+
+  private awaitRetry(): void {
+    if (this.retry !== undefined) return;
+    let settle: (result: Promise<void>) => void = () => undefined;
+    const done = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    done.catch(() => undefined);
+    this.retry = { done, settle };
+  }
+
+  /** Lets whoever waits on a retry that will not come look again (a lapse, a stop). */
+  private dropRetry(): void {
+    const retry = this.retry;
+    this.retry = undefined;
+    retry?.settle(Promise.resolve());
   }
 
   private schedule(ms: number): void {
@@ -260,6 +288,7 @@ export class SharedLease {
     this.lease = undefined;
     this.granting = undefined;
     this.inFlight = undefined;
+    this.dropRetry();
     this.confirmedAt = Number.NEGATIVE_INFINITY;
     const held = new Map([...this.held].map(([key, entry]) => [key, entry.owner]));
     const keys = [...held.keys()];
