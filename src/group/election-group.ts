@@ -8,6 +8,7 @@ import { ElectionStore } from './election-store.js';
 import { checkGroupOptions, groupPrefix, type KvElectionGroupOptions } from './group-options.js';
 import { groupTiming } from './group-timing.js';
 import { GroupWatches } from './group-watches.js';
+import { RequestGate } from './request-gate.js';
 import { SharedLease } from './shared-lease.js';
 
 /** One election of a group, as `ElectionGroup.status()` lists it. */
@@ -72,6 +73,9 @@ export interface ElectionGroup {
   ): void;
 }
 
+/** Acquires one group sends its store at once. */
+const ACQUIRES_AT_ONCE = 64;
+
 /** Options of `createElectionGroup`. */
 export type ElectionGroupOptions = KvElectionGroupOptions;
 
@@ -112,10 +116,11 @@ export function createElectionGroup(options: ElectionGroupOptions): ElectionGrou
     });
     return connecting;
   };
+  const gate = new RequestGate(ACQUIRES_AT_ONCE);
   const elections = new Map<string, Election>();
   for (const name of options.elections) {
     const key = `${prefix}${name}`;
-    const electionStore = new ElectionStore(options.id, side, lease, watches, connect);
+    const electionStore = new ElectionStore(options.id, side, lease, watches, connect, gate);
     let election: Election;
     try {
       election = createGroupedElection(

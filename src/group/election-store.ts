@@ -9,6 +9,7 @@ import type {
   WatchOptions,
 } from '../../transports/kv/types.js';
 import type { GroupWatches } from './group-watches.js';
+import type { RequestGate } from './request-gate.js';
 import type { SharedLease } from './shared-lease.js';
 
 /**
@@ -29,6 +30,7 @@ export class ElectionStore implements KvStore {
     private readonly lease: SharedLease,
     private readonly watches: GroupWatches,
     private readonly connectOnce: (ttlMs: number) => Promise<void>,
+    private readonly gate: RequestGate,
   ) {
     this.kind = store.kind;
   }
@@ -56,7 +58,7 @@ export class ElectionStore implements KvStore {
     const { lease, generation } = await this.lease.current();
     let result: AcquireResult;
     try {
-      result = await this.store.acquire(lease, request);
+      result = await this.gate.run(() => this.store.acquire(lease, request));
     } catch (err) {
       this.lease.probe();
       throw err;
