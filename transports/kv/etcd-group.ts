@@ -1,14 +1,7 @@
 import type { Etcd3, IKeyValue, ITxnResponse } from 'etcd3';
-import type { GroupKeepAlive, KvGroupStore } from './group-types.js';
-import { SharedWatch } from './shared-watch.js';
-import type {
-  AcquireRequest,
-  AcquireResult,
-  KvHeld,
-  KvHolder,
-  KvStore,
-  KvWatchEvent,
-} from './types.js';
+import type { GroupKeepAlive } from './group-types.js';
+import { SubscribedGroup } from './subscribed-group.js';
+import type { AcquireRequest, AcquireResult, KvHolder, KvStore } from './types.js';
 import { withTimeout } from './types.js';
 
 type KeepAliveStream = Awaited<ReturnType<Etcd3['leaseClient']['leaseKeepAlive']>>;
@@ -38,28 +31,19 @@ function prefixEnd(prefix: string): Buffer {
  * create-if-absent transaction, released by a delete guarded by that lease. One prefix watch
  * follows every key, and one range over the prefix is the group read.
  */
-export class EtcdGroup implements KvGroupStore {
+export class EtcdGroup extends SubscribedGroup {
   readonly kind = 'etcd';
   private stream: Promise<KeepAliveStream> | undefined;
   private readonly waiting: { resolve(alive: boolean): void; reject(err: Error): void }[] = [];
-  private readonly shared: SharedWatch;
 
   constructor(
     private readonly parts: EtcdGroupParts,
     private readonly prefix: string,
   ) {
-    this.shared = new SharedWatch(
-      (deliver, fail) => this.subscribe(deliver, fail),
-      (key) => parts.store.read(key),
-      parts.timeoutMs,
-    );
+    super(parts.store, parts.timeoutMs);
   }
 
-  async connect(ttlMs: number): Promise<void> {
-    await this.parts.store.connect?.(ttlMs);
-  }
-
-  async grant(ttlMs: number): Promise<string> {
+  override async grant(ttlMs: number): Promise<string> {
     const etcd = await this.parts.etcd();
     const granted = await etcd.leaseClient.leaseGrant({ TTL: Math.ceil(ttlMs / 1000), ID: 0 });
     return String(granted.ID);
@@ -84,13 +68,13 @@ export class EtcdGroup implements KvGroupStore {
     }
   }
 
-  async acquire(lease: string, { key, value }: AcquireRequest): Promise<AcquireResult> {
+  override async acquire(lease: string, { key, value }: AcquireRequest): Promise<AcquireResult> {
     const etcd = await this.parts.etcd();
     const res = await this.parts.createIfAbsent(etcd, key, value, lease);
     return this.parts.won(res, lease) ?? { acquired: false, holder: this.parts.heldBy(res) };
   }
 
-  async release(key: string, owner: string): Promise<void> {
+  override async release(key: string, owner: string): Promise<void> {
     const etcd = await this.parts.etcd();
     const k = Buffer.from(key);
     await etcd.kv.txn({
@@ -104,18 +88,6 @@ export class EtcdGroup implements KvGroupStore {
     await this.parts.revoke(await this.parts.etcd(), lease);
   }
 
-  read(key: string): Promise<KvHolder | null> {
-    return this.parts.store.read(key);
-  }
-
-  inspect(key: string): Promise<KvHeld | null> {
-    return this.parts.store.inspect!(key);
-  }
-
-  watch(key: string, listener: (event: KvWatchEvent) => void): () => void {
-    return this.shared.watch(key, listener);
-  }
-
   async readAll(): Promise<Map<string, KvHolder>> {
     const etcd = await this.parts.etcd();
     const res = await etcd.kv.range({
@@ -125,12 +97,12 @@ export class EtcdGroup implements KvGroupStore {
     return new Map(res.kvs.map((kv) => [kv.key.toString(), this.parts.holderOf(kv)]));
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     this.dropStream(new Error('the election group is closed'));
-    await this.shared.close();
+    await super.close();
   }
 
-  private async subscribe(
+  protected async subscribe(
     deliver: (key: string, holder?: KvHolder | null) => void,
     fail: (err: unknown) => void,
   ): Promise<() => void> {

@@ -1,15 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { Client, Pool } from 'pg';
-import type { GroupKeepAlive, KvGroupStore } from './group-types.js';
-import { SharedWatch } from './shared-watch.js';
-import type {
-  AcquireRequest,
-  AcquireResult,
-  KvHeld,
-  KvHolder,
-  KvStore,
-  KvWatchEvent,
-} from './types.js';
+import type { GroupKeepAlive } from './group-types.js';
+import { SubscribedGroup } from './subscribed-group.js';
+import type { KvHolder, KvStore } from './types.js';
 import { withTimeout } from './types.js';
 
 /** What the PostgreSQL store lends its group side. */
@@ -34,24 +26,11 @@ export interface PostgresGroupParts {
  * it still holds. One LISTEN connection follows every election, and one SELECT is the
  * group read.
  */
-export class PostgresGroup implements KvGroupStore {
+export class PostgresGroup extends SubscribedGroup {
   readonly kind = 'postgres';
-  private readonly shared: SharedWatch;
 
   constructor(private readonly parts: PostgresGroupParts) {
-    this.shared = new SharedWatch(
-      (deliver, fail) => this.subscribe(deliver, fail),
-      (key) => parts.store.read(key),
-      parts.timeoutMs,
-    );
-  }
-
-  async connect(ttlMs: number): Promise<void> {
-    await this.parts.store.connect?.(ttlMs);
-  }
-
-  async grant(): Promise<string> {
-    return randomBytes(12).toString('hex');
+    super(parts.store, parts.timeoutMs);
   }
 
   async keepAlive(lease: string, ttlMs: number, keys: readonly string[]): Promise<GroupKeepAlive> {
@@ -69,14 +48,6 @@ export class PostgresGroup implements KvGroupStore {
     return { alive: true, lost: keys.filter((key) => !kept.has(key)) };
   }
 
-  acquire(lease: string, request: AcquireRequest): Promise<AcquireResult> {
-    return this.parts.store.acquire({ ...request, owner: lease });
-  }
-
-  release(key: string, owner: string): Promise<void> {
-    return this.parts.store.release({ key, owner });
-  }
-
   async revoke(lease: string): Promise<void> {
     const pool = await this.parts.ready();
     await pool.query(
@@ -84,18 +55,6 @@ export class PostgresGroup implements KvGroupStore {
        SELECT pg_notify($2::text, json_build_object('name', name, 'holder', null)::text) FROM gone`,
       [lease, this.parts.channel],
     );
-  }
-
-  read(key: string): Promise<KvHolder | null> {
-    return this.parts.store.read(key);
-  }
-
-  inspect(key: string): Promise<KvHeld | null> {
-    return this.parts.store.inspect!(key);
-  }
-
-  watch(key: string, listener: (event: KvWatchEvent) => void): () => void {
-    return this.shared.watch(key, listener);
   }
 
   async readAll(keys: readonly string[]): Promise<Map<string, KvHolder>> {
@@ -110,11 +69,7 @@ export class PostgresGroup implements KvGroupStore {
     );
   }
 
-  close(): Promise<void> {
-    return this.shared.close();
-  }
-
-  private async subscribe(
+  protected async subscribe(
     deliver: (key: string, holder?: KvHolder | null) => void,
     fail: (err: unknown) => void,
   ): Promise<() => void> {

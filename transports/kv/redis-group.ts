@@ -1,15 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { GroupKeepAlive, KvGroupStore } from './group-types.js';
-import { SharedWatch } from './shared-watch.js';
-import type {
-  AcquireRequest,
-  AcquireResult,
-  KvHeld,
-  KvHolder,
-  KvStore,
-  KvWatchEvent,
-} from './types.js';
+import type { GroupKeepAlive } from './group-types.js';
+import { SubscribedGroup } from './subscribed-group.js';
+import type { KvHeld, KvHolder, KvStore } from './types.js';
 import { withTimeout } from './types.js';
 
 /** Extends every key still naming owner ARGV[1] by ARGV[2] ms; answers the keys it no longer holds. */
@@ -47,27 +39,14 @@ export interface RedisGroupParts {
  * lost. One pattern subscription on the prefix follows every key (with keyspace
  * notifications on), and one MGET is the group read.
  */
-export class RedisGroup implements KvGroupStore {
+export class RedisGroup extends SubscribedGroup {
   readonly kind = 'redis';
-  private readonly shared: SharedWatch;
 
   constructor(
     private readonly parts: RedisGroupParts,
     private readonly prefix: string,
   ) {
-    this.shared = new SharedWatch(
-      (deliver, fail) => this.subscribe(deliver, fail),
-      (key) => parts.store.read(key),
-      parts.timeoutMs,
-    );
-  }
-
-  async connect(ttlMs: number): Promise<void> {
-    await this.parts.store.connect?.(ttlMs);
-  }
-
-  async grant(): Promise<string> {
-    return randomBytes(12).toString('hex');
+    super(parts.store, parts.timeoutMs);
   }
 
   async keepAlive(lease: string, ttlMs: number, keys: readonly string[]): Promise<GroupKeepAlive> {
@@ -84,30 +63,10 @@ export class RedisGroup implements KvGroupStore {
     return { alive: true, lost };
   }
 
-  acquire(lease: string, request: AcquireRequest): Promise<AcquireResult> {
-    return this.parts.store.acquire({ ...request, owner: lease });
-  }
-
-  release(key: string, owner: string): Promise<void> {
-    return this.parts.store.release({ key, owner });
-  }
-
   async revoke(lease: string, keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
     const redis = await this.parts.redis();
     await redis.eval(REVOKE, keys.length, ...keys, lease);
-  }
-
-  read(key: string): Promise<KvHolder | null> {
-    return this.parts.store.read(key);
-  }
-
-  inspect(key: string): Promise<KvHeld | null> {
-    return this.parts.store.inspect!(key);
-  }
-
-  watch(key: string, listener: (event: KvWatchEvent) => void): () => void {
-    return this.shared.watch(key, listener);
   }
 
   async readAll(keys: readonly string[]): Promise<Map<string, KvHolder>> {
@@ -121,12 +80,8 @@ export class RedisGroup implements KvGroupStore {
     return holders;
   }
 
-  close(): Promise<void> {
-    return this.shared.close();
-  }
-
   /** One pattern subscription for the whole prefix; none when the server sends no events. */
-  private async subscribe(
+  protected async subscribe(
     deliver: (key: string) => void,
     fail: (err: unknown) => void,
   ): Promise<() => void> {
