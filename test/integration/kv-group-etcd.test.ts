@@ -22,7 +22,7 @@ kvGroupSuite({
   rig: async () => {
     const server = await StoreServer.start('etcd');
     return {
-      connect: () => etcdStore({ hosts: `127.0.0.1:${server.port}`, timeoutMs: 500 }),
+      connect: () => etcdStore({ hosts: `127.0.0.1:${server.port}`, timeoutMs: 2000 }),
       // The lease each key lives under, as the server reports it.
       handles: async (keys) => {
         const owners = new Set<string>();

@@ -25,10 +25,8 @@ function call<T>(start: (cb: (err: unknown, result: T) => void) => void): Promis
 kvGroupSuite({
   name: 'election group on ZooKeeper',
   ttlMs: 2000,
-  restTtlMs: 6000,
-  // Each ZooKeeper acquire is several requests (the queue's directory, znode, listing,
-  // claim): a thousand candidates take longer to seat than the other stores' thousand.
-  restElections: 300,
+  // The test server grants sessions of 4 s at most (20 ticks of 200 ms).
+  restTtlMs: 3000,
   describe: (name, suite) => describeWithServer('zookeeper', name, suite),
   rig: async () => {
     const server = await StoreServer.start('zookeeper');
