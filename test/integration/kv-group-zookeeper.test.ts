@@ -27,6 +27,9 @@ kvGroupSuite({
   ttlMs: 2000,
   // The test server grants sessions of 4 s at most (20 ticks of 200 ms).
   restTtlMs: 3000,
+  // A ZooKeeper acquire is several round trips (directory, znode, listing, claim): within
+  // a 3 s TTL's request timeout, a thousand candidates at once time out and start over.
+  restElections: 200,
   describe: (name, suite) => describeWithServer('zookeeper', name, suite),
   rig: async () => {
     const server = await StoreServer.start('zookeeper');
