@@ -1,4 +1,4 @@
-import { bullyProtocol } from '../dist/src/protocols/bully.js';
+import { bullyProtocol } from '../dist/machines/bully/definition.js';
 import { SeededGenerator, Simulation } from '../dist/src/sim/index.js';
 
 const SIZE = 5;

@@ -1,11 +1,14 @@
 // Part `check`: the model checker's speed, and the whole Raft election space for three
-// nodes (max term 3, at most one fault) explored to the end.
+// nodes (max term 3, at most one fault) explored to the end, with two messages in flight
+// and with three (on every core).
 import { availableParallelism } from 'node:os';
 import { modelCheck } from '../dist/src/check/index.js';
 import { row } from './report.mjs';
 
 const FULL_SPACE_BUDGET_S = 60;
 const STATES_PER_SECOND_TARGET = 50_000;
+const THREE_IN_FLIGHT_BUDGET_S = 600;
+const THREE_IN_FLIGHT_RATE_TARGET = 150_000;
 
 const count = (n) => Math.round(n).toLocaleString('en-US');
 
@@ -30,6 +33,7 @@ function run(log, label, protocol, bounds) {
     machineSteps: r.machineSteps,
     workers: r.workers,
     reduced: r.reduced,
+    reductions: r.reductions,
     collisionProbability: r.collisionProbability,
     bounds: r.bounds,
   };
@@ -37,9 +41,13 @@ function run(log, label, protocol, bounds) {
 
 export async function checkPart(log) {
   const raft = run(log, 'raft, 3 nodes, max term 3, 1 fault', 'raft', {});
-  const exact = run(log, 'raft exact (no dead-letter reduction)', 'raft', { reduce: false });
+  const exact = run(log, 'raft exact (symmetry alone)', 'raft', { reduce: false });
   const cores = availableParallelism();
   const threads = run(log, `raft on ${cores} threads`, 'raft', { workers: cores });
+  const deep = run(log, `raft, 3 in flight, on ${cores} threads`, 'raft', {
+    maxInFlight: 3,
+    workers: cores,
+  });
   const timed = run(log, 'raft timed, 3 nodes, max term 2, 1 fault', 'raft', {
     timed: true,
     maxTerm: 2,
@@ -48,7 +56,7 @@ export async function checkPart(log) {
   const entropy = run(log, 'entropy, 3 nodes, 2 rounds, 1 duplicate', 'entropy', {});
   const les = run(log, 'les, 2 nodes, 1 polling round, 1 fault', 'les', {});
   const kv = run(log, 'kv timed, 2 candidates and the store, 2 tokens', 'kv', {});
-  const all = [raft, exact, threads, timed, bully, entropy, les, kv];
+  const all = [raft, exact, threads, deep, timed, bully, entropy, les, kv];
   return {
     rows: [
       row(
@@ -64,6 +72,16 @@ export async function checkPart(log) {
         `${count(raft.statesPerSecond)}/s`,
         `≥ ${count(STATES_PER_SECOND_TARGET)}/s`,
         raft.statesPerSecond >= STATES_PER_SECOND_TARGET,
+      ),
+      row(
+        `check raft: whole space with 3 in flight (${deep.workers} threads)`,
+        deep.seconds,
+        `${count(deep.states)} states in ${deep.seconds.toFixed(1)} s (${count(deep.statesPerSecond)}/s)`,
+        `complete, < ${THREE_IN_FLIGHT_BUDGET_S} s, ≥ ${count(THREE_IN_FLIGHT_RATE_TARGET)}/s`,
+        deep.complete &&
+          deep.ok &&
+          deep.seconds < THREE_IN_FLIGHT_BUDGET_S &&
+          deep.statesPerSecond >= THREE_IN_FLIGHT_RATE_TARGET,
       ),
       ...[exact, threads, timed, bully, entropy, les, kv].map((r) =>
         row(

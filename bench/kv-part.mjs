@@ -1,5 +1,5 @@
+import { kvTiming } from '../dist/machines/kv/definition.js';
 import { timingBudget } from '../dist/src/budget/timing-budget.js';
-import { kvTiming } from '../dist/src/protocols/kv.js';
 import { etcdFloor } from './etcd-floor.mjs';
 import { startEtcd, watchDeletes } from './kv-etcd-server.mjs';
 import { startCluster } from './kv-failover.mjs';

@@ -1,6 +1,7 @@
 // The benchmark behind README's performance table: Raft and Bully clusters of real processes
 // on loopback, the simulator, deterministic election, and KV-lease on real etcd and PostgreSQL. Run with `npm run bench` (it builds
-// first); `--runs N` sets the failover repetitions, `--only raft,bully,elect` picks parts.
+// first); `--runs N` sets the failover repetitions, `--only raft,bully,elect` picks parts, and
+// `--only idle` runs only the Raft part's settled idle CPU beside the bare-socket floor.
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { bullyPart } from './bully-part.mjs';
@@ -8,6 +9,8 @@ import { checkPart } from './check-part.mjs';
 import { dashboardPart } from './dashboard-part.mjs';
 import { closeConnections } from './diag-client.mjs';
 import { electPart } from './elect-part.mjs';
+import { groupPart } from './group-part.mjs';
+import { idlePart } from './idle-part.mjs';
 import { kvPart } from './kv-part.mjs';
 import { postgresPart } from './kv-postgres-part.mjs';
 import { lesPart } from './les-part.mjs';
@@ -17,6 +20,7 @@ import { markdownTable, writeJson } from './report.mjs';
 const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
 const PARTS = {
   raft: (runs, log) => raftPart(runs, log),
+  idle: (runs, log) => idlePart(runs, log),
   bully: (runs, log) => bullyPart(runs, log),
   elect: (_runs, log) => electPart(log),
   les: (runs, log) => lesPart(runs, log),
@@ -24,9 +28,10 @@ const PARTS = {
   postgres: (runs, log) => postgresPart(runs, log),
   dashboard: (runs, log) => dashboardPart(runs, log),
   check: (_runs, log) => checkPart(log),
+  groups: (_runs, log) => groupPart(log),
 };
 const USAGE =
-  'usage: node bench/run.mjs [--runs N] [--only PART,...] (N from 1 to 1000; parts raft, bully, elect, les, kv, postgres, dashboard, check)';
+  'usage: node bench/run.mjs [--runs N] [--only PART,...] (N from 1 to 1000; parts raft, idle, bully, elect, les, kv, postgres, dashboard, check, groups)';
 
 function usage(problem) {
   console.error(`bench: ${USAGE}, got ${problem}`);
@@ -35,7 +40,8 @@ function usage(problem) {
 
 function parseArgs(argv) {
   let runs = 20;
-  let only = Object.keys(PARTS);
+  // `idle` is part of `raft`: run alone, it compares builds in a minute and a half.
+  let only = Object.keys(PARTS).filter((p) => p !== 'idle');
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [name, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s) : [arg];

@@ -1,6 +1,5 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { cpuPercents } from './idle-cpu.mjs';
 
 const PEER = fileURLToPath(new URL('./socket-floor-peer.mjs', import.meta.url));
 
@@ -17,24 +16,28 @@ function spawnPeer(args) {
  * What this machine charges for a settled cluster's traffic with nothing else running: one
  * process writes a heartbeat-sized frame to each of `followers` others every `heartbeatMs`
  * and each writes it straight back. No framing, no JSON, no state machine: a floor under
- * any implementation's idle CPU on the same machine.
+ * any implementation's idle CPU on the same machine. Started beside a cluster and measured
+ * over the same seconds, it sees the same load, so the ratio of the two means something on
+ * a machine that is doing other work. `stop()` kills the processes.
  */
-export async function measureSocketFloor({ followers, heartbeatMs, seconds }) {
+export async function startSocketFloor({ followers, heartbeatMs }) {
   const echoes = Array.from({ length: followers }, () => spawnPeer(['echo']));
   const children = echoes.map((e) => e.child);
+  const stop = () => {
+    for (const child of children) child.kill('SIGKILL');
+  };
   try {
     const ports = await Promise.all(echoes.map((e) => e.first));
     const beat = spawnPeer(['beat', String(heartbeatMs), ...ports.map(String)]);
     children.unshift(beat.child);
     await beat.first;
-    // Let connections open and the first writes settle before counting.
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    const [leader, ...rest] = await cpuPercents(
-      children.map((c) => c.pid),
-      seconds,
-    );
-    return { leader, followers: rest };
-  } finally {
-    for (const child of children) child.kill('SIGKILL');
+  } catch (err) {
+    stop();
+    throw err;
   }
+  return {
+    senderPid: children[0].pid,
+    echoPids: children.slice(1).map((c) => c.pid),
+    stop,
+  };
 }

@@ -5,8 +5,8 @@ export {
   bullyMachine,
   bullyRole,
   comparePriority,
-} from './bully.js';
-export { type BullyMessage, decodeBullyMessage, isPid } from './bully-messages.js';
+} from './bully/machine.js';
+export { type BullyMessage, decodeBullyMessage, isPid } from './bully/messages.js';
 export {
   decodeEntropyMessage,
   type ElectFunction,
@@ -14,7 +14,7 @@ export {
   type EntropyInput,
   type EntropyMessage,
   entropyMachine,
-} from './entropy.js';
+} from './entropy/machine.js';
 export {
   type KvLeaseContext,
   type KvLeaseEvent,
@@ -22,14 +22,14 @@ export {
   type KvTiming,
   kvLeaseMachine,
   kvLeaseRole,
-} from './kv-lease.js';
+} from './kv/machine.js';
 export {
   decodeKvReply,
   type KvHolderInfo,
   type KvReply,
   type KvRequest,
   STORE,
-} from './kv-messages.js';
+} from './kv/messages.js';
 export {
   compareSeniority,
   DEFAULT_MAX_MEMBERS,
@@ -44,7 +44,7 @@ export {
   lesRole,
   memberStates,
   ownState,
-} from './les.js';
+} from './les/machine.js';
 export {
   allowsMember,
   decodeLesMessage,
@@ -53,7 +53,7 @@ export {
   isMemberRule,
   type LesMessage,
   type LesState,
-} from './les-messages.js';
+} from './les/messages.js';
 export type { ProtocolEmitted, ReceiveEvent, Role } from './protocol-events.js';
 export {
   type RaftContext,
@@ -63,5 +63,5 @@ export {
   type RaftTiming,
   raftMachine,
   raftRole,
-} from './raft.js';
-export { decodeRaftMessage, type RaftMessage, type Tags } from './raft-messages.js';
+} from './raft/machine.js';
+export { decodeRaftMessage, type RaftMessage, type Tags } from './raft/messages.js';

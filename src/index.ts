@@ -1,5 +1,16 @@
+export type { BullyOptions } from '../machines/bully/definition.js';
+export type { EntropyOptions } from '../machines/entropy/definition.js';
+export {
+  ElectionInputError,
+  type ElectionStrategy,
+  type ElectLeadersOptions,
+  electLeaders,
+} from '../machines/entropy/index.js';
+export type { KvOptions } from '../machines/kv/definition.js';
+export type { LesOptions } from '../machines/les/definition.js';
 export type { ProtocolEmitted, Role } from '../machines/protocol-events.js';
-export type { Tags } from '../machines/raft-messages.js';
+export type { RaftOptions } from '../machines/raft/definition.js';
+export type { Tags } from '../machines/raft/messages.js';
 export {
   etcdStore,
   type KvHolder,
@@ -30,12 +41,6 @@ export {
   toSvg,
 } from './diagram/index.js';
 export {
-  ElectionInputError,
-  type ElectionStrategy,
-  type ElectLeadersOptions,
-  electLeaders,
-} from './entropy/index.js';
-export {
   createElectionGroup,
   type ElectionGroup,
   type ElectionGroupEvents,
@@ -45,6 +50,16 @@ export {
   type KvElectionGroupOptions,
   MAX_GROUP_ELECTIONS,
 } from './group/index.js';
+export {
+  createRaftGroup,
+  type GroupDropReason,
+  type PeerTraffic,
+  type RaftGroup,
+  type RaftGroupElectionStatus,
+  type RaftGroupEvents,
+  type RaftGroupOptions,
+  type RaftGroupStatus,
+} from './group/raft/index.js';
 export {
   Candidate,
   type CandidateOptions,
@@ -70,11 +85,6 @@ export {
   registerElectionMetrics,
   type StoreRequestTiming,
 } from './metrics/index.js';
-export type { BullyOptions } from './protocols/bully.js';
-export type { EntropyOptions } from './protocols/entropy.js';
-export type { KvOptions } from './protocols/kv.js';
-export type { LesOptions } from './protocols/les.js';
-export type { RaftOptions } from './protocols/raft.js';
 export {
   type BullyElectionOptions,
   type ChangeEvent,
@@ -92,5 +102,6 @@ export {
   type MemberStatus,
   type PeerConfig,
   type RaftElectionOptions,
+  type ResignOptions,
 } from './runtime/election.js';
 export { CallbackError, type StateCallbacks } from './runtime/state-callbacks.js';

@@ -31,8 +31,10 @@ export function encodeWake(id: string): string {
  * link that a cut left half-open looks just as quiet: with pings, only the broken one is.
  */
 export function encodePing(): string {
-  return JSON.stringify({ v: WIRE_VERSION, ping: 1 });
+  return PING;
 }
+
+const PING = JSON.stringify({ v: WIRE_VERSION, ping: 1 });
 
 /**
  * Serialises a message for the wire, or returns undefined when it cannot be (cycles,

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { isLesAddress } from '../machines/les-messages.js';
+import { isLesAddress } from '../machines/les/messages.js';
 import { type HostPort, parseHostPort } from './address.js';
 import { PUSH_PATH } from './http-push.js';
 import type { DropReason } from './types.js';

@@ -1,5 +1,5 @@
 import { fromCallback } from 'xstate';
-import type { LesMessage } from '../machines/les-messages.js';
+import type { LesMessage } from '../machines/les/messages.js';
 import { parseHostPort } from './address.js';
 import { HttpClient } from './http-client.js';
 import { pythonJson } from './http-json.js';

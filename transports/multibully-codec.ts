@@ -1,4 +1,4 @@
-import { type BullyKind, type BullyMessage, isPid } from '../machines/bully-messages.js';
+import { type BullyKind, type BullyMessage, isPid } from '../machines/bully/messages.js';
 
 /**
  * The MultiBully wire format, so electorate nodes can share a multicast group with nodes of

@@ -153,7 +153,9 @@ export class StreamSession {
     const payload = encodeEnvelope(this.input.id, command.msg);
     // The receiver would drop an oversize frame and, over TCP, lose the whole connection.
     const room = this.options.maxFrameBytes - (this.options.secret ? AUTH_FRAME_OVERHEAD : 0);
-    if (payload === undefined || Buffer.byteLength(payload) > room) return;
+    if (payload === undefined) return;
+    // A UTF-8 byte per UTF-16 unit at least and three at most: only a long one needs counting.
+    if (payload.length * 3 > room && Buffer.byteLength(payload) > room) return;
     if (command.to === '*') {
       for (const peer of this.peers.values()) this.deliver(peer, payload);
       return;

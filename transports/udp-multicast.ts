@@ -1,7 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv4 } from 'node:net';
 import { fromCallback } from 'xstate';
-import { decodeBullyMessage, isPid } from '../machines/bully-messages.js';
+import { decodeBullyMessage, isPid } from '../machines/bully/messages.js';
 import { type HostPort, parseHostPort } from './address.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { DatagramOpener, sealDatagram } from './datagram-envelope.js';

@@ -1,7 +1,7 @@
-import { type BullyOptions, bullyTiming } from '../protocols/bully.js';
-import { type KvOptions, kvTiming } from '../protocols/kv.js';
-import { type LesOptions, lesTiming } from '../protocols/les.js';
-import { type RaftOptions, raftTiming } from '../protocols/raft.js';
+import { type BullyOptions, bullyTiming } from '../../machines/bully/definition.js';
+import { type KvOptions, kvTiming } from '../../machines/kv/definition.js';
+import { type LesOptions, lesTiming } from '../../machines/les/definition.js';
+import { type RaftOptions, raftTiming } from '../../machines/raft/definition.js';
 import {
   KV_STORE_KINDS,
   type KvStoreKind,

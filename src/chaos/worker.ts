@@ -2,7 +2,7 @@ import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { InspectionEvent } from 'xstate';
-import type { RaftMessage } from '../../machines/raft-messages.js';
+import type { RaftMessage } from '../../machines/raft/messages.js';
 import { faultLink } from '../../transports/fault-link.js';
 import { parseArgs } from '../cli/args.js';
 import { buildElection } from '../cli/node-command.js';

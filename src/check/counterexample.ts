@@ -1,5 +1,6 @@
-import type { CheckBounds } from './model.js';
-import { type CheckStep, describeMessage, describeStep, describeTimer } from './steps.js';
+import type { CheckBounds } from '../../machines/protocol-model.js';
+import { describeMessage } from '../../machines/protocol-model.js';
+import { type CheckStep, describeStep, describeTimer } from './steps.js';
 
 /**
  * A violated invariant and the shortest path that breaks it, as written to a file for

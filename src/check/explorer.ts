@@ -1,11 +1,11 @@
-import { collisionProbability, FingerprintSet, IntQueue } from './fingerprints.js';
 import {
   type CheckBounds,
   clusterIds,
   DEFAULT_BOUNDS,
   type Invariant,
   type ProtocolModel,
-} from './model.js';
+} from '../../machines/protocol-model.js';
+import { collisionProbability, FingerprintSet, IntQueue } from './fingerprints.js';
 import type { CheckStep } from './steps.js';
 import { Successors } from './successors.js';
 import { StateFingerprints } from './symmetry.js';
@@ -44,8 +44,8 @@ export interface ExploreOptions {
   /** Turn symmetry reduction off even for a protocol that allows it. */
   symmetry?: boolean;
   /**
-   * Turn off the dead-letter reduction (messages to a node that is down for good leave the
-   * network at once), for an exact count of the states within the bounds.
+   * Turn off the reductions beyond symmetry (dead letters, forgotten history), for an
+   * exact count of the states within the bounds.
    */
   reduce?: boolean;
 }
@@ -79,9 +79,12 @@ export interface ExploreResult {
   statesPerSecond: number;
   /** Calls into XState's transition (the rest came from the memo). */
   machineSteps: number;
+  /** Whether states equal up to renaming nodes counted as one (in all states or some). */
   symmetry: boolean;
   /** Whether messages to a node down for good were dropped at once (see `reduce`). */
   reduced: boolean;
+  /** The reductions the search ran, in words. */
+  reductions: string[];
   /** Threads that explored. */
   workers: number;
   /** Estimated probability that two distinct states shared a fingerprint (n²/2^65). */
@@ -101,20 +104,35 @@ export const DEADLOCK = 'no deadlock';
 /** What a deadlock report says. */
 export const DEADLOCK_MESSAGE = 'live nodes, no leader, and nothing left that could happen';
 
+/** How a search runs: its bounds, the nodes' ids and the reductions it may use. */
+export interface SearchSettings {
+  bounds: CheckBounds;
+  ids: string[];
+  /** Whether states equal up to renaming nodes count as one. */
+  symmetric: boolean;
+  /** Whether the reductions beyond untimed symmetry may run. */
+  reduce: boolean;
+}
+
 /** The settings a search runs with, from the model's defaults, the caller's and the options. */
 export function searchSettings(
   model: ProtocolModel,
   options: Pick<ExploreOptions, 'bounds' | 'symmetry' | 'reduce'>,
-): { bounds: CheckBounds; ids: string[]; symmetric: boolean; reduce: boolean } {
+): SearchSettings {
   const bounds: CheckBounds = { ...DEFAULT_BOUNDS, ...model.defaults, ...options.bounds };
   checkBounds(bounds);
+  const reduce = options.reduce !== false;
   const symmetric = model.symmetric === true && options.symmetry !== false && !bounds.timed;
-  return {
-    bounds,
-    ids: clusterIds(model, bounds.nodes),
-    symmetric,
-    reduce: options.reduce !== false,
-  };
+  return { bounds, ids: clusterIds(model, bounds.nodes), symmetric, reduce };
+}
+
+/** The reductions a search with these settings runs, in words, for its report. */
+export function reductionsRun(settings: SearchSettings, succ: Successors): string[] {
+  const out: string[] = [];
+  if (settings.symmetric) out.push('symmetry');
+  if (succ.deadLetters) out.push('dead letters');
+  if (succ.table.forgets) out.push('forgotten history');
+  return out;
 }
 
 /**
@@ -238,6 +256,7 @@ export function searchResult(
     | 'machineSteps'
     | 'symmetry'
     | 'reduced'
+    | 'reductions'
     | 'workers'
     | 'storeBytes'
     | 'ids'
@@ -268,7 +287,7 @@ export function initialFrontier(init: { nodes: number[]; msgs: number[] }): IntQ
 
 /** Queues one state: its number, faults spent, message count, its nodes, then its messages. */
 export function queueState(
-  queue: IntQueue,
+  queue: Pick<IntQueue, 'push'>,
   index: number,
   spent: number,
   nodes: readonly number[],
@@ -287,7 +306,8 @@ export function queueState(
  * each.
  */
 export function explore(model: ProtocolModel, options: ExploreOptions = {}): ExploreResult {
-  const { bounds, ids, symmetric, reduce } = searchSettings(model, options);
+  const settings = searchSettings(model, options);
+  const { bounds, ids, symmetric, reduce } = settings;
   const succ = new Successors(model, ids, bounds, reduce);
   const prints = new StateFingerprints(succ.table, ids.length, symmetric);
   const checks = new InvariantChecks(succ, model, bounds.timed);
@@ -313,6 +333,7 @@ export function explore(model: ProtocolModel, options: ExploreOptions = {}): Exp
       machineSteps: succ.table.transitions,
       symmetry: symmetric,
       reduced: succ.deadLetters,
+      reductions: reductionsRun(settings, succ),
       workers: 1,
       storeBytes: seen.bytes + 9 * capacity,
       ids,

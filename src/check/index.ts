@@ -1,9 +1,29 @@
+import type { CheckBounds, ProtocolModel } from '../../machines/protocol-model.js';
 import type { Counterexample } from './counterexample.js';
 import { type ExploreOptions, type ExploreResult, explore } from './explorer.js';
-import type { CheckBounds, ProtocolModel } from './model.js';
-import { protocolModel } from './models/index.js';
 import { exploreParallel } from './parallel.js';
+import { protocolModel } from './protocol-models.js';
 
+export { type BullyModelOptions, bullyModel } from '../../machines/bully/model.js';
+export { type EntropyModelOptions, entropyModel } from '../../machines/entropy/model.js';
+export { type KvModelOptions, kvModel, TIMED_KV_TIMING } from '../../machines/kv/model.js';
+export { kvStoreMachine } from '../../machines/kv/model-store.js';
+export { type LesModelOptions, lesModel } from '../../machines/les/model.js';
+export {
+  type CheckBounds,
+  type ClusterView,
+  clusterIds,
+  DEFAULT_BOUNDS,
+  describeMessage,
+  type FaultKinds,
+  type InFlightView,
+  type Invariant,
+  type NodeInputArgs,
+  type NodeView,
+  type ProtocolModel,
+  type Rename,
+} from '../../machines/protocol-model.js';
+export { type RaftModelOptions, raftModel } from '../../machines/raft/model.js';
 export {
   type Counterexample,
   counterexampleJson,
@@ -18,29 +38,10 @@ export {
   explore,
   type Progress,
 } from './explorer.js';
-export {
-  type CheckBounds,
-  type ClusterView,
-  clusterIds,
-  DEFAULT_BOUNDS,
-  type FaultKinds,
-  type InFlightView,
-  type Invariant,
-  type NodeInputArgs,
-  type NodeView,
-  type ProtocolModel,
-  type Rename,
-} from './model.js';
-export { type BullyModelOptions, bullyModel } from './models/bully.js';
-export { type EntropyModelOptions, entropyModel } from './models/entropy.js';
-export { PROTOCOL_MODELS, protocolModel } from './models/index.js';
-export { type KvModelOptions, kvModel, TIMED_KV_TIMING } from './models/kv.js';
-export { kvStoreMachine } from './models/kv-store.js';
-export { type LesModelOptions, lesModel } from './models/les.js';
-export { type RaftModelOptions, raftModel } from './models/raft.js';
-export { exploreParallel, MAX_THREADS } from './parallel.js';
+export { defaultWorkers, exploreParallel, MAX_THREADS } from './parallel.js';
+export { PROTOCOL_MODELS, protocolModel } from './protocol-models.js';
 export { type ReplayResult, replay } from './replay.js';
-export { type CheckStep, describeMessage, describeStep } from './steps.js';
+export { type CheckStep, describeStep } from './steps.js';
 
 /** Options of `modelCheck`: bounds, progress reports and symmetry reduction. */
 export interface ModelCheckOptions extends Partial<CheckBounds> {
@@ -50,7 +51,10 @@ export interface ModelCheckOptions extends Partial<CheckBounds> {
   progressEvery?: number;
   /** Set false to turn symmetry reduction off. */
   symmetry?: boolean;
-  /** Set false to turn the dead-letter reduction off (see `ExploreOptions.reduce`). */
+  /**
+   * Set false for the exact search: no reduction beyond untimed symmetry (see
+   * `ExploreOptions.reduce`).
+   */
   reduce?: boolean;
   /**
    * Threads to search on (default 1, deterministic). More than one needs a shipped

@@ -1,8 +1,14 @@
 import { type AnyMachineSnapshot, createActor, type EventObject } from 'xstate';
-import type { DurableState } from '../protocols/protocol-definition.js';
+import type { DurableState } from '../../machines/protocol-definition.js';
+import type {
+  CheckBounds,
+  NodeView,
+  PendingTimer,
+  ProtocolModel,
+  Rename,
+} from '../../machines/protocol-model.js';
 import { type LeaseState, leaseAfter, NO_LEASE } from '../runtime/lease-clock.js';
 import { type MachineAction, NodeHost } from '../runtime/node-host.js';
-import type { CheckBounds, NodeView, PendingTimer, ProtocolModel, Rename } from './model.js';
 
 /**
  * Every distinct state of every node, interned: a cluster state is then a handful of
@@ -30,6 +36,8 @@ export interface NodeRecord {
   fired: Map<PendingTimer, StepOutcome>;
   /** Timed mode: this state one tick later. */
   ticked?: number;
+  /** A down state: the outcome of booting again. */
+  restarted?: StepOutcome;
   /** Message id → whether it is obsolete for this receiver. */
   obsolete: Map<number, boolean>;
 }
@@ -51,6 +59,31 @@ export interface MessageRecord {
 
 export const ENVIRONMENT = 'env';
 
+/** How a node state was first reached: the step, from which state, on what. */
+export const ORIGIN = {
+  /** A node's first boot; the operand is its position. */
+  boot: 0,
+  /** A restart of the down state `parent`. */
+  restart: 1,
+  /** A crash of `parent`. */
+  down: 2,
+  /** `parent` received the message numbered by the operand. */
+  deliver: 3,
+  /** `parent`'s timer at the operand's place in its list fired. */
+  fire: 4,
+  /** `parent` one tick later. */
+  tick: 5,
+} as const;
+
+/**
+ * Hears of every node state and message a table numbers, with how it was reached, so that
+ * another thread's table can reach the same one (see table-journal.ts).
+ */
+export interface TableListener {
+  node(id: number, origin: number, parent: number, operand: number): void;
+  message(id: number, from: number, to: number, json: string): void;
+}
+
 type Action = MachineAction;
 
 const identity: Rename = (id) => id;
@@ -68,16 +101,30 @@ export class NodeTable {
   private recorded: Action[] = [];
   /** Calls into XState's `transition`, the cost the memo saves. */
   transitions = 0;
+  /** Whether each step's ghost leaves out what no invariant reads again (`ghost.forget`). */
+  readonly forgets: boolean;
+  /** Told of each new node state and message (a thread of the parallel search sets it). */
+  listener: TableListener | undefined;
+  /** How the node state being computed was reached, for the listener. */
+  private origin: [number, number, number] = [ORIGIN.boot, -1, 0];
 
   constructor(
     readonly model: ProtocolModel,
     readonly ids: readonly string[],
     readonly bounds: CheckBounds,
+    reduce = false,
   ) {
+    this.forgets = reduce && model.ghost?.forget !== undefined;
     ids.forEach((id, i) => {
       this.indexOf.set(id, i);
     });
     this.others = ids.map((self) => ids.filter((id) => id !== self));
+  }
+
+  /** The first state of the node at `index`, and what it sends on booting. */
+  start(index: number): StepOutcome {
+    this.origin = [ORIGIN.boot, -1, index];
+    return this.boot(index, undefined, this.model.ghost?.initial);
   }
 
   /** A node's first state, or its state after a restart with what it kept on disk. */
@@ -113,7 +160,19 @@ export class NodeTable {
     );
   }
 
+  /** The down node `rec` boots again with what it kept on disk. */
+  restart(rec: NodeRecord): StepOutcome {
+    const known = rec.restarted;
+    if (known !== undefined) return known;
+    this.origin = [ORIGIN.restart, rec.id, 0];
+    const out = this.boot(rec.index, rec.durable, rec.ghost);
+    rec.restarted = out;
+    return out;
+  }
+
+  /** The node crashes: it keeps what it wrote to disk (and its ghost). */
   down(rec: NodeRecord): number {
+    this.origin = [ORIGIN.down, rec.id, 0];
     return this.intern({
       index: rec.index,
       up: false,
@@ -133,6 +192,7 @@ export class NodeTable {
     if (!rec.up || rec.snapshot === undefined) {
       out = { next: rec.id, sends: [] };
     } else {
+      this.origin = [ORIGIN.deliver, rec.id, msg.id];
       const from = msg.from < 0 ? ENVIRONMENT : this.ids[msg.from]!;
       const event = { type: 'receive', from, msg: msg.msg } as EventObject;
       out = this.run(rec, rec.timers, event, msg.msg);
@@ -144,6 +204,7 @@ export class NodeTable {
   fire(rec: NodeRecord, timer: PendingTimer): StepOutcome {
     const known = rec.fired.get(timer);
     if (known !== undefined) return known;
+    this.origin = [ORIGIN.fire, rec.id, rec.timers.indexOf(timer)];
     const rest = rec.timers.filter((t) => t !== timer);
     const out = this.run(rec, rest, timer.event, undefined);
     rec.fired.set(timer, out);
@@ -153,6 +214,7 @@ export class NodeTable {
   /** Timed mode: every timer and the lease move one tick closer. */
   tick(rec: NodeRecord): number {
     if (rec.ticked !== undefined) return rec.ticked;
+    this.origin = [ORIGIN.tick, rec.id, 0];
     const timers = rec.timers.map((t) => ({ ...t, remaining: t.remaining - 1 }));
     const next = this.intern({ ...rec, timers, lease: leaseAfter(rec.lease, 1) });
     rec.ticked = next;
@@ -179,6 +241,7 @@ export class NodeTable {
     const id = this.messages.length;
     this.messages.push({ id, from, to, msg, json });
     this.messageByKey.set(key, id);
+    this.listener?.message(id, from, to, json);
     return id;
   }
 
@@ -309,10 +372,12 @@ export class NodeTable {
     );
     host.step(actions);
     timers.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const ghost =
-      this.model.ghost === undefined
+    const rules = this.model.ghost;
+    let ghost =
+      rules === undefined
         ? undefined
-        : this.model.ghost.update(ghostBefore as never, snapshot as never, received);
+        : rules.update(ghostBefore as never, snapshot as never, received);
+    if (this.forgets) ghost = rules!.forget!(ghost as never, snapshot as never);
     const lease = leased ? host.lease.state() : NO_LEASE;
     const next = this.intern({
       index,
@@ -356,6 +421,7 @@ export class NodeTable {
       obsolete: new Map(),
     });
     this.byKey.set(key, id);
+    this.listener?.node(id, this.origin[0], this.origin[1], this.origin[2]);
     return id;
   }
 

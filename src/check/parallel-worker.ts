@@ -1,19 +1,19 @@
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { InvariantChecks, initialFrontier, type PathStore, queueState } from './explorer.js';
-import { FingerprintSet, IntQueue, SharedFingerprintSet } from './fingerprints.js';
-import { clusterIds } from './model.js';
-import { protocolModel } from './models/index.js';
-import { CONTROL, END, STATS, type WorkerInput } from './parallel.js';
+import { clusterIds } from '../../machines/protocol-model.js';
+import { InvariantChecks, type PathStore } from './explorer.js';
+import { SharedFingerprintSet } from './fingerprints.js';
+import { ChunkWriter } from './frontier-chunks.js';
+import { CONTROL, END, type LevelStart, STATS, type WorkerInput } from './parallel.js';
+import { protocolModel } from './protocol-models.js';
+import { type GrowableBuffer, reserve } from './shared-buffers.js';
 import { Successors, type Visit } from './successors.js';
 import { StateFingerprints } from './symmetry.js';
+import { JournalReader, JournalWriter } from './table-journal.js';
 
 /**
- * One thread of the parallel search (see parallel.ts): the shared first levels, then its
- * part of each level, meeting the others at each level's end.
+ * One thread of the parallel search (see parallel.ts): at each level, it claims chunks of
+ * the level's states until none is left, expands them, and meets the others at the end.
  */
-
-/** States per worker in the frontier before the shared first levels end. */
-const SPLIT_WIDTH = 512;
 
 const input = workerData as WorkerInput;
 const control = new Int32Array(input.control);
@@ -30,12 +30,14 @@ try {
 input.port.close();
 
 function search(input: WorkerInput): void {
-  const { bounds, worker, workers } = input;
+  const { bounds, worker } = input;
   const model = protocolModel(input.protocol);
   if (model === undefined) throw new Error(`no model of protocol ${input.protocol}`);
   const stats = new Float64Array(input.stats);
   const succ = new Successors(model, clusterIds(model, bounds.nodes), bounds, input.reduce);
   const n = succ.ids.length;
+  succ.table.listener = new JournalWriter(input.journals[worker]!);
+  const theirs = new JournalReader(succ.table, input.journals, worker);
   const prints = new StateFingerprints(succ.table, n, input.symmetric);
   const checks = new InvariantChecks(succ, model, bounds.timed);
   let shared = new SharedFingerprintSet(input.table, control.subarray(CONTROL.prints));
@@ -47,141 +49,44 @@ function search(input: WorkerInput): void {
     kindNode: new Uint8Array(kindBuf),
     op: new Int32Array(opBuf),
   };
+  // Threads grow the path store together: whoever finds it short grows it, and a thread
+  // that finds it grown meanwhile by another goes on.
   const ensure = (index: number) => {
     while (index >= paths.parent.length) {
       const size = Math.min(2 * paths.parent.length, parentBuf.maxByteLength / 4);
       if (size <= index) throw new RangeError('the path store is full');
       try {
-        parentBuf.grow(4 * size);
-        kindBuf.grow(size);
-        opBuf.grow(4 * size);
+        reserve(parentBuf, 4 * size);
+        reserve(kindBuf, size);
+        reserve(opBuf, 4 * size);
       } catch {
         // Another thread grew them meanwhile.
       }
     }
   };
-  const stop = () => Atomics.load(control, CONTROL.stop) === 1;
   const end = (why: number, at: number) => {
     if (Atomics.compareExchange(control, CONTROL.end, END.none, why) === END.none) {
       Atomics.store(control, CONTROL.at, at);
     }
     Atomics.store(control, CONTROL.stop, 1);
   };
+  const out = new ChunkWriter(worker);
 
-  // The shared first levels: every thread runs them alike (so states get the same numbers);
-  // thread 0 alone records them.
-  const init = succ.initial();
-  let queue = initialFrontier(init);
-  let next = new IntQueue();
-  let queued = 1;
-  let nextQueued = 0;
-  let depth = 0;
-  let states = 1;
-  let from = 0;
-  let stopped = false;
-  const local = new FingerprintSet();
-  prints.of(init.nodes, init.msgs, init.msgs.length, 0);
-  local.add(prints.hi, prints.lo);
-  const first = checks.check(init.nodes, init.msgs, init.msgs.length, 0);
+  // Thread 0 starts the search: the initial state, numbered 0, is the first level.
   if (worker === 0) {
+    const init = succ.initial();
+    prints.of(init.nodes, init.msgs, init.msgs.length, 0);
     shared.add(prints.hi, prints.lo);
     paths.parent[0] = -1;
     Atomics.store(control, CONTROL.states, 1);
-    if (first !== undefined) end(END.violation, 0);
+    out.push(0, 0, init.nodes, init.msgs, init.msgs.length);
+    if (checks.check(init.nodes, init.msgs, init.msgs.length, 0) !== undefined) {
+      end(END.violation, 0);
+    }
   }
-  stopped = first !== undefined;
 
-  const keep = (index: number, ns: number[], ms: number[], count: number, spent: number) => {
-    queueState(next, index, spent, ns, ms, count);
-    nextQueued++;
-  };
-  const prefixVisit: Visit = (kind, node, op, ns, ms, count, spent) => {
-    prints.of(ns, ms, count, spent);
-    if (!local.add(prints.hi, prints.lo)) return false;
-    const index = states++;
-    if (worker === 0) {
-      shared.add(prints.hi, prints.lo);
-      ensure(index);
-      paths.parent[index] = from;
-      paths.kindNode[index] = (kind << 4) | node;
-      paths.op[index] = op;
-      Atomics.store(control, CONTROL.states, states);
-      Atomics.store(control, CONTROL.depth, depth + 1);
-    }
-    keep(index, ns, ms, count, spent);
-    if (checks.check(ns, ms, count, spent) === undefined) return false;
-    if (worker === 0) end(END.violation, index);
-    return true;
-  };
-  const nodes: number[] = new Array(n).fill(0);
-  /** Reads the next state of `queue` into `nodes`; returns its messages and faults. */
-  const pop = (): { msgs: number[]; faults: number } => {
-    from = queue.shift();
-    const faults = queue.shift();
-    const count = queue.shift();
-    for (let i = 0; i < n; i++) nodes[i] = queue.shift();
-    const msgs: number[] = new Array(count);
-    for (let i = 0; i < count; i++) msgs[i] = queue.shift();
-    return { msgs, faults };
-  };
-  // Whole levels, until the next one is wide enough to split (or the space ends).
-  for (;;) {
-    if (stopped) break;
-    if (queue.length === 0) {
-      if (nextQueued === 0 || nextQueued >= SPLIT_WIDTH * workers) break;
-      queue = next;
-      queued = nextQueued;
-      next = new IntQueue();
-      nextQueued = 0;
-      depth++;
-    }
-    if (states >= bounds.maxStates) {
-      if (worker === 0) end(END.cut, 0);
-      stopped = true;
-      break;
-    }
-    const { msgs, faults } = pop();
-    const progress = succ.expand(nodes, msgs, faults, prefixVisit);
-    if (progress < 0) stopped = true;
-    else if (progress === 0 && checks.deadlocked(nodes)) {
-      if (worker === 0) end(END.deadlock, from);
-      stopped = true;
-    }
-  }
-  // Every W-th state of the next level is ours.
-  const mine = new IntQueue();
-  let mineQueued = 0;
-  if (!stopped) {
-    for (let k = 0; next.length > 0; k++) {
-      const index = next.shift();
-      const spent = next.shift();
-      const count = next.shift();
-      const ours = k % workers === worker;
-      if (ours) {
-        mine.push(index);
-        mine.push(spent);
-        mine.push(count);
-        mineQueued++;
-      }
-      for (let j = 0; j < n + count; j++) {
-        const x = next.shift();
-        if (ours) mine.push(x);
-      }
-    }
-    depth++;
-    if (worker !== 0) {
-      // Thread 0 alone counts the shared levels' steps.
-      succ.transitions = 0;
-      succ.pruned = 0;
-    }
-  }
-  queue = mine;
-  queued = mineQueued;
-  next = new IntQueue();
-  nextQueued = 0;
-  Atomics.store(control, CONTROL.queues + worker, queued);
-
-  // Each level: expand our part, then wait for the others and the main thread.
+  let depth = -1;
+  let from = 0;
   let violationFound = false;
   const visit: Visit = (kind, node, op, ns, ms, count, spent) => {
     prints.of(ns, ms, count, spent);
@@ -191,62 +96,69 @@ function search(input: WorkerInput): void {
     paths.parent[index] = from;
     paths.kindNode[index] = (kind << 4) | node;
     paths.op[index] = op;
-    keep(index, ns, ms, count, spent);
+    out.push(index, spent, ns, ms, count);
+    if ((out.states & 255) === 0) Atomics.store(control, CONTROL.found + worker, out.states);
     if (checks.check(ns, ms, count, spent) === undefined) return false;
     end(END.violation, index);
     violationFound = true;
     return true;
   };
-  const publish = () => {
+  const nodes: number[] = new Array(n).fill(0);
+  let msgs: number[] = [];
+
+  // Each level: hand in what we found, wait for the others and the main thread, then
+  // claim and expand chunks of the new level until none is left.
+  for (;;) {
     stats[STATS * worker] = succ.transitions;
     stats[STATS * worker + 1] = succ.pruned;
     stats[STATS * worker + 2] = succ.table.transitions;
-  };
-  for (;;) {
-    publish();
+    if (out.states > 0) Atomics.store(control, CONTROL.depth, depth + 1);
+    input.port.postMessage(out.take());
     const generation = Atomics.load(control, CONTROL.generation);
     Atomics.add(control, CONTROL.done, 1);
     Atomics.notify(control, CONTROL.done);
     while (Atomics.load(control, CONTROL.generation) === generation) {
       Atomics.wait(control, CONTROL.generation, generation);
     }
-    if (stop()) return;
-    for (let m = receiveMessageOnPort(input.port); m !== undefined; ) {
-      shared = new SharedFingerprintSet(m.message, control.subarray(CONTROL.prints));
-      m = receiveMessageOnPort(input.port);
+    if (Atomics.load(control, CONTROL.stop) === 1) return;
+    const m = receiveMessageOnPort(input.port);
+    if (m === undefined) throw new Error('a level started without its states');
+    const level = m.message as LevelStart;
+    if (level.table !== undefined) {
+      shared = new SharedFingerprintSet(level.table, control.subarray(CONTROL.prints));
     }
-    if (queue.length === 0) {
-      queue = next;
-      queued = nextQueued;
-      next = new IntQueue();
-      nextQueued = 0;
-      depth++;
+    depth++;
+    for (;;) {
+      const claim = Atomics.add(control, CONTROL.claimed, 1);
+      if (claim >= level.chunks.length) break;
+      const chunk = level.chunks[claim]!;
+      const words = new Int32Array(chunk.buffer, 0, chunk.used);
+      const thread = chunk.thread;
+      let at = 0;
+      while (at < words.length) {
+        if (Atomics.load(control, CONTROL.stop) === 1) break;
+        if (Atomics.load(control, CONTROL.states) >= bounds.maxStates) {
+          end(END.cut, 0);
+          break;
+        }
+        from = words[at]!;
+        const faults = words[at + 1]!;
+        const count = words[at + 2]!;
+        at += 3;
+        for (let i = 0; i < n; i++) nodes[i] = theirs.node(thread, words[at++]!);
+        msgs = new Array(count);
+        for (let i = 0; i < count; i++) msgs[i] = theirs.message(thread, words[at++]!);
+        msgs.sort((a, b) => a - b);
+        const progress = succ.expand(nodes, msgs, faults, visit);
+        if (violationFound) break;
+        if (progress === 0 && checks.deadlocked(nodes)) {
+          end(END.deadlock, from);
+          break;
+        }
+      }
+      Atomics.add(control, CONTROL.expanded, chunk.states);
+      if (Atomics.load(control, CONTROL.stop) === 1) break;
     }
-    let expanded = 0;
-    while (queue.length > 0) {
-      if ((++expanded & 255) === 0) {
-        Atomics.store(control, CONTROL.queues + worker, queued + nextQueued);
-        if (stop()) break;
-      }
-      if (Atomics.load(control, CONTROL.states) >= bounds.maxStates) {
-        end(END.cut, 0);
-        break;
-      }
-      const { msgs, faults } = pop();
-      queued--;
-      const progress = succ.expand(nodes, msgs, faults, visit);
-      if (violationFound) break;
-      if (progress === 0 && checks.deadlocked(nodes)) {
-        end(END.deadlock, from);
-        break;
-      }
-    }
-    if (nextQueued > 0) Atomics.store(control, CONTROL.depth, depth + 1);
-    Atomics.store(control, CONTROL.queues + worker, queued + nextQueued);
+    Atomics.store(control, CONTROL.found + worker, out.states);
   }
-}
-
-interface GrowableBuffer extends SharedArrayBuffer {
-  grow(bytes: number): void;
-  readonly maxByteLength: number;
 }

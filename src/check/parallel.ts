@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
   MessageChannel,
@@ -6,6 +7,7 @@ import {
   receiveMessageOnPort,
   Worker,
 } from 'node:worker_threads';
+import type { CheckBounds, ProtocolModel } from '../../machines/protocol-model.js';
 import {
   DEADLOCK,
   DEADLOCK_MESSAGE,
@@ -14,24 +16,29 @@ import {
   InvariantChecks,
   type PathStore,
   pathTo,
+  reductionsRun,
   searchResult,
   searchSettings,
   type Violation,
 } from './explorer.js';
 import { collisionProbability, SharedFingerprintSet } from './fingerprints.js';
-import type { CheckBounds, ProtocolModel } from './model.js';
-import { protocolModel } from './models/index.js';
+import type { Chunk } from './frontier-chunks.js';
+import { protocolModel } from './protocol-models.js';
+import { growable } from './shared-buffers.js';
 import { Successors } from './successors.js';
+import { type JournalBuffers, journalBuffers } from './table-journal.js';
 
 /**
- * Breadth-first search on several threads (node:worker_threads), level by level. Every
- * thread runs the same first levels alone, until the frontier is wide enough, and takes
- * every W-th state of it; from there each expands its own part of a level, with its own
- * node table and memo. The fingerprint table and the paths (parent, step) are shared
- * memory: a thread adds a successor's fingerprint by compare-and-swap, and the thread that
- * added it first numbers it, records how it was reached and puts it in its own part of the
- * next level. Threads meet at the end of each level, where the main thread (otherwise
- * asleep) grows the table if it is half full and hands it round.
+ * Breadth-first search on several threads (node:worker_threads), level by level. The states
+ * of a level sit in chunks of shared memory (frontier-chunks.ts) that the threads claim one
+ * at a time, so each thread expands as much of a level as it gets through, whichever
+ * thread found the states: a thread turns another's numbering of node states and messages
+ * into its own through that thread's journal (table-journal.ts). The fingerprint table and
+ * the paths (parent, step) are shared memory too: a thread adds a successor's fingerprint
+ * by compare-and-swap, and the thread that added it first numbers it, records how it was
+ * reached and writes it into its chunks of the next level. Threads meet at the end of each
+ * level, where the main thread (otherwise asleep) gathers the chunks, grows the table if it
+ * is half full and hands both round.
  *
  * Level by level, a violation is still found at the least depth any violation has, but
  * which of the violating states at that depth is reported depends on timing. With one
@@ -52,14 +59,16 @@ export const CONTROL = {
   end: 4,
   /** The state that broke an invariant or deadlocked. */
   at: 5,
-  /** The depth of the level being expanded. */
+  /** The depth of the deepest state found. */
   depth: 6,
-  /** Workers through the first, shared levels. */
-  ready: 7,
+  /** Chunks of the current level claimed so far. */
+  claimed: 7,
   /** Fingerprints in the table. */
   prints: 8,
-  /** From here, each worker's frontier (what is left of this level plus the next). */
-  queues: 9,
+  /** States of the current level expanded so far. */
+  expanded: 9,
+  /** From here, the states each worker has found for the next level so far. */
+  found: 10,
 } as const;
 
 /** Why a parallel search ended early. */
@@ -82,7 +91,16 @@ export interface WorkerInput {
   parent: SharedArrayBuffer;
   kindNode: SharedArrayBuffer;
   op: SharedArrayBuffer;
+  /** Every worker's journal, by worker. */
+  journals: JournalBuffers[];
   port: MessagePort;
+}
+
+/** What the main thread hands each worker at the start of a level. */
+export interface LevelStart {
+  /** The fingerprint table, when it has grown. */
+  table?: SharedArrayBuffer;
+  chunks: Chunk[];
 }
 
 /** The fingerprint table is grown at a level's end once it is this full. */
@@ -92,20 +110,18 @@ const INITIAL_PATHS = 1 << 20;
 /** Threads a parallel search may use. */
 export const MAX_THREADS = 64;
 
-/** A growable shared buffer of `bytes`, reserving room for `max`. */
-function growable(bytes: number, max: number): SharedArrayBuffer {
-  return new (
-    SharedArrayBuffer as unknown as new (
-      n: number,
-      o: { maxByteLength: number },
-    ) => SharedArrayBuffer
-  )(bytes, { maxByteLength: Math.max(bytes, max) });
-}
-
 /** The worker script beside this module (built), or undefined when running from source. */
 function workerScript(): URL | undefined {
   const url = new URL('./parallel-worker.js', import.meta.url);
   return existsSync(fileURLToPath(url)) ? url : undefined;
+}
+
+/**
+ * The threads `electorate check` explores on unless told: every core (at most
+ * `MAX_THREADS`), or one when the worker script is not built (running from source).
+ */
+export function defaultWorkers(): number {
+  return workerScript() === undefined ? 1 : Math.min(availableParallelism(), MAX_THREADS);
 }
 
 /**
@@ -124,15 +140,17 @@ export function exploreParallel(
   }
   const script = workerScript();
   if (script === undefined) throw new Error('the parallel search needs the built package');
-  const { bounds, ids, symmetric, reduce } = searchSettings(model, options);
+  const settings = searchSettings(model, options);
+  const { bounds, ids, symmetric, reduce } = settings;
   const start = performance.now();
-  const control = new Int32Array(new SharedArrayBuffer(4 * (CONTROL.queues + workers)));
+  const control = new Int32Array(new SharedArrayBuffer(4 * (CONTROL.found + workers)));
   const stats = new Float64Array(new SharedArrayBuffer(8 * STATS * workers));
   let table = SharedFingerprintSet.buffer(1 << 20);
   const maxPaths = Math.min(bounds.maxStates + 1024, 2 ** 31 - 1);
   const parent = growable(4 * INITIAL_PATHS, 4 * maxPaths);
   const kindNode = growable(INITIAL_PATHS, maxPaths);
   const op = growable(4 * INITIAL_PATHS, 4 * maxPaths);
+  const journals = Array.from({ length: workers }, journalBuffers);
   const ports: MessagePort[] = [];
   for (let w = 0; w < workers; w++) {
     const { port1, port2 } = new MessageChannel();
@@ -150,6 +168,7 @@ export function exploreParallel(
       parent,
       kindNode,
       op,
+      journals,
       port: port2,
     };
     new Worker(script, { workerData: input, transferList: [port2] }).unref();
@@ -157,10 +176,10 @@ export function exploreParallel(
 
   const every = options.progressEvery ?? 50_000;
   let nextReport = every;
-  let maxDepth = 0;
-  const queued = () => {
+  let levelStates = 0;
+  const found = () => {
     let q = 0;
-    for (let w = 0; w < workers; w++) q += Atomics.load(control, CONTROL.queues + w);
+    for (let w = 0; w < workers; w++) q += Atomics.load(control, CONTROL.found + w);
     return q;
   };
   const report = () => {
@@ -172,45 +191,58 @@ export function exploreParallel(
     for (let w = 0; w < workers; w++) transitions += stats[STATS * w]!;
     options.onProgress({
       states,
-      queue: queued(),
+      queue: levelStates - Atomics.load(control, CONTROL.expanded) + found(),
       transitions,
-      depth: maxDepth,
+      depth: Atomics.load(control, CONTROL.depth),
       elapsedMs,
       statesPerSecond: states / Math.max(elapsedMs / 1000, 1e-6),
       collisionProbability: collisionProbability(states),
     });
   };
-  const errors = (): string[] =>
-    ports.flatMap((p) => {
-      const out: string[] = [];
-      for (let m = receiveMessageOnPort(p); m !== undefined; m = receiveMessageOnPort(p)) {
-        out.push(String(m.message));
-      }
-      return out;
-    });
+  const messages = (p: MessagePort): unknown[] => {
+    const out: unknown[] = [];
+    for (let m = receiveMessageOnPort(p); m !== undefined; m = receiveMessageOnPort(p)) {
+      out.push(m.message);
+    }
+    return out;
+  };
+  const failures: string[] = [];
 
-  // Level by level: wait for every worker, then start the next level (or end).
+  // Level by level: wait for every worker, gather what they found, start the next level.
   for (let generation = 0; ; generation++) {
     while (Atomics.load(control, CONTROL.done) < workers) {
       Atomics.wait(control, CONTROL.done, Atomics.load(control, CONTROL.done), 200);
       report();
     }
-    maxDepth = Atomics.load(control, CONTROL.depth);
+    const chunks: Chunk[] = [];
+    for (const p of ports) {
+      for (const m of messages(p)) {
+        if (typeof m === 'string') failures.push(m);
+        else chunks.push(...(m as Chunk[]));
+      }
+    }
+    levelStates = 0;
+    for (const c of chunks) levelStates += c.states;
     const states = Atomics.load(control, CONTROL.states);
-    if (Atomics.load(control, CONTROL.stop) === 0 && queued() === 0) {
+    if (Atomics.load(control, CONTROL.stop) === 0 && chunks.length === 0) {
       Atomics.store(control, CONTROL.stop, 1);
     }
     if (Atomics.load(control, CONTROL.stop) === 0 && states >= bounds.maxStates) {
       Atomics.store(control, CONTROL.end, END.cut);
       Atomics.store(control, CONTROL.stop, 1);
     }
+    const level: LevelStart = { chunks };
     if (Atomics.load(control, CONTROL.stop) === 0) {
       const set = new SharedFingerprintSet(table, control.subarray(CONTROL.prints));
       if (set.size > GROW_AT * set.capacity) {
         table = regrow(table, control);
-        for (const p of ports) p.postMessage(table);
+        level.table = table;
       }
+      for (const p of ports) p.postMessage(level);
     }
+    Atomics.store(control, CONTROL.claimed, 0);
+    Atomics.store(control, CONTROL.expanded, 0);
+    for (let w = 0; w < workers; w++) Atomics.store(control, CONTROL.found + w, 0);
     Atomics.store(control, CONTROL.done, 0);
     Atomics.store(control, CONTROL.generation, generation + 1);
     Atomics.notify(control, CONTROL.generation);
@@ -218,7 +250,6 @@ export function exploreParallel(
   }
 
   const end = Atomics.load(control, CONTROL.end);
-  const failures = errors();
   if (end === END.error) throw new Error(`a search thread failed: ${failures.join('; ')}`);
   const states = Atomics.load(control, CONTROL.states);
   // A violation's path, rebuilt here from the shared records.
@@ -231,18 +262,18 @@ export function exploreParallel(
       op: new Int32Array(op),
     };
     const at = Atomics.load(control, CONTROL.at);
-    const found = pathTo(succ, paths, at);
+    const reached = pathTo(succ, paths, at);
     const broken =
       end === END.deadlock
         ? { invariant: DEADLOCK, message: DEADLOCK_MESSAGE }
         : new InvariantChecks(succ, model as ProtocolModel, bounds.timed).check(
-            found.nodes,
-            found.msgs,
-            found.msgs.length,
-            found.faults,
+            reached.nodes,
+            reached.msgs,
+            reached.msgs.length,
+            reached.faults,
           );
     if (broken === undefined) throw new Error(`state ${at} was reported broken but is not`);
-    violation = { ...broken, steps: found.steps };
+    violation = { ...broken, steps: reached.steps };
   }
   let transitions = 0;
   let pruned = 0;
@@ -257,11 +288,12 @@ export function exploreParallel(
     states,
     transitions,
     pruned,
-    depth: maxDepth,
+    depth: Atomics.load(control, CONTROL.depth),
     complete: end === END.none,
     machineSteps,
     symmetry: symmetric,
     reduced: succ.deadLetters,
+    reductions: reductionsRun(settings, succ),
     workers,
     storeBytes: table.byteLength + 9 * states,
     ids,

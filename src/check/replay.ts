@@ -1,14 +1,14 @@
-import type { ProtocolDefinition } from '../protocols/protocol-definition.js';
-import { Simulation } from '../sim/simulation.js';
-import type { Counterexample } from './counterexample.js';
-import { DEADLOCK } from './explorer.js';
+import type { ProtocolDefinition } from '../../machines/protocol-definition.js';
 import {
   type ClusterView,
   clusterIds,
   type InFlightView,
   type NodeView,
   type ProtocolModel,
-} from './model.js';
+} from '../../machines/protocol-model.js';
+import { Simulation } from '../sim/simulation.js';
+import type { Counterexample } from './counterexample.js';
+import { DEADLOCK } from './explorer.js';
 import { ENVIRONMENT } from './node-table.js';
 import { describeStep } from './steps.js';
 

@@ -1,3 +1,5 @@
+import { describeMessage } from '../../machines/protocol-model.js';
+
 /** One move of the world in a path the checker found: the unit of counterexamples and replay. */
 export type CheckStep =
   | { kind: 'deliver' | 'drop' | 'duplicate'; from: string; to: string; msg: unknown }
@@ -5,16 +7,6 @@ export type CheckStep =
   | { kind: 'crash' | 'restart'; node: string }
   /** Timed mode: the global clock advances by one tick (one millisecond of machine time). */
   | { kind: 'tick' };
-
-/** A message's short form for step lists and diagrams: its type and scalar fields. */
-export function describeMessage(msg: unknown): string {
-  if (typeof msg !== 'object' || msg === null) return JSON.stringify(msg);
-  const m = msg as Record<string, unknown>;
-  const fields = Object.entries(m)
-    .filter(([k, v]) => k !== 'type' && v !== undefined)
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
-  return [String(m.type ?? '?'), ...fields].join(' ');
-}
 
 /** One step in words, as counterexamples list them. */
 export function describeStep(step: CheckStep, describe = describeMessage): string {

@@ -1,5 +1,11 @@
+import type {
+  CheckBounds,
+  ClusterView,
+  FaultKinds,
+  InFlightView,
+  ProtocolModel,
+} from '../../machines/protocol-model.js';
 import { hashText, SEED_HI } from './fingerprints.js';
-import type { CheckBounds, ClusterView, FaultKinds, InFlightView, ProtocolModel } from './model.js';
 import { ENVIRONMENT, NodeTable, type StepOutcome } from './node-table.js';
 import type { CheckStep } from './steps.js';
 
@@ -66,7 +72,7 @@ export class Successors {
     readonly bounds: CheckBounds,
     reduce: boolean,
   ) {
-    this.table = new NodeTable(model, ids, bounds);
+    this.table = new NodeTable(model, ids, bounds, reduce);
     this.faults = { ...ALL_FAULTS, ...model.faults };
     this.nodeBuf = new Array(ids.length).fill(0);
     const invariants = model.invariants.filter((inv) => bounds.timed || inv.timedOnly !== true);
@@ -79,7 +85,7 @@ export class Successors {
     const nodes: number[] = [];
     const msgs: number[] = [];
     for (let i = 0; i < ids.length; i++) {
-      const out = table.boot(i, undefined, model.ghost?.initial);
+      const out = table.start(i);
       nodes.push(out.next);
       msgs.push(...out.sends);
     }
@@ -167,7 +173,7 @@ export class Successors {
         const rec = table.records[nodes[a]!]!;
         let out: StepOutcome;
         if (rec.up) out = { next: table.down(rec), sends: [] };
-        else out = table.boot(a, rec.durable, rec.ghost);
+        else out = table.restart(rec);
         if (!this.inBounds(out)) continue;
         const count = this.compose(nodes, a, out.next, msgs, -1, -1, out.sends);
         if (this.emit(visit, rec.up ? CRASH : RESTART, a, 0, count, faults + 1)) return -1;

@@ -1,22 +1,17 @@
 import { BUDGET_FLAGS, type BudgetConfig, budgetConfig } from './budget-args.js';
-import { type BullyNodeConfig, bullyNodeConfig } from './bully-args.js';
+import type { BullyNodeConfig } from './bully-args.js';
 import { CHAOS_FLAGS, type ChaosConfig, chaosConfig } from './chaos-args.js';
 import { type CheckConfig, checkConfig } from './check-args.js';
 import { DEMO_FLAGS, type DemoConfig, demoConfig } from './demo-args.js';
 import { type DiagramConfig, diagramConfig } from './diagram-args.js';
 import { ELECT_FLAGS, type ElectConfig, electConfig } from './elect-args.js';
-import { type Flags, oneOf, readFlags, refuseFlags, required } from './flags.js';
-import { type KvNodeConfig, kvNodeConfig } from './kv-args.js';
-import { type LesNodeConfig, lesNodeConfig } from './les-args.js';
-import {
-  BULLY_ONLY_FLAGS,
-  COMMON_NODE_FLAGS,
-  KV_ONLY_FLAGS,
-  LES_ONLY_FLAGS,
-  RAFT_ONLY_FLAGS,
-} from './node-flags.js';
+import { type FlagKind, type Flags, oneOf, readFlags, required } from './flags.js';
+import type { KvNodeConfig } from './kv-args.js';
+import type { LesNodeConfig } from './les-args.js';
+import { COMMON_NODE_FLAGS } from './node-flags.js';
+import { NODE_PROTOCOLS } from './node-protocols.js';
 import { quote } from './quote.js';
-import { type RaftNodeConfig, raftNodeConfig } from './raft-args.js';
+import type { RaftNodeConfig } from './raft-args.js';
 import { UsageError } from './usage-error.js';
 
 export type { BudgetConfig } from './budget-args.js';
@@ -45,13 +40,10 @@ export type CliCommand =
 
 // Every protocol's flags are read first; each protocol then refuses the others' by name,
 // which says more than "unknown flag".
-const NODE_FLAGS = {
-  ...COMMON_NODE_FLAGS,
-  ...RAFT_ONLY_FLAGS,
-  ...BULLY_ONLY_FLAGS,
-  ...LES_ONLY_FLAGS,
-  ...KV_ONLY_FLAGS,
-};
+const NODE_FLAGS: Record<string, FlagKind> = Object.assign(
+  { ...COMMON_NODE_FLAGS },
+  ...Object.values(NODE_PROTOCOLS).map((p) => p.flags),
+);
 
 /** Parses the command line (without the node and script paths). Throws UsageError. */
 export function parseArgs(argv: readonly string[]): CliCommand {
@@ -85,16 +77,13 @@ export function parseArgs(argv: readonly string[]): CliCommand {
 }
 
 function nodeConfig(flags: Flags): NodeConfig {
+  const names = Object.keys(NODE_PROTOCOLS) as NodeConfig['protocol'][];
   const protocol = oneOf(
     'protocol',
-    required(flags, 'protocol', '(raft, bully, les or kv)'),
-    ['raft', 'bully', 'les', 'kv'] as const,
+    required(flags, 'protocol', `(${names.slice(0, -1).join(', ')} or ${names.at(-1)})`),
+    names,
     new Set(),
     'protocol',
   );
-  if (protocol === 'kv') return kvNodeConfig(flags);
-  refuseFlags(flags, ['store', 'key'], 'applies only to --protocol kv');
-  if (protocol === 'les') return lesNodeConfig(flags);
-  refuseFlags(flags, Object.keys(LES_ONLY_FLAGS), 'applies only to --protocol les');
-  return protocol === 'raft' ? raftNodeConfig(flags) : bullyNodeConfig(flags);
+  return NODE_PROTOCOLS[protocol].config(flags);
 }

@@ -1,7 +1,7 @@
 import { isIPv4 } from 'node:net';
-import type { BullyTiming } from '../../machines/bully.js';
+import { bullyTiming, DEFAULT_BULLY_TIMING } from '../../machines/bully/definition.js';
+import type { BullyTiming } from '../../machines/bully/machine.js';
 import { DEFAULT_MULTICAST_GROUP } from '../../transports/udp-multicast.js';
-import { bullyTiming, DEFAULT_BULLY_TIMING } from '../protocols/bully.js';
 import type { PeerConfig } from '../runtime/election.js';
 import {
   type Flags,
@@ -15,7 +15,10 @@ import {
   wholeNumber,
 } from './flags.js';
 import {
+  GROUP_FLAGS,
   httpTokenFile,
+  KV_EXCLUSIVE_FLAGS,
+  LES_ONLY_FLAGS,
   type LogFormat,
   logFormat,
   peerList,
@@ -202,6 +205,9 @@ export function timing(flags: Flags): BullyTiming {
 }
 
 export function bullyNodeConfig(flags: Flags): BullyNodeConfig {
+  refuseFlags(flags, Object.keys(GROUP_FLAGS), 'does not apply to --protocol bully');
+  refuseFlags(flags, KV_EXCLUSIVE_FLAGS, 'applies only to --protocol kv');
+  refuseFlags(flags, Object.keys(LES_ONLY_FLAGS), 'applies only to --protocol les');
   refuseFlags(flags, Object.keys(RAFT_ONLY_FLAGS), 'does not apply to --protocol bully');
   const transport = oneOf(
     'transport',

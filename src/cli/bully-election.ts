@@ -1,8 +1,10 @@
 import { type TransportLogic, udpMulticastTransport } from '../../transports/index.js';
 import { createElection, type Election } from '../runtime/election.js';
 import { type BuildHooks, wrapped } from './build-hooks.js';
-import type { BullyNodeConfig, UdpLink } from './bully-args.js';
+import { type BullyNodeConfig, bullyNodeConfig, type UdpLink } from './bully-args.js';
 import { errorMessage } from './error-message.js';
+import { BULLY_ONLY_FLAGS } from './node-flags.js';
+import type { NodeProtocol } from './node-protocol.js';
 import { readSecretFile } from './secret-file.js';
 import { streamTransport } from './stream-transport.js';
 import { UsageError } from './usage-error.js';
@@ -47,3 +49,11 @@ export function bullyElection(config: BullyNodeConfig, hooks: BuildHooks = {}): 
     throw new UsageError(errorMessage(err));
   }
 }
+
+/** `--protocol bully`, as `electorate node` runs it. */
+export const bullyNode: NodeProtocol<BullyNodeConfig> = {
+  flags: BULLY_ONLY_FLAGS,
+  config: bullyNodeConfig,
+  build: (config, _sink, hooks) => bullyElection(config, hooks),
+  leaderDetails: true,
+};

@@ -1,6 +1,6 @@
 import type { ChangeEvent, Election } from '../runtime/election.js';
-import type { LogFormat } from './args.js';
 import { errorMessage } from './error-message.js';
+import type { LogFormat } from './node-flags.js';
 
 export interface LogSink {
   out(line: string): void;

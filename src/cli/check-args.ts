@@ -1,5 +1,5 @@
-import type { CheckBounds } from '../check/model.js';
-import { PROTOCOL_MODELS } from '../check/models/index.js';
+import type { CheckBounds } from '../../machines/protocol-model.js';
+import { PROTOCOL_MODELS } from '../check/protocol-models.js';
 import { type FlagKind, type Flags, readFlags, single, wholeNumber } from './flags.js';
 import { quote } from './quote.js';
 import { UsageError } from './usage-error.js';
@@ -10,9 +10,9 @@ export type CheckConfig =
       protocol: string;
       bounds: Partial<CheckBounds>;
       out?: string;
-      /** Threads to explore with (1: one, deterministic). */
+      /** Threads to explore with (1: one, deterministic; default every core). */
       workers?: number;
-      /** Turn the dead-letter reduction off. */
+      /** Turn every reduction but symmetry off. */
       exact?: boolean;
     }
   | { mode: 'replay'; file: string };

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
   counterexampleJson,
+  defaultWorkers,
   formatSteps,
   MAX_THREADS,
   type ModelCheckResult,
@@ -83,11 +84,13 @@ function runExplore(
   };
   let result: ModelCheckResult;
   try {
-    // Threads need a shipped model, which each builds by name. One thread unless asked: each
-    // further one builds its own memo and pays for it, which only a search of tens of
-    // millions of states earns back (raft at its defaults: 2.6 s on one, 3.1 s on two).
+    // Threads need a shipped model, which each builds by name. A further thread costs a
+    // second or so of start-up and memo: a search of millions of states earns it back many
+    // times over, the default bounds' few seconds do not (see docs/model-checking.md). So,
+    // unless asked: one thread at the default bounds, every core once a bound is raised.
     const shipped = models === PROTOCOL_MODELS;
-    const workers = shipped ? (config.workers ?? 1) : 1;
+    const raised = Object.keys(config.bounds).length > 0;
+    const workers = shipped ? (config.workers ?? (raised ? defaultWorkers() : 1)) : 1;
     result = modelCheck(shipped && workers > 1 ? config.protocol : model, {
       ...config.bounds,
       onProgress,
@@ -105,7 +108,7 @@ function runExplore(
   sink.out(
     `${model.name}: ${b.nodes} nodes, max term ${b.maxTerm}, max faults ${b.maxFaults}, ` +
       `max in flight ${b.maxInFlight}, ${b.timed ? `timed (drift ${b.drift})` : 'untimed'}` +
-      `${result.symmetry ? ', symmetry reduced' : ''}${result.reduced ? ', dead letters dropped' : ''}` +
+      `, ${result.reductions.length === 0 ? 'no reductions' : `reduced by ${result.reductions.join(', ')}`}` +
       `${result.workers > 1 ? `, ${result.workers} threads` : ''}`,
   );
   sink.out(

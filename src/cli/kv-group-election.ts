@@ -1,5 +1,6 @@
 import { storeSettled } from '../../transports/kv/store-actor.js';
 import { storeFromUrl } from '../../transports/kv/store-url.js';
+import type { ShardCell } from '../dashboard/dashboard-source.js';
 import { createElectionGroup } from '../group/election-group.js';
 import type { Election, ElectionEvents } from '../runtime/election.js';
 import type { KvNodeConfig } from './kv-args.js';
@@ -9,7 +10,10 @@ import type { KvNodeConfig } from './kv-args.js';
  * change log and `/diag` as one election. Role, leader, events and the leader signal are
  * the first election's; `status().group` lists every election; errors are the group's.
  */
-export function kvGroupElection(config: KvNodeConfig, names: string[]): Election {
+export function kvGroupElection(
+  config: KvNodeConfig,
+  names: string[],
+): Election & { shards(): ShardCell[] } {
   const store = storeFromUrl(config.store);
   const group = createElectionGroup({
     protocol: 'kv',
@@ -48,6 +52,10 @@ export function kvGroupElection(config: KvNodeConfig, names: string[]): Election
     },
     get isLeader() {
       return first.isLeader;
+    },
+    /** Every election and its leader, for the dashboard's grid. */
+    shards() {
+      return group.status().elections.map((e) => ({ name: e.name, leader: e.leader }));
     },
     on<K extends keyof ElectionEvents>(type: K, listener: (event: ElectionEvents[K]) => void) {
       if (type === 'error') return group.on('error', listener as (event: Error) => void);

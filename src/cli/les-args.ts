@@ -1,5 +1,5 @@
-import { DEFAULT_MAX_MEMBERS } from '../../machines/les.js';
-import { allowsMember, hostOf, isLesAddress, isMemberRule } from '../../machines/les-messages.js';
+import { DEFAULT_MAX_MEMBERS } from '../../machines/les/machine.js';
+import { allowsMember, hostOf, isLesAddress, isMemberRule } from '../../machines/les/messages.js';
 import { formatHostPort } from '../../transports/address.js';
 import {
   type Flags,
@@ -14,7 +14,9 @@ import {
 import { isLoopback } from './loopback.js';
 import {
   BULLY_ONLY_FLAGS,
+  GROUP_FLAGS,
   httpTokenFile,
+  KV_EXCLUSIVE_FLAGS,
   type LogFormat,
   logFormat,
   RAFT_ONLY_FLAGS,
@@ -91,6 +93,8 @@ function listenAddresses(flags: Flags, advertised: string): string[] {
 }
 
 export function lesNodeConfig(flags: Flags): LesNodeConfig {
+  refuseFlags(flags, Object.keys(GROUP_FLAGS), 'does not apply to --protocol les');
+  refuseFlags(flags, KV_EXCLUSIVE_FLAGS, 'applies only to --protocol kv');
   refuseFlags(flags, Object.keys(RAFT_ONLY_FLAGS), 'does not apply to --protocol les');
   refuseFlags(flags, Object.keys(BULLY_ONLY_FLAGS), 'does not apply to --protocol les');
   refuseFlags(

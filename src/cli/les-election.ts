@@ -3,7 +3,9 @@ import { createElection, type Election, type LesRefusal } from '../runtime/elect
 import { type BuildHooks, wrapped } from './build-hooks.js';
 import type { LogSink } from './change-log.js';
 import { errorMessage } from './error-message.js';
-import type { LesNodeConfig } from './les-args.js';
+import { type LesNodeConfig, lesNodeConfig } from './les-args.js';
+import { LES_ONLY_FLAGS } from './node-flags.js';
+import type { NodeProtocol } from './node-protocol.js';
 import { UsageError } from './usage-error.js';
 
 /** At most one line per refusal reason in this long; the rest are counted into the next. */
@@ -63,3 +65,10 @@ export function lesElection(
     throw new UsageError(errorMessage(err));
   }
 }
+
+/** `--protocol les`, as `electorate node` runs it. */
+export const lesNode: NodeProtocol<LesNodeConfig> = {
+  flags: LES_ONLY_FLAGS,
+  config: lesNodeConfig,
+  build: lesElection,
+};

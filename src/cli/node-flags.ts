@@ -49,6 +49,13 @@ export const RAFT_ONLY_FLAGS: Record<string, FlagKind> = {
   'no-vote': 'switch',
   'non-voters': 'repeatable',
   tag: 'repeatable',
+  spread: 'switch',
+};
+
+/** Flags of the protocols that run many elections as one group (Raft, KV). */
+export const GROUP_FLAGS: Record<string, FlagKind> = {
+  elections: 'repeatable',
+  shards: 'value',
 };
 
 export const BULLY_ONLY_FLAGS: Record<string, FlagKind> = {
@@ -68,16 +75,17 @@ export const BULLY_ONLY_FLAGS: Record<string, FlagKind> = {
   'secret-file': 'value',
 };
 
-/** Flags only `--protocol les` takes; the names are the reference implementation's. */
-/** `ttl` is shared with Bully (multicast hops there, the key's lease here). */
+/** Flags `--protocol kv` takes; `ttl` is shared with Bully (multicast hops there, the key's lease here). */
 export const KV_ONLY_FLAGS: Record<string, FlagKind> = {
   store: 'value',
   key: 'value',
   ttl: 'value',
-  elections: 'value',
-  shards: 'value',
 };
 
+/** The KV flags no other protocol takes. */
+export const KV_EXCLUSIVE_FLAGS = ['store', 'key'];
+
+/** Flags only `--protocol les` takes; the names are the reference implementation's. */
 export const LES_ONLY_FLAGS: Record<string, FlagKind> = {
   'bind-interface': 'value',
   'bind-port': 'value',

@@ -1,4 +1,4 @@
-import { DEFAULT_RAFT_TIMING, raftTiming } from '../protocols/raft.js';
+import { DEFAULT_RAFT_TIMING, raftTiming } from '../../machines/raft/definition.js';
 import type { PeerConfig } from '../runtime/election.js';
 import {
   type Flags,
@@ -13,6 +13,8 @@ import {
 import {
   BULLY_ONLY_FLAGS,
   httpTokenFile,
+  KV_EXCLUSIVE_FLAGS,
+  LES_ONLY_FLAGS,
   type LogFormat,
   logFormat,
   peerList,
@@ -24,6 +26,7 @@ import {
   tlsFiles,
 } from './node-flags.js';
 import { quote } from './quote.js';
+import { groupElections } from './raft-group-args.js';
 import { UsageError } from './usage-error.js';
 
 export interface RaftNodeConfig {
@@ -46,6 +49,10 @@ export interface RaftNodeConfig {
   /** Authenticates every connection between members (--secret, --secret-file). */
   auth: SecretSource;
   log: LogFormat;
+  /** Run these elections as one group over one connection per peer (--elections, --shards). */
+  elections?: string[];
+  /** Spread the group's leaders over the members alive (--spread). */
+  spread?: boolean;
 }
 
 const PLANNED_TRANSPORTS = new Set(['http']);
@@ -136,6 +143,8 @@ export function raftTimingFlags(flags: Flags): {
 }
 
 export function raftNodeConfig(flags: Flags): RaftNodeConfig {
+  refuseFlags(flags, KV_EXCLUSIVE_FLAGS, 'applies only to --protocol kv');
+  refuseFlags(flags, Object.keys(LES_ONLY_FLAGS), 'applies only to --protocol les');
   refuseFlags(
     flags,
     Object.keys(BULLY_ONLY_FLAGS).filter((f) => !SECRET_FLAGS.includes(f)),
@@ -153,6 +162,10 @@ export function raftNodeConfig(flags: Flags): RaftNodeConfig {
   const { heartbeatMs, electionTimeoutMs, leaseMs } = raftTimingFlags(flags);
   const noVote = flags.has('no-vote');
   const log = logFormat(flags);
+  const elections = groupElections(flags);
+  if (elections === undefined && flags.has('spread')) {
+    throw new UsageError('--spread applies only with --elections or --shards');
+  }
   return {
     protocol: 'raft',
     id,
@@ -170,5 +183,6 @@ export function raftNodeConfig(flags: Flags): RaftNodeConfig {
     tls: tlsFiles(flags),
     auth: secretSource(flags),
     log,
+    ...(elections === undefined ? {} : { elections, spread: flags.has('spread') }),
   };
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { TlsOptions } from '../../transports/index.js';
-import type { TlsFiles } from './args.js';
+import type { TlsFiles } from './node-flags.js';
 import { quote } from './quote.js';
 import { UsageError } from './usage-error.js';
 

@@ -65,6 +65,14 @@ electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
   --no-vote                     follow, but never vote or stand
   --non-voters ID,...           members of --peers that never vote or stand
   --tag KEY=VALUE               a tag other members see; repeatable
+  --elections NAME,...          run one election per name among the same
+                                members, as one group: one connection per
+                                peer, heartbeats coalesced; change lines read
+                                ID/NAME, /diag adds an elections list
+  --shards N                    the same for N elections, shard-0 to shard-N-1
+  --spread                      with --elections or --shards: no member leads
+                                more than its share; the excess is handed
+                                over to the member each election prefers
 
   bully (the live member with the highest pid leads; change lines also give
   leaderAddress= and leaderPid=):
@@ -184,8 +192,9 @@ electorate check: explore every state of a small cluster running PROTOCOL's
                                 their deadlines (checks the lease)
   --drift N                     timed: ticks a timer may fire early or late
                                 (default 1)
-  --workers N                   threads to search on (default 1, which is
-                                deterministic; more pay only on large searches)
+  --workers N                   threads to search on (default: one at the
+                                default bounds, every core once a bound is
+                                raised; one is deterministic)
   --exact                       keep messages to a node that is down for good
                                 (by default they are dropped once no fault is
                                 left; the verdicts are the same)

@@ -35,8 +35,16 @@ export interface DashboardHello {
 }
 
 /** Everything that changes, sent to the page about ten times a second. */
+/** One election of a group, for the page's grid of shards coloured by leader. */
+export interface ShardCell {
+  name: string;
+  leader: string | null;
+}
+
 export interface DashboardFrame {
   nodes: NodeCard[];
+  /** A group's elections as this member sees them (absent for a single election). */
+  shards?: ShardCell[];
   /** Totals per directed link since the start: [from, to, sent, received]. */
   links: [string, string, number, number][];
   /** Faults in force and what they did. */

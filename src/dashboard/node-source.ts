@@ -8,12 +8,16 @@ import {
   type DashboardSource,
   type FrameCursor,
   nodeCard,
+  type ShardCell,
 } from './dashboard-source.js';
 import { Timeline } from './timeline.js';
 
-/** What the single-node dashboard reads: status and resign, plus the actor and events if offered. */
+/**
+ * What the single-node dashboard reads: status and resign, plus the actor and events if
+ * offered, and a group's elections, drawn as a grid of shards coloured by leader.
+ */
 export type WatchedElection = Pick<Election, 'status' | 'resign'> &
-  Partial<Pick<Election, 'actor' | 'on'>>;
+  Partial<Pick<Election, 'actor' | 'on'>> & { shards?(): ShardCell[] };
 
 /**
  * One member of a real cluster, as it sees things: its own card (state, term, leader,
@@ -42,10 +46,13 @@ export class NodeSource implements DashboardSource {
             ? 'leads'
             : 'is leader without a lease (it may not act)';
       const term = change.term === undefined ? '' : ` (term ${change.term})`;
+      // A group's changes name their election.
+      const election = (change as { election?: string }).election;
+      const who = election === undefined ? this.id : `${this.id}/${election}`;
       this.timeline.add(
         change.role === 'leader' ? 'leader' : 'role',
         this.id,
-        `${this.id} ${what}${term}`,
+        `${who} ${what}${term}`,
       );
     });
     election.on?.('error', (error) => this.timeline.add('error', this.id, error.message));
@@ -71,8 +78,10 @@ export class NodeSource implements DashboardSource {
       status: () => this.election.status(),
       actor: this.election.actor,
     } as Pick<Election, 'status' | 'actor'>;
+    const shards = this.election.shards?.();
     return {
       nodes: [nodeCard(this.id, election, this.chart.id)],
+      ...(shards === undefined ? {} : { shards }),
       links: [],
       faults: { groups: [], links: [], counts: [] },
       messages: [],

@@ -9,6 +9,7 @@ import {
   dashboardSocket,
   originMatches,
 } from '../dashboard/dashboard-socket.js';
+import type { ShardCell } from '../dashboard/dashboard-source.js';
 import { NodeSource } from '../dashboard/node-source.js';
 import { boundedHttpServer } from '../http/http-bounds.js';
 import { countRefusal, type HttpRefusal, type HttpRefusals } from '../http/http-refusal.js';
@@ -72,7 +73,12 @@ export function diagDocument(
 }
 
 type DiagElection = Pick<Election, 'status' | 'resign'> &
-  Partial<Pick<Election, 'actor' | 'on' | 'metrics'>>;
+  Partial<Pick<Election, 'actor' | 'on' | 'metrics'>> & {
+    /** Fields a group of elections adds to `/diag` (every election, the shared link). */
+    diagExtras?(): Record<string, unknown>;
+    /** A group's elections and their leaders, for the dashboard's grid. */
+    shards?(): ShardCell[];
+  };
 
 interface Reply {
   status: number;
@@ -101,7 +107,11 @@ interface Route {
 const ROUTES: Record<string, Route> = {
   '/diag': {
     methods: ['GET', 'HEAD'],
-    answer: (election, served) => json(200, diagDocument(election.status(), served.refused)),
+    answer: (election, served) =>
+      json(200, {
+        ...diagDocument(election.status(), served.refused),
+        ...election.diagExtras?.(),
+      }),
   },
   // Prometheus scrapes this; an election without its own metrics is read from its status.
   '/metrics': {

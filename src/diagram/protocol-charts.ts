@@ -1,9 +1,9 @@
 import type { AnyStateMachine } from 'xstate';
-import { bullyProtocol } from '../protocols/bully.js';
-import { entropyProtocol } from '../protocols/entropy.js';
-import { kvProtocol } from '../protocols/kv.js';
-import { lesProtocol } from '../protocols/les.js';
-import { raftProtocol } from '../protocols/raft.js';
+import { bullyProtocol } from '../../machines/bully/definition.js';
+import { entropyProtocol } from '../../machines/entropy/definition.js';
+import { kvProtocol } from '../../machines/kv/definition.js';
+import { lesProtocol } from '../../machines/les/definition.js';
+import { raftProtocol } from '../../machines/raft/definition.js';
 import { type Statechart, statechartOf } from './statechart.js';
 
 /** Each protocol's machine, as the runtime runs it. */

@@ -1,6 +1,6 @@
+import type { KvOptions } from '../../machines/kv/definition.js';
 import { storeSettled } from '../../transports/kv/store-actor.js';
 import type { KvStore } from '../../transports/kv/types.js';
-import type { KvOptions } from '../protocols/kv.js';
 import { createElection, type Election, type ElectionStatus } from '../runtime/election.js';
 import { EventHub } from '../runtime/event-hub.js';
 import { durationMs } from './duration.js';

@@ -1,27 +1,6 @@
-import { decodeEntropyMessage, type EntropyInput, entropyMachine } from '../../machines/entropy.js';
+import { type EntropyOptions, entropyProtocol } from '../../machines/entropy/definition.js';
 import type { TransportLogic } from '../../transports/types.js';
-import { type ElectionStrategy, electLeaders } from '../entropy/elect-leaders.js';
-import type { CommonOptions } from './hosted-election.js';
-import type { ProtocolDefinition } from './protocol-definition.js';
-
-/** The entropy election's own options (see `EntropyElectionOptions` for the rest). */
-export interface EntropyOptions {
-  /** Leaders per round (default 1). */
-  leaders?: number;
-  /** Default 'rendezvous'; 'chainpoint' to agree with peers running the Go library. */
-  strategy?: ElectionStrategy;
-}
-
-export function checkEntropyOptions(options: EntropyOptions): void {
-  const n = options.leaders ?? 1;
-  if (!Number.isSafeInteger(n) || n < 1) {
-    throw new RangeError(`leaders must be a positive integer, got ${n}`);
-  }
-  const s = options.strategy ?? 'rendezvous';
-  if (s !== 'rendezvous' && s !== 'chainpoint') {
-    throw new RangeError(`strategy must be 'rendezvous' or 'chainpoint', got ${String(s)}`);
-  }
-}
+import type { CommonOptions, HostedProtocol } from './hosted-election.js';
 
 /** Options of `createElection({ protocol: 'entropy', ... })`. */
 export interface EntropyElectionOptions extends CommonOptions, EntropyOptions {
@@ -32,31 +11,13 @@ export interface EntropyElectionOptions extends CommonOptions, EntropyOptions {
   source: TransportLogic;
 }
 
-export const entropyProtocol: ProtocolDefinition<
+/** Entropy hosted by `createElection`. */
+export const entropyHosting: HostedProtocol<
   EntropyOptions,
-  typeof entropyMachine,
+  typeof entropyProtocol.logic,
   EntropyElectionOptions
 > = {
-  name: 'entropy',
-  logic: entropyMachine,
-  decode: decodeEntropyMessage,
-  leased: false,
-  check: checkEntropyOptions,
-  input: ({ id, members, options }): EntropyInput => {
-    const strategy = options.strategy ?? 'rendezvous';
-    return {
-      id,
-      peers: members.map((m) => m.id),
-      leaders: options.leaders ?? 1,
-      elect: (peers, n, entropy) => electLeaders(peers, n, entropy, { strategy }),
-    };
-  },
-  view: (snapshot) => ({
-    role: snapshot.context.elected.includes(snapshot.context.id) ? 'leader' : 'follower',
-    leader: snapshot.context.elected[0] ?? null,
-    term: snapshot.context.round ?? undefined,
-    leaders: snapshot.context.elected,
-  }),
+  ...entropyProtocol,
   hosted: (options) => ({
     peers: options.peers.map((p) => ({ id: typeof p === 'string' ? p : p.id, address: '' })),
     edge: options.source,

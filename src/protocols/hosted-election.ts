@@ -1,5 +1,6 @@
-import type { InspectionEvent } from 'xstate';
-import type { Tags } from '../../machines/raft-messages.js';
+import type { AnyActorLogic, InspectionEvent } from 'xstate';
+import type { ProtocolDefinition } from '../../machines/protocol-definition.js';
+import type { Tags } from '../../machines/raft/messages.js';
 import type { DropReason, TransportLogic } from '../../transports/types.js';
 import type { OtelMeter } from '../metrics/open-telemetry.js';
 import type { PromClientRegistry } from '../metrics/prom-client-registry.js';
@@ -78,4 +79,14 @@ export interface StateCallbacks {
   enterCandidate?: () => unknown;
   /** Called when this node stops being a candidate. */
   leaveCandidate?: () => unknown;
+}
+
+/**
+ * A protocol's definition with how `createElection` hosts it: members, edge actor, durable
+ * state and the rest, from the election's options (checked already). The simulator and the
+ * checker run the definition alone and bring their own.
+ */
+export interface HostedProtocol<TOptions, TLogic extends AnyActorLogic, TElectionOptions>
+  extends ProtocolDefinition<TOptions, TLogic> {
+  hosted(options: TElectionOptions): HostedElection;
 }

@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { MAX_TERM } from '../../machines/raft-messages.js';
-import type { DurableState } from '../protocols/protocol-definition.js';
+import type { DurableState } from '../../machines/protocol-definition.js';
+import { MAX_TERM } from '../../machines/raft/messages.js';
 import { makeDirectory } from './make-directory.js';
 
 const FILE = 'election-state.json';

@@ -1,24 +1,31 @@
 import { randomInt } from 'node:crypto';
-import { type Actor, type AnyActorRef, createActor } from 'xstate';
+import {
+  type Actor,
+  type ActorOptions,
+  type AnyActorLogic,
+  type AnyActorRef,
+  createActor,
+} from 'xstate';
+import type { MemberSpec } from '../../machines/protocol-definition.js';
 import type { ProtocolEmitted, Role } from '../../machines/protocol-events.js';
-import type { Tags } from '../../machines/raft-messages.js';
+import type { ProtocolView } from '../../machines/protocol-view.js';
+import type { Tags } from '../../machines/raft/messages.js';
 import type { DropReason } from '../../transports/types.js';
 import { type ElectionMetrics, electionMetrics } from '../metrics/election-metrics.js';
 import { observeElectionMetrics } from '../metrics/open-telemetry.js';
 import { registerElectionMetrics } from '../metrics/prom-client-registry.js';
-import { type BullyElectionOptions, bullyProtocol } from '../protocols/bully.js';
-import { type EntropyElectionOptions, entropyProtocol } from '../protocols/entropy.js';
-import type { HostedElection, PeerConfig } from '../protocols/hosted-election.js';
-import { type KvElectionOptions, kvProtocol } from '../protocols/kv.js';
-import { type LesElectionOptions, lesProtocol } from '../protocols/les.js';
-import type { MemberSpec, ProtocolDefinition } from '../protocols/protocol-definition.js';
-import type { ProtocolView } from '../protocols/protocol-view.js';
-import { type RaftElectionOptions, raftProtocol } from '../protocols/raft.js';
+import { type BullyElectionOptions, bullyHosting } from '../protocols/bully.js';
+import { type EntropyElectionOptions, entropyHosting } from '../protocols/entropy.js';
+import type { HostedElection, HostedProtocol, PeerConfig } from '../protocols/hosted-election.js';
+import { type KvElectionOptions, kvHosting } from '../protocols/kv.js';
+import { type LesElectionOptions, lesHosting } from '../protocols/les.js';
+import { type RaftElectionOptions, raftHosting } from '../protocols/raft.js';
 import type { ElectionStatus, MemberStatus } from '../status/election-status.js';
 import { DurableStore } from './durable-store.js';
 import { EventHub } from './event-hub.js';
+import { LazyTimerClock } from './lazy-timer-clock.js';
 import { NodeHost } from './node-host.js';
-import { createNodeMachine, type NodeEmitted } from './node-machine.js';
+import { createNodeLogic, type NodeEmitted, type NodeLogic } from './node-logic.js';
 import { PauseGuard } from './pause-guard.js';
 import { CallbackRunner } from './state-callbacks.js';
 
@@ -75,6 +82,12 @@ export interface ElectionEvents {
   error: Error;
 }
 
+/** Options of `Election.resign`. */
+export interface ResignOptions {
+  /** The member to hand leadership to (Raft's TimeoutNow); ignored where none can be asked. */
+  to?: string;
+}
+
 /** One member of an election, as `createElection` returns it. */
 export interface Election {
   /** Starts the node; resolves once its transport is ready, rejects if the transport fails. */
@@ -83,8 +96,11 @@ export interface Election {
    * Stops the node: a leader resigns first; the last role's leave callback runs before it resolves.
    */
   stop(): Promise<void>;
-  /** Gives up leadership; a Raft leader hands over to its most up-to-date follower at once. */
-  resign(): Promise<void>;
+  /**
+   * Gives up leadership; a Raft leader hands over at once to `options.to` when that member
+   * votes, else to its most up-to-date follower. Other protocols let the next candidate in.
+   */
+  resign(options?: ResignOptions): Promise<void>;
   /** This node's view of the election now; `isLeader` reads the lease clock. */
   status(): ElectionStatus;
   readonly isLeader: boolean;
@@ -117,11 +133,11 @@ export class LeadershipLostError extends Error {
 
 /** Every protocol `createElection` runs, by the name its options give. */
 const PROTOCOLS = {
-  raft: raftProtocol,
-  bully: bullyProtocol,
-  entropy: entropyProtocol,
-  kv: kvProtocol,
-  les: lesProtocol,
+  raft: raftHosting,
+  bully: bullyHosting,
+  entropy: entropyHosting,
+  kv: kvHosting,
+  les: lesHosting,
 } as const;
 
 /**
@@ -129,14 +145,28 @@ const PROTOCOLS = {
  * a `RangeError` naming the rule. Call `start()` to run it.
  */
 export function createElection(options: ElectionOptions): Election {
+  return hostElection(options, {});
+}
+
+/** The timers' clock, in the shape XState's `createActor` takes. */
+export type ElectionClock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
+
+/** What a host that runs several elections in one process lends each of them. */
+export interface ElectionHost {
+  /** The clock the node's timers run on: election groups share one that aligns heartbeats. */
+  clock?: ElectionClock;
+}
+
+/** `createElection` for a host that lends the node what it shares with other elections. */
+export function hostElection(options: ElectionOptions, host: ElectionHost): Election {
   const name = (options as { protocol: unknown }).protocol;
   if (typeof name !== 'string' || !Object.hasOwn(PROTOCOLS, name)) {
     throw new TypeError(`unknown protocol ${String(name)}`);
   }
   // biome-ignore lint/suspicious/noExplicitAny: the options' protocol picked this definition
-  const protocol = PROTOCOLS[name as keyof typeof PROTOCOLS] as ProtocolDefinition<any, any, any>;
+  const protocol = PROTOCOLS[name as keyof typeof PROTOCOLS] as HostedProtocol<any, any, any>;
   protocol.check(options);
-  return new NodeElection(options, protocol, protocol.hosted!(options));
+  return new NodeElection(options, protocol, protocol.hosted(options), host.clock);
 }
 
 /**
@@ -144,21 +174,26 @@ export function createElection(options: ElectionOptions): Election {
  * store side of an election group knows why it ended the lease, the runtime does not.
  */
 export function createGroupedElection(options: KvElectionOptions, lapsed: () => boolean): Election {
-  kvProtocol.check(options);
-  return new NodeElection(options, kvProtocol, kvProtocol.hosted!(options), lapsed);
+  kvHosting.check(options);
+  return new NodeElection(options, kvHosting, kvHosting.hosted(options), undefined, lapsed);
 }
 
 type Phase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 class NodeElection implements Election {
   private phase: Phase = 'idle';
-  private node: Actor<ReturnType<typeof createNodeMachine>> | undefined;
+  private node: Actor<NodeLogic> | undefined;
   private protocolRef: AnyActorRef | undefined;
   private transportRef: AnyActorRef | undefined;
   private readonly hub = new EventHub<ElectionEvents>();
   private readonly host: NodeHost;
   private readonly pauseGuard: PauseGuard | undefined;
-  private leaseTimer: NodeJS.Timeout | undefined;
+  /**
+   * Every timer of the node's actors, and the lease's: the host's (a group's shared tick
+   * clock) if it lends one, else one lazy timer of the node's own (see LazyTimerClock).
+   */
+  private readonly clock: ElectionClock;
+  private leaseTimer: unknown;
   private leading = false;
   private controller: AbortController | undefined;
   private resigning = false;
@@ -186,10 +221,12 @@ class NodeElection implements Election {
   constructor(
     private readonly options: ElectionOptions,
     // biome-ignore lint/suspicious/noExplicitAny: each protocol brings its own options and machine
-    private readonly protocol: ProtocolDefinition<any, any, any>,
+    private readonly protocol: HostedProtocol<any, any, any>,
     private readonly hosted: HostedElection,
+    hostClock: ElectionClock | undefined,
     private readonly lapsed?: () => boolean,
   ) {
+    this.clock = hostClock ?? new LazyTimerClock();
     const { peers } = hosted;
     if (typeof options.id !== 'string' || options.id.length === 0) {
       throw new TypeError('id must be a non-empty string');
@@ -319,8 +356,8 @@ class NodeElection implements Election {
       ...(p.tags === undefined ? {} : { tags: p.tags }),
     }));
     if (!members.some((m) => m.id === options.id)) members.push({ id: options.id });
-    const machine = createNodeMachine(this.protocol.logic, this.hosted.edge);
-    const node = createActor(machine, {
+    const logic = createNodeLogic(this.protocol.logic, this.hosted.edge);
+    const node = createActor(logic, {
       input: {
         protocol: this.protocol.input({
           id: options.id,
@@ -328,6 +365,7 @@ class NodeElection implements Election {
           seed: options.seed ?? randomInt(2 ** 31),
           persisted: this.store?.load(),
           options,
+          now: Date.now(),
         }),
         transport: {
           id: options.id,
@@ -337,12 +375,13 @@ class NodeElection implements Election {
           decode: this.protocol.decode,
         },
       },
+      clock: this.clock,
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     });
     this.node = node;
-    const protocolRef = node.getSnapshot().children.protocol as AnyActorRef;
+    const protocolRef = node.getSnapshot().children.protocol;
     this.protocolRef = protocolRef;
-    this.transportRef = node.getSnapshot().children.transport as AnyActorRef;
+    this.transportRef = node.getSnapshot().children.transport;
     const ready = new Promise<void>((resolve, reject) => {
       const offReady = node.on('transport.ready', () => {
         offReady.unsubscribe();
@@ -389,7 +428,7 @@ class NodeElection implements Election {
     if (this.view().role === 'leader') await this.resign();
     this.phase = 'stopping';
     this.setLeading(false, 'stopped');
-    clearTimeout(this.leaseTimer);
+    if (this.leaseTimer !== undefined) this.clock.clearTimeout(this.leaseTimer);
     this.pauseGuard?.stop();
     this.node?.stop();
     this.phase = 'stopped';
@@ -399,11 +438,13 @@ class NodeElection implements Election {
     await this.callbacks.idle();
   }
 
-  async resign(): Promise<void> {
+  async resign(options: ResignOptions = {}): Promise<void> {
     if (this.phase !== 'running' || this.view().role !== 'leader') return;
     this.resigning = true;
     try {
-      this.node?.send({ type: 'resign' });
+      this.node?.send(
+        options.to === undefined ? { type: 'resign' } : { type: 'resign', to: options.to },
+      );
     } finally {
       this.resigning = false;
     }
@@ -547,12 +588,12 @@ class NodeElection implements Election {
     if (snapshot === this.lastSnapshot) return;
     this.lastSnapshot = snapshot;
     if (this.phase !== 'running') return;
-    const role = this.view().role;
-    if (role !== this.lastRole) {
-      this.callbacks.roleChanged(this.lastRole, role);
-      this.lastRole = role;
+    const view = this.view();
+    if (view.role !== this.lastRole) {
+      this.callbacks.roleChanged(this.lastRole, view.role);
+      this.lastRole = view.role;
     }
-    this.refresh();
+    this.refresh(view);
   }
 
   private onNodeEmitted(e: NodeEmitted): void {
@@ -574,16 +615,16 @@ class NodeElection implements Election {
 
   /** Re-checks the lease when it would lapse, so 'deposed' fires without anyone asking. */
   private armLeaseTimer(): void {
-    clearTimeout(this.leaseTimer);
+    // Renewed every heartbeat round: on this clock, moving the deadline later costs no timer.
+    if (this.leaseTimer !== undefined) this.clock.clearTimeout(this.leaseTimer);
+    this.leaseTimer = undefined;
     const wait = this.host.lease.expiresAt - performance.now();
     if (!Number.isFinite(wait)) return;
-    this.leaseTimer = setTimeout(() => this.refresh(), Math.max(0, wait) + 1);
-    this.leaseTimer.unref();
+    this.leaseTimer = this.clock.setTimeout(() => this.refresh(), Math.max(0, wait) + 1);
   }
 
-  private refresh(): void {
+  private refresh(view: ProtocolView = this.view()): void {
     if (this.phase !== 'running') return;
-    const view = this.view();
     const leading = this.leads(view);
     const reason: DeposeReason = this.lapsed?.()
       ? 'shared-lease-lapsed'
@@ -599,6 +640,18 @@ class NodeElection implements Election {
       this.lastKnownLeader = view.leader;
       this.counters.leaderChanges++;
     }
+    // Compared before anything is built: a leader refreshes on most acks, and almost never
+    // has news.
+    const last = this.lastChange;
+    if (
+      last !== undefined &&
+      last.role === view.role &&
+      last.leader === view.leader &&
+      last.isLeader === leading &&
+      last.leaders?.join('\u0000') === view.leaders?.join('\u0000')
+    ) {
+      return;
+    }
     const change: ChangeEvent = {
       role: view.role,
       leader: view.leader,
@@ -608,17 +661,8 @@ class NodeElection implements Election {
       ...(view.leaderPid === undefined ? {} : { leaderPid: view.leaderPid }),
       ...(view.leaders === undefined ? {} : { leaders: [...view.leaders] }),
     };
-    const last = this.lastChange;
-    if (
-      last === undefined ||
-      last.role !== change.role ||
-      last.leader !== change.leader ||
-      last.isLeader !== change.isLeader ||
-      last.leaders?.join('\u0000') !== change.leaders?.join('\u0000')
-    ) {
-      this.lastChange = change;
-      this.emit('change', change);
-    }
+    this.lastChange = change;
+    this.emit('change', change);
   }
 
   private setLeading(leading: boolean, reason: DeposeReason): void {

@@ -1,6 +1,6 @@
 import type { EventObject } from 'xstate';
+import type { DurableState } from '../../machines/protocol-definition.js';
 import type { ProtocolEmitted } from '../../machines/protocol-events.js';
-import type { DurableState } from '../protocols/protocol-definition.js';
 import { LeaseClock, type LeaseState } from './lease-clock.js';
 
 /**

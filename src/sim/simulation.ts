@@ -1,12 +1,12 @@
 import { type AnyActorRef, createActor } from 'xstate';
-import type { ProtocolEmitted, Role } from '../../machines/protocol-events.js';
 import type {
   DurableState,
   MemberSpec,
   ProtocolDefinition,
-} from '../protocols/protocol-definition.js';
-import type { ProtocolView } from '../protocols/protocol-view.js';
-import { type RaftOptions, raftProtocol } from '../protocols/raft.js';
+} from '../../machines/protocol-definition.js';
+import type { ProtocolEmitted, Role } from '../../machines/protocol-events.js';
+import type { ProtocolView } from '../../machines/protocol-view.js';
+import { type RaftOptions, raftProtocol } from '../../machines/raft/definition.js';
 import { NodeHost } from '../runtime/node-host.js';
 import { EventQueue } from './event-queue.js';
 import { type NetworkFaults, NetworkModel } from './network-model.js';
@@ -386,6 +386,7 @@ export class Simulation<TOptions = RaftOptions> {
       seed: this.rng.seed(),
       persisted: n.durable,
       options: { ...this.options, ...nodeOptions(n.spec) },
+      now: this.time,
     });
     const actor = createActor(this.protocol.logic, { input, clock });
     const id = n.spec.id;

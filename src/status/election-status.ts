@@ -1,5 +1,5 @@
 import type { Role } from '../../machines/protocol-events.js';
-import type { Tags } from '../../machines/raft-messages.js';
+import type { Tags } from '../../machines/raft/messages.js';
 import type { DropReason } from '../../transports/types.js';
 
 /** One member as this node knows it, in `ElectionStatus.members`. */

@@ -1,7 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { assign } from 'xstate';
-import { bullyMachine } from '../../machines/bully.js';
-import { type EntropyMessage, entropyMachine } from '../../machines/entropy.js';
 import {
   bullyModel,
   counterexampleJson,
@@ -10,22 +7,7 @@ import {
   parseCounterexample,
   replay,
 } from '../../src/check/index.js';
-
-/** A Bully node that follows any Coordinator, whoever sent it. */
-const followsAnyone = bullyMachine.provide({
-  guards: { coordinatorFromHigher: ({ event }) => event.msg.type === 'coordinator' },
-});
-
-/** An entropy node that keeps the first value it hears for a round, not the greater one. */
-const firstValueWins = entropyMachine.provide({
-  actions: {
-    recordEntropy: assign(({ context, event }) => {
-      const m = event.msg as Extract<EntropyMessage, { type: 'entropy' }>;
-      if (context.round !== null && m.round <= context.round) return {};
-      return { round: m.round, value: m.value };
-    }),
-  },
-});
+import { firstValueWins, followsAnyone } from './mutants.js';
 
 describe('model checking bully', () => {
   it('holds within its default bounds: once quiet and settled, the highest live node leads', () => {

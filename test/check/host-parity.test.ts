@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { bullyModel } from '../../machines/bully/model.js';
+import { kvModel } from '../../machines/kv/model.js';
 import {
   type CheckBounds,
   clusterIds,
   DEFAULT_BOUNDS,
   type ProtocolModel,
-} from '../../src/check/model.js';
-import { bullyModel } from '../../src/check/models/bully.js';
-import { kvModel } from '../../src/check/models/kv.js';
-import { raftModel } from '../../src/check/models/raft.js';
+} from '../../machines/protocol-model.js';
+import { raftModel } from '../../machines/raft/model.js';
 import { type NodeRecord, NodeTable } from '../../src/check/node-table.js';
 import { simulatedProtocol } from '../../src/check/replay.js';
 import { Simulation } from '../../src/sim/simulation.js';

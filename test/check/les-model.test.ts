@@ -1,24 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AnyMachineSnapshot, EventObject } from 'xstate';
-import { type LesContext, lesMachine } from '../../machines/les.js';
 import { lesModel, modelCheck, replay } from '../../src/check/index.js';
-
-/**
- * An LES node that keeps naming its leader after dropping it as a member: the machine's
- * own step, with the old leader put back whenever it was removed.
- */
-const keepsRemovedLeader = Object.create(lesMachine, {
-  transition: {
-    value(snapshot: AnyMachineSnapshot, event: EventObject, scope: unknown) {
-      const next = lesMachine.transition(snapshot as never, event as never, scope as never);
-      const was = (snapshot.context as LesContext).leader;
-      if (was === null || next.context.members.includes(was)) return next;
-      return Object.assign(Object.create(Object.getPrototypeOf(next)), next, {
-        context: { ...next.context, leader: was },
-      });
-    },
-  },
-}) as typeof lesMachine;
+import { keepsRemovedLeader } from './mutants.js';
 
 describe('model checking LES', () => {
   it('holds within its default bounds: no node names a removed member as leader', () => {

@@ -274,6 +274,69 @@ describe.skipIf(skipBrowser)('dashboard in Chromium', () => {
     }
   });
 
+  it("draws a group's elections as a grid coloured by leader, as /diag lists them", async () => {
+    const ports = await freePorts(4);
+    const ids = ['n1', 'n2', 'n3'];
+    const nodes = ids.map((_, i) =>
+      startCli([
+        ...raftMemberArgs(ids, i, ports, i === 0 ? ports[3] : undefined),
+        '--shards',
+        '12',
+      ]),
+    );
+    const page = await browser.context.newPage();
+    try {
+      const diagUrl = `http://127.0.0.1:${ports[3]}/diag`;
+      type Listed = { name: string; leader: string | null };
+      let listed: Listed[] = [];
+      await waitFor(
+        async () => {
+          const res = await fetch(diagUrl).catch(() => null);
+          if (!res?.ok) return false;
+          listed = ((await res.json()) as { elections: Listed[] }).elections;
+          return listed.length === 12 && listed.every((e) => e.leader !== null);
+        },
+        30_000,
+        'every shard to have a leader in /diag',
+        100,
+      );
+      await page.goto(`http://127.0.0.1:${ports[3]}/`);
+      await page.waitForSelector('#shards:not([hidden]) .shard[data-shard="shard-11"]');
+      const cells = async () =>
+        page.$$eval('#shard-grid .shard', (spans) =>
+          spans.map((s) => ({
+            name: s.getAttribute('data-shard'),
+            leader: s.getAttribute('data-leader'),
+            colour: (s as unknown as { style: { background: string } }).style.background,
+          })),
+        );
+      await waitFor(
+        async () => (await cells()).every((c) => c.leader !== ''),
+        20_000,
+        'every cell to name a leader',
+        100,
+      );
+      const shown = await cells();
+      expect(shown.map((c) => c.name)).toEqual(listed.map((e) => e.name));
+      // One colour per leader, and the legend counts every shard.
+      const colourOf = new Map<string, string>();
+      for (const c of shown) {
+        expect(colourOf.get(c.leader!) ?? c.colour).toBe(c.colour);
+        colourOf.set(c.leader!, c.colour);
+      }
+      expect(new Set(colourOf.values()).size).toBe(colourOf.size);
+      const legend = await page.$$eval('#shard-legend span', (spans) =>
+        spans.map((s) => Number(s.textContent?.split(': ')[1])),
+      );
+      expect(legend.reduce((a, b) => a + b, 0)).toBe(12);
+      await page.screenshot({ path: artifactPath('group-grid.png'), fullPage: true });
+    } finally {
+      await page.close();
+      for (const node of nodes) if (!node.exited) process.kill(node.pid, 'SIGTERM');
+      await Promise.all(nodes.map((n) => waitFor(() => n.exited, 15_000, 'the node to exit')));
+    }
+  });
+
   it('renders 25 cards and keeps updating them', async () => {
     const { proc, url } = await startDemo(['--nodes', '25']);
     const page = await browser.context.newPage();

@@ -27,7 +27,7 @@ export interface GroupSuiteOptions {
   /** Runs `suite` (a describe that skips when the server is missing). */
   describe: (name: string, suite: () => void) => void;
   rig: () => Promise<GroupStoreRig>;
-  /** Elections in the at-rest count (default 1000). */
+  /** Elections in the at-rest count (default 300: enough that per-election requests would show). */
   restElections?: number;
   /** The TTL of the at-rest count (default `ttlMs`). */
   restTtlMs?: number;
@@ -152,9 +152,9 @@ export function kvGroupSuite(options: GroupSuiteOptions): void {
       await Promise.all([a.group.stop(), b.group.stop()]);
     });
 
-    it(`makes about one store request per second at rest beyond the keep-alive, with ${options.restElections ?? 1000} elections`, async () => {
+    it(`makes about one store request per second at rest beyond the keep-alive, with ${options.restElections ?? 300} elections`, async () => {
       const key = `rest/${process.pid}-${++run}`;
-      const list = names(options.restElections ?? 1000);
+      const list = names(options.restElections ?? 300);
       const restTtl = options.restTtlMs ?? ttlMs;
       const a = group('a', key, list, restTtl);
       const b = group('b', key, list, restTtl);

@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
-import { comparePriority } from '../../machines/bully.js';
-import type { BullyKind } from '../../machines/bully-messages.js';
+import { comparePriority } from '../../machines/bully/machine.js';
+import type { BullyKind } from '../../machines/bully/messages.js';
 import { decodeMultibully, encodeMultibully } from '../../transports/index.js';
 
 /** multibully's election timeout: a node that hears no OK for this long leads. */

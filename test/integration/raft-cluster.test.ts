@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_TERM } from '../../machines/raft-messages.js';
+import { MAX_TERM } from '../../machines/raft/messages.js';
 import type { DeposeReason, Election, PeerConfig } from '../../src/index.js';
 import type { DropReason } from '../../transports/index.js';
 import {

@@ -2,7 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createActor, sendTo, setup } from 'xstate';
-import { type BullyMessage, decodeBullyMessage } from '../../machines/bully-messages.js';
+import { type BullyMessage, decodeBullyMessage } from '../../machines/bully/messages.js';
 import { sealDatagram } from '../../transports/datagram-envelope.js';
 import {
   type DropReason,

@@ -3,12 +3,13 @@
  * The steps are the same; only how they reach the simulation differs, since a Bully
  * simulation is typed by its own options and has nothing to resign.
  */
-import { type BullyContext, comparePriority } from '../../machines/bully.js';
+
 import {
   type BullyOptions,
   bullyProtocol,
   DEFAULT_BULLY_TIMING,
-} from '../../src/protocols/bully.js';
+} from '../../machines/bully/definition.js';
+import { type BullyContext, comparePriority } from '../../machines/bully/machine.js';
 import { type DelayDistribution, Simulation } from '../../src/sim/index.js';
 import { runSchedule, type Step } from './fault-schedule.js';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { BullyKind } from '../../machines/bully-messages.js';
+import type { BullyKind } from '../../machines/bully/messages.js';
 import type { DelayDistribution } from '../../src/sim/index.js';
 import {
   agreesOnHighest,

@@ -17,8 +17,8 @@
  * means something to the property that printed it.
  */
 import fc from 'fast-check';
-import type { MemberSpec } from '../../src/protocols/protocol-definition.js';
-import type { RaftOptions } from '../../src/protocols/raft.js';
+import type { MemberSpec } from '../../machines/protocol-definition.js';
+import type { RaftOptions } from '../../machines/raft/definition.js';
 import { type DelayDistribution, SafetyViolation, Simulation } from '../../src/sim/index.js';
 
 export const HEARTBEAT_MS = 50;

@@ -7,8 +7,8 @@
  * checked after every event.
  */
 import { type AnyActorRef, createActor } from 'xstate';
-import { type KvTiming, kvLeaseMachine, kvLeaseRole } from '../../machines/kv-lease.js';
-import type { KvReply, KvRequest } from '../../machines/kv-messages.js';
+import { type KvTiming, kvLeaseMachine, kvLeaseRole } from '../../machines/kv/machine.js';
+import type { KvReply, KvRequest } from '../../machines/kv/messages.js';
 import type { ProtocolEmitted } from '../../machines/protocol-events.js';
 import { NodeHost } from '../../src/runtime/node-host.js';
 import { EventQueue, SeededGenerator } from '../../src/sim/index.js';

@@ -3,9 +3,10 @@
  * A restarted LES node starts afresh: its start_time is the restart's instant, which makes
  * it junior to every node that kept running, as a real restart does.
  */
-import { compareSeniority, type LesContext } from '../../machines/les.js';
-import { type LesOptions, lesProtocol } from '../../src/protocols/les.js';
-import type { MemberSpec } from '../../src/protocols/protocol-definition.js';
+
+import { type LesOptions, lesProtocol } from '../../machines/les/definition.js';
+import { compareSeniority, type LesContext } from '../../machines/les/machine.js';
+import type { MemberSpec } from '../../machines/protocol-definition.js';
 import { type DelayDistribution, Simulation } from '../../src/sim/index.js';
 import { applyStep, type Step } from './fault-schedule.js';
 

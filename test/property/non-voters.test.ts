@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import type { MemberSpec } from '../../src/protocols/protocol-definition.js';
+import type { MemberSpec } from '../../machines/protocol-definition.js';
 import {
   explained,
   PROPERTY_TIMEOUT_MS,

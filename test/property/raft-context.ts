@@ -1,4 +1,4 @@
-import type { RaftContext } from '../../machines/raft.js';
+import type { RaftContext } from '../../machines/raft/machine.js';
 import type { Simulation } from '../../src/sim/index.js';
 
 /** A live node's Raft context (term, vote, config), or undefined while it is down. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { BullyContext } from '../../machines/bully.js';
-import { comparePriority } from '../../machines/bully.js';
-import { type BullyOptions, bullyProtocol } from '../../src/protocols/bully.js';
+import { type BullyOptions, bullyProtocol } from '../../machines/bully/definition.js';
+import type { BullyContext } from '../../machines/bully/machine.js';
+import { comparePriority } from '../../machines/bully/machine.js';
 import { Simulation } from '../../src/sim/simulation.js';
 
 const rounds = (sim: Simulation<BullyOptions>, id: string) =>

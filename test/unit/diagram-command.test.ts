@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { raftMachine } from '../../machines/raft.js';
+import { raftMachine } from '../../machines/raft/machine.js';
 import type { LogSink } from '../../src/cli/change-log.js';
 import { runDiagram } from '../../src/cli/diagram-command.js';
 import { run } from '../../src/cli/main.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { initialTransition, setup } from 'xstate';
-import { bullyMachine } from '../../machines/bully.js';
-import { raftMachine } from '../../machines/raft.js';
+import { bullyMachine } from '../../machines/bully/machine.js';
+import { raftMachine } from '../../machines/raft/machine.js';
 import {
   activeStateIds,
   allStates,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, SimulatedClock } from 'xstate';
-import { type KvLeaseInput, kvLeaseMachine, kvLeaseRole } from '../../machines/kv-lease.js';
-import { decodeKvReply, type KvReply } from '../../machines/kv-messages.js';
+import { type KvLeaseInput, kvLeaseMachine, kvLeaseRole } from '../../machines/kv/machine.js';
+import { decodeKvReply, type KvReply } from '../../machines/kv/messages.js';
 
 const timing = {
   ttlMs: 1000,

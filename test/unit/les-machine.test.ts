@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, initialTransition, transition } from 'xstate';
-import { type LesEmitted, type LesInput, lesMachine } from '../../machines/les.js';
-import type { LesMessage, LesState } from '../../machines/les-messages.js';
+import { type LesEmitted, type LesInput, lesMachine } from '../../machines/les/machine.js';
+import type { LesMessage, LesState } from '../../machines/les/messages.js';
 
 const SELF = 'self.test:1';
 const A = 'a.test:1';

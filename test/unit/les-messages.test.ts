@@ -5,7 +5,7 @@ import {
   decodeLesState,
   isLesAddress,
   isMemberRule,
-} from '../../machines/les-messages.js';
+} from '../../machines/les/messages.js';
 import { pythonFloat, pythonJson } from '../../transports/http-json.js';
 
 describe('isLesAddress', () => {

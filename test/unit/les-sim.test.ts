@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type LesOptions, lesProtocol } from '../../src/protocols/les.js';
+import { type LesOptions, lesProtocol } from '../../machines/les/definition.js';
 import { Simulation } from '../../src/sim/index.js';
 
 const ids = ['10.0.0.1:4000', '10.0.0.2:4000', '10.0.0.3:4000'];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BullyMessage } from '../../machines/bully-messages.js';
+import type { BullyMessage } from '../../machines/bully/messages.js';
 import {
   decodeMultibully,
   encodeMultibully,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type AnyEventObject, initialTransition, transition } from 'xstate';
 import type { ProtocolEmitted } from '../../machines/protocol-events.js';
-import { type RaftInput, raftMachine, raftRole } from '../../machines/raft.js';
-import { MAX_TERM, type RaftMessage } from '../../machines/raft-messages.js';
+import { type RaftInput, raftMachine, raftRole } from '../../machines/raft/machine.js';
+import { MAX_TERM, type RaftMessage } from '../../machines/raft/messages.js';
 import { NodeHost } from '../../src/runtime/node-host.js';
 
 type Snapshot = ReturnType<typeof initialTransition<typeof raftMachine>>[0];
@@ -366,6 +366,26 @@ describe('raftMachine (pure transitions)', () => {
     expect(d.role).toBe('follower');
     expect(out).toContainEqual({ type: 'lease.revoked' });
     expect(out).toContainEqual({ type: 'send', to: 'n3', msg: { type: 'timeoutNow', term: 1 } });
+  });
+
+  it('hands leadership to the voter asked for, and to the likeliest one when asked for a stranger', () => {
+    const asked = leaderDriver();
+    asked.fire('heartbeat.due');
+    asked.receive('n3', { type: 'heartbeatResponse', term: 1, round: 1 });
+    const out = asked.send({ type: 'resign', to: 'n2' });
+    expect(asked.role).toBe('follower');
+    expect(out).toContainEqual({ type: 'send', to: 'n2', msg: { type: 'timeoutNow', term: 1 } });
+    expect(out.filter((e) => (e as { type: string }).type === 'send')).toHaveLength(1);
+
+    const stranger = leaderDriver();
+    stranger.fire('heartbeat.due');
+    stranger.receive('n3', { type: 'heartbeatResponse', term: 1, round: 1 });
+    const fallback = stranger.send({ type: 'resign', to: 'n9' });
+    expect(fallback).toContainEqual({
+      type: 'send',
+      to: 'n3',
+      msg: { type: 'timeoutNow', term: 1 },
+    });
   });
 
   it('stands at once, skipping pre-vote, when its leader says timeoutNow', () => {

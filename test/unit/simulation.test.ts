@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RaftContext } from '../../machines/raft.js';
+import type { RaftContext } from '../../machines/raft/machine.js';
 import { EventQueue } from '../../src/sim/event-queue.js';
 import { SeededGenerator } from '../../src/sim/seeded-generator.js';
 import { SafetyViolation, Simulation } from '../../src/sim/simulation.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { bullyProtocol } from '../../machines/bully/definition.js';
 import type { KvStoreKind } from '../../src/budget/store-expiry-lag.js';
 import { timingBudget } from '../../src/budget/timing-budget.js';
 import { run } from '../../src/cli/main.js';
-import { bullyProtocol } from '../../src/protocols/bully.js';
 import { Simulation } from '../../src/sim/index.js';
 import { TIMING as KV_TIMING, KvSimulation } from '../property/kv-store-sim.js';
 

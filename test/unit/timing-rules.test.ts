@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { bullyTiming } from '../../src/protocols/bully.js';
-import { kvTiming } from '../../src/protocols/kv.js';
-import { lesTiming } from '../../src/protocols/les.js';
-import { raftTiming } from '../../src/protocols/raft.js';
+import { bullyTiming } from '../../machines/bully/definition.js';
+import { kvTiming } from '../../machines/kv/definition.js';
+import { lesTiming } from '../../machines/les/definition.js';
+import { raftTiming } from '../../machines/raft/definition.js';
 
 describe('timing rules, checked when an election is built', () => {
   it('accepts every protocol’s defaults', () => {

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeEntropyMessage } from '../../machines/entropy.js';
-import { decodeKvReply } from '../../machines/kv-messages.js';
-import { decodeLesState } from '../../machines/les-messages.js';
-import { decodeRaftMessage, MAX_TERM } from '../../machines/raft-messages.js';
+import { decodeEntropyMessage } from '../../machines/entropy/machine.js';
+import { decodeKvReply } from '../../machines/kv/messages.js';
+import { decodeLesState } from '../../machines/les/messages.js';
+import { decodeRaftMessage, MAX_TERM } from '../../machines/raft/messages.js';
 import { MAX_WIRE_COUNTER } from '../../machines/wire-bounds.js';
 import { DurableStore } from '../../src/runtime/durable-store.js';
 

@@ -1,6 +1,6 @@
 import { fromCallback } from 'xstate';
-import type { KvReply, KvRequest } from '../../machines/kv-messages.js';
-import { STORE } from '../../machines/kv-messages.js';
+import type { KvReply, KvRequest } from '../../machines/kv/messages.js';
+import { STORE } from '../../machines/kv/messages.js';
 import type { TransportCommand, TransportEvent, TransportInput, TransportLogic } from '../types.js';
 import type { KvHolder, KvStore } from './types.js';
 import { withTimeout } from './types.js';

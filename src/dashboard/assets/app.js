@@ -350,6 +350,7 @@ function onFrame(frame) {
         !node.alive ? 'node dead' : node.role === 'leader' ? 'node leader' : 'node',
       );
   }
+  updateShards(frame.shards);
   if (hello.mode === 'node') showPeers(frame.nodes[0]);
   else updateNetwork(frame, groupOf, seconds);
   const live = frame.nodes.filter((n) => n.alive);
@@ -378,6 +379,57 @@ function onFrame(frame) {
   const shown = Date.now();
   for (const e of frame.timeline) {
     if (e.kind === 'leader' && / leads/.test(e.text)) stats.leaderLagMs.push(shown - e.at);
+  }
+}
+
+// A group's elections, one cell each, coloured by leader. Colours follow the leaders' ids in
+// sorted order, so every member's page colours a leader alike.
+const SHARD_COLOURS = ['#3b6fd8', '#d8893b', '#2f9e63', '#a33bd8', '#d83b5a', '#2fb3c4', '#8a8f3b'];
+const NO_LEADER = '#c9ccd6';
+const shardCells = new Map();
+
+function updateShards(shards) {
+  const section = $('#shards');
+  if (shards === undefined) {
+    section.hidden = true;
+    return;
+  }
+  section.hidden = false;
+  const leaders = [...new Set(shards.map((s) => s.leader).filter((l) => l !== null))].sort();
+  const colour = (leader) =>
+    leader === null ? NO_LEADER : SHARD_COLOURS[leaders.indexOf(leader) % SHARD_COLOURS.length];
+  const grid = $('#shard-grid');
+  for (const shard of shards) {
+    let cell = shardCells.get(shard.name);
+    if (!cell) {
+      cell = el('span', { class: 'shard', role: 'img', 'data-shard': shard.name });
+      grid.append(cell);
+      shardCells.set(shard.name, cell);
+    }
+    const label = `${shard.name}: ${shard.leader ?? 'no leader'}`;
+    setAttr(cell, 'data-leader', shard.leader ?? '');
+    setAttr(cell, 'title', label);
+    setAttr(cell, 'aria-label', label);
+    setAttr(cell, 'style', `background: ${colour(shard.leader)}`);
+  }
+  const counts = [...leaders, null].map((leader) => ({
+    leader,
+    n: shards.filter((s) => s.leader === leader).length,
+  }));
+  const legend = $('#shard-legend');
+  const text = counts.map((c) => `${c.leader ?? 'none'} ${c.n}`).join(' ');
+  if (legend.dataset.text === text) return;
+  legend.dataset.text = text;
+  legend.replaceChildren(
+    ...counts
+      .filter((c) => c.n > 0)
+      .map((c) =>
+        el('span', { 'data-leader': c.leader ?? '' }, `${c.leader ?? 'no leader'}: ${c.n}`),
+      ),
+  );
+  for (const span of legend.children) {
+    const swatch = el('i', { style: `background: ${colour(span.dataset.leader || null)}` });
+    span.prepend(swatch);
   }
 }
 

@@ -1,0 +1,2 @@
+export { createRaftGroup } from './raft-group.js';
+export type * from './raft-group-types.js';
