@@ -32,7 +32,7 @@ describe('electorate node --protocol kv with a group', () => {
   });
 
   it('refuses bad names, duplicates, bad counts and both flags in one clear line', () => {
-    expect(usageError('--elections', 'a,,b')).toMatch(/--elections takes names/);
+    expect(usageError('--elections', 'a,,b')).toMatch(/--elections has an empty entry/);
     expect(usageError('--elections', 'a/b')).toMatch(/--elections takes names/);
     expect(usageError('--elections', '..')).toMatch(/--elections takes names/);
     expect(usageError('--elections', 'a,a')).toMatch(/twice/);
