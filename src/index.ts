@@ -41,6 +41,16 @@ export {
   toSvg,
 } from './diagram/index.js';
 export {
+  createElectionGroup,
+  type ElectionGroup,
+  type ElectionGroupEvents,
+  type ElectionGroupOptions,
+  type ElectionGroupStatus,
+  type GroupElectionStatus,
+  type KvElectionGroupOptions,
+  MAX_GROUP_ELECTIONS,
+} from './group/index.js';
+export {
   createRaftGroup,
   type GroupDropReason,
   type PeerTraffic,

@@ -15,6 +15,7 @@ import {
   wholeNumber,
 } from './flags.js';
 import {
+  GROUP_FLAGS,
   httpTokenFile,
   KV_EXCLUSIVE_FLAGS,
   LES_ONLY_FLAGS,
@@ -204,6 +205,7 @@ export function timing(flags: Flags): BullyTiming {
 }
 
 export function bullyNodeConfig(flags: Flags): BullyNodeConfig {
+  refuseFlags(flags, Object.keys(GROUP_FLAGS), 'does not apply to --protocol bully');
   refuseFlags(flags, KV_EXCLUSIVE_FLAGS, 'applies only to --protocol kv');
   refuseFlags(flags, Object.keys(LES_ONLY_FLAGS), 'applies only to --protocol les');
   refuseFlags(flags, Object.keys(RAFT_ONLY_FLAGS), 'does not apply to --protocol bully');

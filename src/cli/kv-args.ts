@@ -1,7 +1,16 @@
 import { DEFAULT_KV_TTL_MS, kvTiming } from '../../machines/kv/definition.js';
 import { checkStoreUrl } from '../../transports/kv/store-url.js';
 import { durationMs } from '../kv/duration.js';
-import { type Flags, MAX_TIMER_MS, memberId, refuseFlags, required, single } from './flags.js';
+import {
+  type Flags,
+  listItems,
+  MAX_TIMER_MS,
+  memberId,
+  refuseFlags,
+  required,
+  single,
+} from './flags.js';
+import { groupNames } from './kv-group-args.js';
 import {
   BULLY_ONLY_FLAGS,
   httpTokenFile,
@@ -21,6 +30,8 @@ export interface KvNodeConfig {
   store: string;
   key: string;
   ttlMs: number;
+  /** --elections or --shards: run an election group of these names on `<key>/<name>`. */
+  elections: string[] | undefined;
   http: string | undefined;
   /** Where the diag server's bearer token is kept (--http-token-file). */
   httpTokenFile: string | undefined;
@@ -86,6 +97,10 @@ export function kvNodeConfig(flags: Flags): KvNodeConfig {
     ),
     key: key(required(flags, 'key', '(the election key, like service/leader)')),
     ttlMs: ttl(single(flags, 'ttl')),
+    elections: groupNames(
+      flags.has('elections') ? listItems(flags, 'elections').join(',') : undefined,
+      single(flags, 'shards'),
+    ),
     http: single(flags, 'http'),
     httpTokenFile: httpTokenFile(flags),
     log: logFormat(flags),

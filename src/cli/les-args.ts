@@ -14,6 +14,7 @@ import {
 import { isLoopback } from './loopback.js';
 import {
   BULLY_ONLY_FLAGS,
+  GROUP_FLAGS,
   httpTokenFile,
   KV_EXCLUSIVE_FLAGS,
   type LogFormat,
@@ -92,6 +93,7 @@ function listenAddresses(flags: Flags, advertised: string): string[] {
 }
 
 export function lesNodeConfig(flags: Flags): LesNodeConfig {
+  refuseFlags(flags, Object.keys(GROUP_FLAGS), 'does not apply to --protocol les');
   refuseFlags(flags, KV_EXCLUSIVE_FLAGS, 'applies only to --protocol kv');
   refuseFlags(flags, Object.keys(RAFT_ONLY_FLAGS), 'does not apply to --protocol les');
   refuseFlags(flags, Object.keys(BULLY_ONLY_FLAGS), 'does not apply to --protocol les');

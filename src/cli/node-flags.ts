@@ -49,9 +49,13 @@ export const RAFT_ONLY_FLAGS: Record<string, FlagKind> = {
   'no-vote': 'switch',
   'non-voters': 'repeatable',
   tag: 'repeatable',
+  spread: 'switch',
+};
+
+/** Flags of the protocols that run many elections as one group (Raft, KV). */
+export const GROUP_FLAGS: Record<string, FlagKind> = {
   elections: 'repeatable',
   shards: 'value',
-  spread: 'switch',
 };
 
 export const BULLY_ONLY_FLAGS: Record<string, FlagKind> = {

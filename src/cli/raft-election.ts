@@ -2,7 +2,7 @@ import { createElection, type Election } from '../runtime/election.js';
 import { type BuildHooks, wrapped } from './build-hooks.js';
 import { checkDataDir } from './data-dir.js';
 import { errorMessage } from './error-message.js';
-import { RAFT_ONLY_FLAGS } from './node-flags.js';
+import { GROUP_FLAGS, RAFT_ONLY_FLAGS } from './node-flags.js';
 import type { NodeProtocol } from './node-protocol.js';
 import { type RaftNodeConfig, raftNodeConfig } from './raft-args.js';
 import { raftGroupNode } from './raft-group-node.js';
@@ -33,7 +33,7 @@ export function raftElection(config: RaftNodeConfig, hooks: BuildHooks): Electio
 
 /** `--protocol raft`, as `electorate node` runs it. */
 export const raftNode: NodeProtocol<RaftNodeConfig> = {
-  flags: RAFT_ONLY_FLAGS,
+  flags: { ...RAFT_ONLY_FLAGS, ...GROUP_FLAGS },
   config: raftNodeConfig,
   build: (config, _sink, hooks) => raftElection(config, hooks),
   group: (config) =>

@@ -125,6 +125,10 @@ electorate node: run one member until SIGTERM or SIGINT (resigning if it leads).
   --ttl DURATION                the key's lease, like 5s or 500ms (default 5s);
                                 a leader that cannot renew stops leading before
                                 the store could expire it
+  --elections NAME,...          run an election group: one election per name on
+                                KEY/NAME, all on one store lease; /diag's group
+                                field lists them, role and leader are the first's
+  --shards N                    the same with names shard-0 ... shard-N-1
 
 electorate elect: print the leaders every holder of the same peers and entropy
   elects, as a JSON array, with no messages exchanged.

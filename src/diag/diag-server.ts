@@ -67,6 +67,7 @@ export function diagDocument(
     elections: status.elections,
     dropped: status.dropped,
     errors: status.errors,
+    ...(status.group === undefined ? {} : { group: status.group }),
     ...(httpRefused === undefined ? {} : { httpRefused }),
   };
 }

@@ -61,8 +61,18 @@ export interface ChangeEvent {
   leaders?: string[];
 }
 
-/** `paused`: a leader without a lease holds off after its process stood still (see PauseGuard). */
-export type DeposeReason = 'stepped-down' | 'lease-lapsed' | 'paused' | 'resigned' | 'stopped';
+/**
+ * `paused`: a leader without a lease holds off after its process stood still (see PauseGuard).
+ * `shared-lease-lapsed`: the lease (or session) an election group shares lapsed, deposing
+ * every election under it at once.
+ */
+export type DeposeReason =
+  | 'stepped-down'
+  | 'lease-lapsed'
+  | 'shared-lease-lapsed'
+  | 'paused'
+  | 'resigned'
+  | 'stopped';
 
 /** The events an `Election` emits, by name, with their payloads. */
 export interface ElectionEvents {
@@ -159,6 +169,15 @@ export function hostElection(options: ElectionOptions, host: ElectionHost): Elec
   return new NodeElection(options, protocol, protocol.hosted(options), host.clock);
 }
 
+/**
+ * A KV election whose 'deposed' names `shared-lease-lapsed` while `lapsed()` says so: the
+ * store side of an election group knows why it ended the lease, the runtime does not.
+ */
+export function createGroupedElection(options: KvElectionOptions, lapsed: () => boolean): Election {
+  kvHosting.check(options);
+  return new NodeElection(options, kvHosting, kvHosting.hosted(options), undefined, lapsed);
+}
+
 type Phase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 class NodeElection implements Election {
@@ -205,6 +224,7 @@ class NodeElection implements Election {
     private readonly protocol: HostedProtocol<any, any, any>,
     private readonly hosted: HostedElection,
     hostClock: ElectionClock | undefined,
+    private readonly lapsed?: () => boolean,
   ) {
     this.clock = hostClock ?? new LazyTimerClock();
     const { peers } = hosted;
@@ -606,13 +626,15 @@ class NodeElection implements Election {
   private refresh(view: ProtocolView = this.view()): void {
     if (this.phase !== 'running') return;
     const leading = this.leads(view);
-    const reason: DeposeReason = this.resigning
-      ? 'resigned'
-      : view.role !== 'leader'
-        ? 'stepped-down'
-        : this.protocol.leased
-          ? 'lease-lapsed'
-          : 'paused';
+    const reason: DeposeReason = this.lapsed?.()
+      ? 'shared-lease-lapsed'
+      : this.resigning
+        ? 'resigned'
+        : view.role !== 'leader'
+          ? 'stepped-down'
+          : this.protocol.leased
+            ? 'lease-lapsed'
+            : 'paused';
     this.setLeading(leading, reason);
     if (view.leader !== null && view.leader !== this.lastKnownLeader) {
       this.lastKnownLeader = view.leader;

@@ -46,4 +46,12 @@ export interface ElectionStatus {
   /** Times the leader this node knows of became a different member. */
   leaderChanges?: number;
   errors: number;
+  /**
+   * An election group's node (`electorate node --elections`): the shared lease and every
+   * election; the other fields are of its first election.
+   */
+  group?: {
+    lease: string | null;
+    elections: { name: string; role: Role; leader: string | null; token: number | null }[];
+  };
 }

@@ -1,4 +1,6 @@
 import type { Etcd3, IKeyValue, IOptions, ITxnResponse } from 'etcd3';
+import { EtcdGroup } from './etcd-group.js';
+import type { KvGroupCapable, KvGroupStore } from './group-types.js';
 import type {
   AcquireRequest,
   AcquireResult,
@@ -61,7 +63,7 @@ interface Spare {
  * free. A spare no acquire has used for two TTLs is revoked, and so is every spare on
  * `close()`.
  */
-export class EtcdStore implements KvStore {
+export class EtcdStore implements KvStore, KvGroupCapable {
   readonly kind = 'etcd';
   private client: Promise<Etcd3> | undefined;
   private readonly timeoutMs: number;
@@ -313,6 +315,23 @@ export class EtcdStore implements KvStore {
       feed.every(options.checkMs);
     })().catch((err) => feed.fail(err));
     return () => feed.end();
+  }
+
+  /** The side an election group uses: one lease for every key under `prefix`. */
+  group(prefix: string): KvGroupStore {
+    return new EtcdGroup(
+      {
+        store: this,
+        etcd: () => this.etcd(),
+        timeoutMs: this.timeoutMs,
+        createIfAbsent: (etcd, key, value, lease) => this.createIfAbsent(etcd, key, value, lease),
+        won: (res, lease) => this.won(res, lease),
+        heldBy,
+        holderOf,
+        revoke: (etcd, lease) => this.revoke(etcd, lease),
+      },
+      prefix,
+    );
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,6 @@
 export { EtcdStore, type EtcdStoreOptions, etcdStore } from './etcd-store.js';
+export type { GroupKeepAlive, KvGroupCapable, KvGroupStore } from './group-types.js';
+export { memoryLeases, revokeMemoryLease } from './memory-group.js';
 export {
   defaultMemoryStore,
   MemoryStore,

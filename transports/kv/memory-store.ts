@@ -1,3 +1,5 @@
+import type { KvGroupCapable, KvGroupStore } from './group-types.js';
+import { MemoryGroup } from './memory-group.js';
 import type {
   AcquireRequest,
   AcquireResult,
@@ -45,7 +47,7 @@ const realClock: StoreClock = {
  * memory store (candidates in one process, nodes in one simulation) sees one election; it
  * survives nothing, so across processes use etcd, ZooKeeper or Redis.
  */
-export class MemoryStore implements KvStore {
+export class MemoryStore implements KvStore, KvGroupCapable {
   readonly kind = 'memory';
   private readonly clock: StoreClock;
   private readonly entries = new Map<string, Entry>();
@@ -146,6 +148,11 @@ export class MemoryStore implements KvStore {
   }
 
   async close(): Promise<void> {}
+
+  /** The side an election group uses: one shared lease for many keys. */
+  group(): KvGroupStore {
+    return new MemoryGroup(this);
+  }
 
   /** The entry if its lease is still running; an expired one is dropped (and announced) here. */
   private live(key: string): Entry | undefined {

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, ClientConfig, Pool, PoolConfig } from 'pg';
+import type { KvGroupCapable, KvGroupStore } from './group-types.js';
+import { PostgresGroup } from './postgres-group.js';
 import type {
   AcquireRequest,
   AcquireResult,
@@ -74,7 +76,7 @@ interface LeaseRow {
  * watch LISTENs on its own connection, reads again when the current lease would run out,
  * and polls as the fallback for notifications a reconnect loses.
  */
-export class PostgresStore implements KvStore {
+export class PostgresStore implements KvStore, KvGroupCapable {
   readonly kind = 'postgres';
   private pool: Promise<Pool> | undefined;
   private tablesReady: Promise<void> | undefined;
@@ -229,6 +231,21 @@ export class PostgresStore implements KvStore {
       await check();
     })().catch((err) => feed.fail(err));
     return () => feed.end();
+  }
+
+  /** The side an election group uses: one UPDATE renews every row it holds. */
+  group(): KvGroupStore {
+    return new PostgresGroup({
+      store: this,
+      ready: () => this.ready(),
+      listener: () => this.listener(),
+      dropListener: (client) => this.dropListener(client),
+      leases: this.leases,
+      channel: this.channel,
+      parseNote,
+      tokenOf,
+      timeoutMs: this.timeoutMs,
+    });
   }
 
   async close(): Promise<void> {

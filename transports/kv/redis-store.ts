@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis, RedisOptions } from 'ioredis';
+import type { KvGroupCapable, KvGroupStore } from './group-types.js';
+import { RedisGroup } from './redis-group.js';
 import type {
   AcquireRequest,
   AcquireResult,
@@ -74,7 +76,7 @@ function parse(raw: string | null): KvHeld | null {
  * the key and the counter would let a second leader in while the first still holds a lease,
  * and would hand out fencing tokens again from 1.
  */
-export class RedisStore implements KvStore {
+export class RedisStore implements KvStore, KvGroupCapable {
   readonly kind = 'redis';
   private client: Promise<Redis> | undefined;
   private notifications: Promise<boolean> | undefined;
@@ -151,6 +153,20 @@ export class RedisStore implements KvStore {
       }
     })().catch((err) => feed.fail(err));
     return () => feed.end();
+  }
+
+  /** The side an election group uses: one renewal script for every key under `prefix`. */
+  group(prefix: string): KvGroupStore {
+    return new RedisGroup(
+      {
+        store: this,
+        redis: () => this.redis(),
+        keyspaceEvents: (redis) => this.keyspaceEvents(redis),
+        parse,
+        timeoutMs: this.timeoutMs,
+      },
+      prefix,
+    );
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, Stat, State } from 'node-zookeeper-client';
+import type { KvGroupCapable, KvGroupStore } from './group-types.js';
 import type {
   AcquireRequest,
   AcquireResult,
@@ -11,6 +12,7 @@ import type {
 } from './types.js';
 import { loadClient, withTimeout } from './types.js';
 import { WatchFeed } from './watch-feed.js';
+import { ZookeeperGroup } from './zookeeper-group.js';
 
 /** Options of `zookeeperStore`. */
 export interface ZookeeperStoreOptions {
@@ -78,7 +80,7 @@ const tokenOf = (name: string) => sequence(name) + 1;
  * it ends when the server stops hearing from the client for the session timeout, which
  * must be at least the election's TTL. The fencing token is the winning znode's sequence.
  */
-export class ZookeeperStore implements KvStore {
+export class ZookeeperStore implements KvStore, KvGroupCapable {
   readonly kind = 'zookeeper';
   private session: Promise<Client> | undefined;
   private readonly timeoutMs: number;
@@ -200,6 +202,27 @@ export class ZookeeperStore implements KvStore {
     rerun();
     feed.every(options.checkMs);
     return () => feed.end();
+  }
+
+  /** The side an election group uses: its session is the group's one lease. */
+  group(): KvGroupStore {
+    return new ZookeeperGroup({
+      store: this,
+      client: (ttlMs) => this.client(ttlMs),
+      checkGranted,
+      ping: async (client) => {
+        await this.call<unknown>((cb) => client.exists('/', cb));
+      },
+      endSession: async (id) => {
+        const session = this.session;
+        const client = await session?.catch(() => undefined);
+        if (client === undefined || this.session !== session) return;
+        if (client.getSessionId().toString('hex') !== id) return;
+        this.session = undefined;
+        for (const feed of [...this.feeds]) feed.fail(new Error('zookeeper session ended'));
+        client.close();
+      },
+    });
   }
 
   async close(): Promise<void> {
