@@ -2,6 +2,8 @@
 // independent elections, at rest and after a SIGKILL; and KV elections on a real etcd, one
 // lease per process, against the etcd3 package's Election.
 import { timingBudget } from '../dist/src/budget/timing-budget.js';
+import { startEtcd } from './kv-etcd-server.mjs';
+import { measureEtcd3, measureKvGroup } from './kv-groups.mjs';
 import { measureIndependentRaft, measureRaftGroup } from './raft-groups.mjs';
 import { ms, row } from './report.mjs';
 import { median } from './stats.mjs';
@@ -113,13 +115,71 @@ async function raftRows(log) {
   };
 }
 
+const KV_TTL_SECONDS = 6;
+
+async function kvRows(log) {
+  const etcd = await startEtcd();
+  try {
+    const options = { ttlSeconds: KV_TTL_SECONDS, seconds: SECONDS, settleMs: 180_000 };
+    const groups = {};
+    for (const n of [1000, 10000]) {
+      const r = await measureKvGroup(etcd.hostPort, n, options);
+      groups[n] = r;
+      log(
+        r.settled
+          ? `groups: kv, 3 processes × ${n} elections on etcd: ${r.requestsPerSecond.toFixed(2)} requests/s at rest, ${r.leases} leases, RSS ${r.rss.map(mib).join(' ')}`
+          : `groups: kv, 3 processes × ${n} elections: not all led within ${options.settleMs / 1000} s`,
+      );
+    }
+    const theirs = await measureEtcd3(etcd.hostPort, 1000, options);
+    log(
+      `groups: etcd3 Election, 1 client × 1000 elections: ${theirs.requestsPerSecond.toFixed(1)} requests/s at rest, ${theirs.leases} leases`,
+    );
+    // Per process: a group's keep-alive every third of the TTL is the one request it must make.
+    const keepalive = 3 / KV_TTL_SECONDS;
+    const perProcess = (r) => (r.settled ? r.requestsPerSecond / 3 : Number.NaN);
+    const beyond = (r) => perProcess(r) - keepalive;
+    const big = groups[10000];
+    return {
+      raw: { groups, etcd3: theirs },
+      rows: [
+        row(
+          'KV groups on etcd at rest, requests/s per process, 1,000 / 10,000 elections',
+          perProcess(groups[1000]),
+          `${perProcess(groups[1000]).toFixed(2)} / ${perProcess(big).toFixed(2)}`,
+        ),
+        row(
+          'KV 10,000 elections: requests/s per process at rest beyond the keep-alive',
+          beyond(big),
+          `${beyond(big).toFixed(2)} (${big.leases ?? 'n/a'} leases for 3 processes)`,
+          '≤ 1, one lease per process',
+          beyond(big) <= 1 && big.leases === 3,
+        ),
+        row(
+          "etcd3's Election, 1,000 elections from one process, requests/s at rest",
+          theirs.requestsPerSecond,
+          `${theirs.requestsPerSecond.toFixed(1)} (${theirs.leases} leases) vs ${perProcess(groups[1000]).toFixed(2)}`,
+        ),
+      ],
+    };
+  } finally {
+    await etcd.stop();
+  }
+}
+
 /** Raft groups against independent elections, then KV groups on etcd against etcd3. */
 export async function groupPart(log) {
   log('groups: three processes on 127.0.0.1 per measurement');
   const raft = await raftRows(log);
+  const kv = await kvRows(log);
   return {
-    settings: { defaultTiming: DEFAULT_TIMING, scaledTiming: SCALED_TIMING, seconds: SECONDS },
-    rows: raft.rows,
-    raw: { raft: raft.raw },
+    settings: {
+      defaultTiming: DEFAULT_TIMING,
+      scaledTiming: SCALED_TIMING,
+      seconds: SECONDS,
+      kvTtlSeconds: KV_TTL_SECONDS,
+    },
+    rows: [...raft.rows, ...kv.rows],
+    raw: { raft: raft.raw, kv: kv.raw },
   };
 }
