@@ -2,8 +2,8 @@
 // over entropy shaped like block hashes. Run `npx tsc -p tsconfig.build.json` first.
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { varint } from '../dist/machines/entropy/go-varint.js';
-import { electLeaders } from '../dist/machines/entropy/index.js';
+import { varint } from '../dist/src/entropy/go-varint.js';
+import { electLeaders } from '../dist/src/entropy/index.js';
 
 const RENDEZVOUS_BUDGET_MS = 20;
 const CHAINPOINT_SEED_BYTES = 7;

@@ -1,11 +1,5 @@
 export type { BullyOptions } from '../machines/bully/definition.js';
 export type { EntropyOptions } from '../machines/entropy/definition.js';
-export {
-  ElectionInputError,
-  type ElectionStrategy,
-  type ElectLeadersOptions,
-  electLeaders,
-} from '../machines/entropy/index.js';
 export type { KvOptions } from '../machines/kv/definition.js';
 export type { LesOptions } from '../machines/les/definition.js';
 export type { ProtocolEmitted, Role } from '../machines/protocol-events.js';
@@ -40,6 +34,12 @@ export {
   toMermaid,
   toSvg,
 } from './diagram/index.js';
+export {
+  ElectionInputError,
+  type ElectionStrategy,
+  type ElectLeadersOptions,
+  electLeaders,
+} from './entropy/index.js';
 export {
   createElectionGroup,
   type ElectionGroup,

@@ -6,8 +6,12 @@ import type {
   ProtocolModel,
   Rename,
 } from '../protocol-model.js';
-import { electLeaders } from './elect-leaders.js';
-import { type EntropyContext, type EntropyMessage, entropyMachine } from './machine.js';
+import {
+  type ElectFunction,
+  type EntropyContext,
+  type EntropyMessage,
+  entropyMachine,
+} from './machine.js';
 
 /**
  * Entropy election under the checker. Nodes never talk: the environment sends every node
@@ -66,8 +70,14 @@ export interface EntropyModelOptions {
   name?: string;
 }
 
-/** The entropy election's model; pass `logic` to check a variant of its machine. */
-export function entropyModel(options: EntropyModelOptions = {}): ProtocolModel {
+/**
+ * The entropy election's model, electing by `elect` (the shipped rendezvous rule, given by
+ * the host); pass `logic` to check a variant of its machine.
+ */
+export function entropyModelWith(
+  elect: ElectFunction,
+  options: EntropyModelOptions = {},
+): ProtocolModel {
   return {
     name: options.name ?? 'entropy',
     logic: options.logic ?? entropyMachine,
@@ -75,8 +85,7 @@ export function entropyModel(options: EntropyModelOptions = {}): ProtocolModel {
       id,
       peers: [...ids],
       leaders: 1,
-      elect: (peers: readonly string[], n: number, entropy: string) =>
-        electLeaders(peers, n, entropy, { strategy: 'rendezvous' }),
+      elect,
     }),
     view: (s: EntropySnapshot) => ({
       role: s.context.elected.includes(s.context.id) ? 'leader' : 'follower',

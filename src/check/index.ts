@@ -5,7 +5,6 @@ import { exploreParallel } from './parallel.js';
 import { protocolModel } from './protocol-models.js';
 
 export { type BullyModelOptions, bullyModel } from '../../machines/bully/model.js';
-export { type EntropyModelOptions, entropyModel } from '../../machines/entropy/model.js';
 export { type KvModelOptions, kvModel, TIMED_KV_TIMING } from '../../machines/kv/model.js';
 export { kvStoreMachine } from '../../machines/kv/model-store.js';
 export { type LesModelOptions, lesModel } from '../../machines/les/model.js';
@@ -31,6 +30,7 @@ export {
   mermaidDiagram,
   parseCounterexample,
 } from './counterexample.js';
+export { type EntropyModelOptions, entropyModel } from './entropy-model.js';
 export {
   DEADLOCK,
   type ExploreOptions,

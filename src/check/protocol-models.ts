@@ -1,9 +1,9 @@
 import { bullyModel } from '../../machines/bully/model.js';
-import { entropyModel } from '../../machines/entropy/model.js';
 import { kvModel } from '../../machines/kv/model.js';
 import { lesModel } from '../../machines/les/model.js';
 import type { ProtocolModel } from '../../machines/protocol-model.js';
 import { raftModel } from '../../machines/raft/model.js';
+import { entropyModel } from './entropy-model.js';
 
 /** The shipped protocols' models, by the name `electorate check` takes. */
 export const PROTOCOL_MODELS: Record<string, () => ProtocolModel> = {

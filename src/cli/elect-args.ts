@@ -1,4 +1,4 @@
-import type { ElectionStrategy } from '../../machines/entropy/index.js';
+import type { ElectionStrategy } from '../entropy/index.js';
 import { type FlagKind, type Flags, listItems, oneOf, required, single } from './flags.js';
 import { quote } from './quote.js';
 import { UsageError } from './usage-error.js';

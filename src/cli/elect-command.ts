@@ -1,4 +1,4 @@
-import { ElectionInputError, electLeaders } from '../../machines/entropy/index.js';
+import { ElectionInputError, electLeaders } from '../entropy/index.js';
 import type { LogSink } from './change-log.js';
 import type { ElectConfig } from './elect-args.js';
 import { UsageError } from './usage-error.js';

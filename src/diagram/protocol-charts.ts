@@ -1,6 +1,6 @@
 import type { AnyStateMachine } from 'xstate';
 import { bullyProtocol } from '../../machines/bully/definition.js';
-import { entropyProtocol } from '../../machines/entropy/definition.js';
+import { entropyMachine } from '../../machines/entropy/machine.js';
 import { kvProtocol } from '../../machines/kv/definition.js';
 import { lesProtocol } from '../../machines/les/definition.js';
 import { raftProtocol } from '../../machines/raft/definition.js';
@@ -12,7 +12,7 @@ const MACHINES: Record<string, AnyStateMachine> = {
   bully: bullyProtocol.logic,
   les: lesProtocol.logic,
   kv: kvProtocol.logic,
-  entropy: entropyProtocol.logic,
+  entropy: entropyMachine,
 };
 
 export const CHARTED_PROTOCOLS: readonly string[] = Object.keys(MACHINES);

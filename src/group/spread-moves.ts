@@ -1,4 +1,4 @@
-import { electLeaders } from '../../machines/entropy/elect-leaders.js';
+import { electLeaders } from '../entropy/elect-leaders.js';
 
 /** One shard's leadership handed from one member to another. */
 export interface SpreadMove {

@@ -1,4 +1,11 @@
 import { type EntropyOptions, entropyProtocol } from '../../machines/entropy/definition.js';
+import { electLeaders } from '../entropy/elect-leaders.js';
+
+/** The entropy election as shipped: leaders by `electLeaders` under the chosen strategy. */
+const shippedEntropy = entropyProtocol(
+  (strategy) => (peers, n, entropy) => electLeaders(peers, n, entropy, { strategy }),
+);
+
 import type { TransportLogic } from '../../transports/types.js';
 import type { CommonOptions, HostedProtocol } from './hosted-election.js';
 
@@ -14,10 +21,10 @@ export interface EntropyElectionOptions extends CommonOptions, EntropyOptions {
 /** Entropy hosted by `createElection`. */
 export const entropyHosting: HostedProtocol<
   EntropyOptions,
-  typeof entropyProtocol.logic,
+  typeof shippedEntropy.logic,
   EntropyElectionOptions
 > = {
-  ...entropyProtocol,
+  ...shippedEntropy,
   hosted: (options) => ({
     peers: options.peers.map((p) => ({ id: typeof p === 'string' ? p : p.id, address: '' })),
     edge: options.source,

@@ -1,17 +1,9 @@
 import { hash } from 'node:crypto';
+import type { ElectionStrategy } from '../../machines/entropy/definition.js';
 import { GoRand } from './go-math-rand.js';
 import { varint } from './go-varint.js';
 
-/**
- * How `electLeaders` turns entropy into leaders.
- *
- * - `'rendezvous'` ranks every peer by SHA-256(entropy ‖ 0x00 ‖ peer id) and takes the top:
- *   every peer is equally likely to lead, and leaders stay leaders when other peers leave.
- * - `'chainpoint'` reproduces the Go `chainpoint/leader-election` library bit for bit, for
- *   interoperating with peers that run it. It draws far fewer distinct outcomes than its
- *   input suggests; prefer `'rendezvous'` unless you need that compatibility.
- */
-export type ElectionStrategy = 'rendezvous' | 'chainpoint';
+export type { ElectionStrategy };
 
 /** Options of `electLeaders`. */
 export interface ElectLeadersOptions {
