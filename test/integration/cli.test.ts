@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { electLeaders } from '../../machines/entropy/index.js';
+import { electLeaders } from '../../src/entropy/index.js';
 import { type CliProcess, ensureBuilt, killSpawned, runCli, startCli } from './cli-process.js';
 import { freePorts } from './free-port.js';
 import { waitFor } from './wait-for.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { electLeaders } from '../../machines/entropy/index.js';
+import { electLeaders } from '../../src/entropy/index.js';
 import { propertyParameters } from './fault-schedule.js';
 
 const peerIds = fc.uniqueArray(fc.string({ minLength: 0, maxLength: 12, unit: 'grapheme' }), {

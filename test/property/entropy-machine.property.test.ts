@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
-import { electLeaders } from '../../machines/entropy/elect-leaders.js';
 import { type EntropyMessage, entropyMachine } from '../../machines/entropy/machine.js';
+import { electLeaders } from '../../src/entropy/elect-leaders.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 1000);
 const ids = ['a', 'b', 'c', 'd', 'e', 'f'];

@@ -5,7 +5,7 @@ import {
   ElectionInputError,
   type ElectionStrategy,
   electLeaders,
-} from '../../machines/entropy/index.js';
+} from '../../src/entropy/index.js';
 import { SeededGenerator } from '../../src/sim/seeded-generator.js';
 
 interface VectorCase {

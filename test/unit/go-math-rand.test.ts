@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GoRand } from '../../machines/entropy/go-math-rand.js';
-import { varint } from '../../machines/entropy/go-varint.js';
+import { GoRand } from '../../src/entropy/go-math-rand.js';
+import { varint } from '../../src/entropy/go-varint.js';
 
 const INT32_MAX = 2 ** 31 - 1;
 
